@@ -240,8 +240,13 @@ def event_id(*parts: object) -> str:
     A replay of the same input through the same pipeline yields the same ids, so consumers can
     de-duplicate on `ce_id`.
     """
-    joined = "\x1f".join("" if p is None else str(p) for p in parts)
-    return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:32]
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(
+            part if isinstance(part, bytes) else ("" if part is None else str(part)).encode("utf-8")
+        )
+        digest.update(b"\x1f")
+    return digest.hexdigest()[:32]
 
 
 def cloudevent_headers(event: Event, *, subject: str | None = None) -> dict[str, bytes]:

