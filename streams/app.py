@@ -22,8 +22,8 @@ def broker_credentials(settings: Settings) -> Any:
     protocol = settings.security_protocol.upper()
     ssl_context = None
     if protocol in ("SSL", "SASL_SSL"):
-        ssl_context = faust.auth.ssl.create_default_context(  # type: ignore[attr-defined]
-            purpose=faust.auth.ssl.Purpose.SERVER_AUTH,  # type: ignore[attr-defined]
+        ssl_context = faust.auth.ssl.create_default_context(
+            purpose=faust.auth.ssl.Purpose.SERVER_AUTH,
             cafile=settings.ssl_cafile or None,
         )
         if settings.ssl_certfile:
@@ -131,7 +131,7 @@ def create_app(settings: Settings) -> faust.App:
             for out in outputs:
                 await send(out)
 
-    app.conf.newsstreams_topics = topics  # type: ignore[attr-defined]
+    app.conf.newsstreams_topics = topics
     return app
 
 

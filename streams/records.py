@@ -254,7 +254,7 @@ def cloudevent_headers(event: Event, *, subject: str | None = None) -> dict[str,
     when = getattr(event, "published_at", None) or getattr(event, "failed_at", None) or datetime.now(UTC)
     headers = {
         "ce_specversion": CE_SPECVERSION,
-        "ce_id": event.event_id,  # type: ignore[attr-defined]
+        "ce_id": event.event_id,
         "ce_type": event.ce_type,
         "ce_source": CE_SOURCE,
         "ce_time": when.isoformat(),
