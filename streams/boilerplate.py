@@ -1,0 +1,158 @@
+"""Per-source learned boilerplate, article versions and syndicated copies: pure logic over any MutableMapping.
+
+A Faust table or a plain dict plugs in; values are JSON-able (lists, dicts, strings, ints) so they travel
+through a table's changelog unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, MutableMapping
+from typing import Any
+
+from streams.clean import fingerprint
+
+_SEP = "\x1f"
+
+
+class LearnedBoilerplate:
+    """Paragraphs one source repeats across many distinct articles (footers, prompts) are boilerplate.
+
+    Per (source, fingerprint) the table keeps the distinct article ids that contained the paragraph, at most
+    threshold + 1 of them: enough to decide, bounded whatever the traffic.
+    """
+
+    def __init__(self, table: MutableMapping[str, list[str]], threshold: int) -> None:
+        if threshold < 2:
+            # With 1, every paragraph of every article would be boilerplate the moment it is seen.
+            raise ValueError("threshold must be at least 2 distinct articles")
+        self.table = table
+        self.threshold = threshold
+
+    @staticmethod
+    def key(source: str, fp: str) -> str:
+        return f"{source}{_SEP}{fp}"
+
+    def is_learned(self, source: str, fp: str) -> bool:
+        return len(self.table.get(self.key(source, fp), ())) >= self.threshold
+
+    def observe(self, source: str, article_id: str, paragraphs: Iterable[str]) -> None:
+        """Count each distinct paragraph of one article once for its source (a re-sent article adds nothing)."""
+        for fp in {fingerprint(p) for p in paragraphs}:
+            key = self.key(source, fp)
+            ids = list(self.table.get(key, ()))
+            if article_id in ids or len(ids) > self.threshold:
+                continue
+            ids.append(article_id)
+            # Reassign rather than mutate: a Faust table only writes its changelog on __setitem__.
+            self.table[key] = ids
+
+    def checker(self, source: str) -> Callable[[str], bool]:
+        """The `is_learned(fingerprint)` callable the clean stage takes, bound to one source."""
+        return lambda fp: self.is_learned(source, fp)
+
+
+class ArticleVersions:
+    """Version numbers per article id: a changed body is a new version, the same body again is nothing new."""
+
+    # Replays re-send old revisions; remembering their hashes keeps them from minting new versions.
+    KEEP_HASHES = 32
+
+    def __init__(self, table: MutableMapping[str, dict[str, Any]]) -> None:
+        self.table = table
+
+    def decide(self, article_id: str, content_hash: str) -> int | None:
+        """1 for a new id, the next version when the content changed, None when this content was seen."""
+        state = self.table.get(article_id)
+        if state is None:
+            self.table[article_id] = {"version": 1, "hashes": [content_hash]}
+            return 1
+        hashes: list[str] = list(state["hashes"])
+        if content_hash in hashes:
+            return None
+        version = int(state["version"]) + 1
+        hashes = [*hashes, content_hash][-self.KEEP_HASHES :]
+        self.table[article_id] = {"version": version, "hashes": hashes}
+        return version
+
+    def current(self, article_id: str) -> int | None:
+        state = self.table.get(article_id)
+        return None if state is None else int(state["version"])
+
+
+_WORD = re.compile(r"\w+")
+_MERSENNE = (1 << 61) - 1
+
+
+def _permutations(count: int) -> list[tuple[int, int]]:
+    # Fixed, derived coefficients: every worker and every replay must compute the same signatures.
+    out = []
+    for i in range(count):
+        digest = hashlib.blake2b(f"minhash-{i}".encode(), digest_size=16).digest()
+        a = int.from_bytes(digest[:8], "big") % (_MERSENNE - 1) + 1
+        b = int.from_bytes(digest[8:], "big") % _MERSENNE
+        out.append((a, b))
+    return out
+
+
+class Syndication:
+    """Near-duplicate bodies under another id (a syndicated or re-keyed copy), by MinHash with LSH bands.
+
+    The table maps each band of a signature to the first article id that had it, and each article id to
+    its signature, so a candidate found through one band is confirmed on the whole signature.
+    """
+
+    SHINGLE = 5
+    BANDS = 16
+    ROWS = 4
+    _PERMS = _permutations(BANDS * ROWS)
+
+    def __init__(self, table: MutableMapping[str, Any], similarity: float = 0.8) -> None:
+        self.table = table
+        self.similarity = similarity
+
+    def signature(self, paragraphs: Iterable[str]) -> list[int]:
+        """MinHash of the body's word 5-shingles (case, Unicode forms and punctuation ignored)."""
+        text = unicodedata.normalize("NFKC", " ".join(paragraphs)).casefold()
+        words = _WORD.findall(text)
+        size = min(self.SHINGLE, len(words))
+        grams = {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)} if words else set()
+        hashes = [int.from_bytes(hashlib.blake2b(g.encode(), digest_size=8).digest(), "big") for g in grams]
+        if not hashes:
+            return []
+        return [min((a * h + b) % _MERSENNE for h in hashes) for a, b in self._PERMS]
+
+    def check(self, article_id: str, paragraphs: Iterable[str]) -> str | None:
+        """The first other article id with (nearly) the same body, else None; this article is remembered."""
+        signature = self.signature(paragraphs)
+        if not signature:
+            return None
+        bands = [
+            "band"
+            + _SEP
+            + hashlib.blake2b(
+                repr((i, signature[i * self.ROWS : (i + 1) * self.ROWS])).encode(), digest_size=8
+            ).hexdigest()
+            for i in range(self.BANDS)
+        ]
+        duplicate = None
+        for band in bands:
+            other = self.table.get(band)
+            if other is not None and other != article_id and self._similar(signature, other):
+                duplicate = str(other)
+                break
+        if duplicate is None:
+            self.table["sig" + _SEP + article_id] = signature
+            for band in bands:
+                if band not in self.table:
+                    self.table[band] = article_id
+        return duplicate
+
+    def _similar(self, signature: list[int], other_id: str) -> bool:
+        other = self.table.get("sig" + _SEP + other_id)
+        if not other:
+            return False
+        agree = sum(1 for x, y in zip(signature, other, strict=False) if x == y)
+        return agree / len(signature) >= self.similarity

@@ -1,0 +1,141 @@
+"""Learned boilerplate, article versions and syndicated copies over plain dicts (as a Faust table would be)."""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+import pytest
+
+from streams.boilerplate import ArticleVersions, LearnedBoilerplate, Syndication
+from streams.clean import clean, content_hash, fingerprint
+from streams.records import RawArticle
+
+SOURCE = "ledger.example"
+FOOTER = "The Ledger Group Ltd, 12 Harbour Street, Portsmouth. Registered in England No. 4021."
+PROMPT = "Enjoy unlimited reading of the Daily Ledger: your first month for just 99p."
+TOPICS = [
+    "harbour",
+    "council",
+    "school",
+    "hospital",
+    "railway",
+    "library",
+    "market",
+    "stadium",
+    "bridge",
+    "park",
+]
+VERBS = ["reopened", "was criticised", "won funding", "faced delays", "was praised", "changed hands"]
+
+
+def _story(i: int) -> list[str]:
+    """Three body paragraphs unique to article i (seeded, so the test is deterministic)."""
+    rng = random.Random(i)
+    topic, verb = rng.choice(TOPICS), rng.choice(VERBS)
+    return [
+        f"The {topic} project in district {i} {verb} on Monday, officials said after a meeting of {rng.randint(3, 90)} "
+        f"residents, and a decision on the next phase is expected within {rng.randint(2, 11)} weeks.",
+        f"Critics of the plan for district {i} argued that the {rng.randint(1, 40)} million pound budget "
+        f"was too small, while supporters of the {topic} scheme said it was a fair compromise.",
+        f"Work in district {i} is scheduled to begin in the {rng.choice(['spring', 'summer', 'autumn'])}, "
+        f"the {topic} committee confirmed in a statement published late on {rng.choice(['Tuesday', 'Friday'])}.",
+    ]
+
+
+def _raw(i: int) -> RawArticle:
+    # The footer carries a changing issue number: fingerprints ignore digits, so it is still one paragraph.
+    body = "\n\n".join([*_story(i), PROMPT, f"{FOOTER} Issue {1000 + i}."])
+    return RawArticle(id=f"ledger-{i}", source=SOURCE, content_type="text/plain", body=body, language="en")
+
+
+def test_shared_footer_and_prompt_are_learned_and_unique_paragraphs_never_removed() -> None:
+    table: dict[str, list[str]] = {}
+    learned = LearnedBoilerplate(table, threshold=5)
+    for i in range(30):
+        article = clean(_raw(i), pipeline_version="test", is_learned=learned.checker(SOURCE))
+        learned.observe(SOURCE, article.article_id, article.paragraphs)
+        removed = {r.text: r.reason for r in article.removed}
+        # Every unique story paragraph survives in every article, before and after learning.
+        assert article.paragraphs[:3] == _story(i)
+        assert not any(r.text in _story(i) for r in article.removed)
+        if i < 5:
+            assert PROMPT in article.paragraphs and len(article.paragraphs) == 5
+        else:
+            assert article.paragraphs == _story(i)
+            assert removed == {PROMPT: "learned", f"{FOOTER} Issue {1000 + i}.": "learned"}
+    # The table stays bounded and JSON-able: at most threshold + 1 ids per (source, fingerprint).
+    assert all(len(ids) <= 6 for ids in table.values())
+    assert json.loads(json.dumps(table)) == table
+
+
+def test_one_article_alone_never_teaches_boilerplate() -> None:
+    learned = LearnedBoilerplate({}, threshold=3)
+    for _ in range(10):  # the same article re-sent many times
+        learned.observe(SOURCE, "same-id", ["A paragraph.", "Another paragraph."])
+    assert not learned.is_learned(SOURCE, fingerprint("A paragraph."))
+    learned.observe(SOURCE, "second", ["A paragraph."])
+    assert not learned.is_learned(SOURCE, fingerprint("A paragraph."))
+    learned.observe(SOURCE, "third", ["A paragraph."])
+    assert learned.is_learned(SOURCE, fingerprint("A paragraph."))
+    assert not learned.is_learned("other.example", fingerprint("A paragraph."))
+    assert not learned.is_learned(SOURCE, fingerprint("Another paragraph."))
+
+
+def test_paragraph_repeated_inside_one_article_counts_once() -> None:
+    table: dict[str, list[str]] = {}
+    learned = LearnedBoilerplate(table, threshold=2)
+    learned.observe(SOURCE, "a", ["Same line.", "same  LINE."])
+    assert table == {LearnedBoilerplate.key(SOURCE, fingerprint("Same line.")): ["a"]}
+
+
+def test_threshold_below_two_is_refused() -> None:
+    with pytest.raises(ValueError, match="at least 2"):
+        LearnedBoilerplate({}, threshold=1)
+
+
+def test_article_versions() -> None:
+    table: dict[str, Any] = {}
+    versions = ArticleVersions(table)
+    assert versions.decide("a", "h1") == 1
+    assert versions.decide("a", "h1") is None  # the same article again: no new event
+    assert versions.decide("a", "h2") == 2
+    assert versions.decide("a", "h2") is None
+    assert versions.decide("a", "h1") is None  # a replayed older revision mints nothing
+    assert versions.decide("a", "h3") == 3
+    assert versions.decide("b", "h1") == 1  # ids are independent
+    assert versions.current("a") == 3 and versions.current("missing") is None
+    assert json.loads(json.dumps(table)) == table
+
+
+def test_article_versions_keeps_a_bounded_history() -> None:
+    table: dict[str, Any] = {}
+    versions = ArticleVersions(table)
+    for n in range(100):
+        versions.decide("a", f"h{n}")
+    assert table["a"]["version"] == 100
+    assert len(table["a"]["hashes"]) == ArticleVersions.KEEP_HASHES
+
+
+def test_syndicated_copy_is_found_and_distinct_articles_are_not() -> None:
+    table: dict[str, Any] = {}
+    syndication = Syndication(table)
+    original = _story(1) + _story(2)
+    assert syndication.check("wire-1", original) is None
+    # A partner's copy: other id, different case and spacing, one word edited.
+    copy = [p.upper() for p in original]
+    copy[-1] = copy[-1].replace("CONFIRMED", "SAID")
+    assert syndication.check("partner-9", copy) == "wire-1"
+    assert syndication.check("other-3", _story(3) + _story(4)) is None
+    # The same id again (a new version of the original) is not its own duplicate.
+    assert syndication.check("wire-1", original) is None
+    assert syndication.check("", []) is None
+    assert json.loads(json.dumps(table)) == table
+
+
+def test_content_hash_drives_versions_through_clean() -> None:
+    versions = ArticleVersions({})
+    first = clean(_raw(7), pipeline_version="test")
+    assert versions.decide(first.article_id, first.content_hash) == 1
+    assert versions.decide(first.article_id, content_hash(first.paragraphs)) is None
