@@ -34,6 +34,7 @@ _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _BLANK_LINES = re.compile(r"\n\s*\n")
 # Beyond this share of control characters a body is not text, whatever its encoding claims.
 _MAX_CONTROL_SHARE = 0.1
+_CONTROL = re.compile(r"[\x01-\x08\x0b\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 # --- input contract -------------------------------------------------------------------------------
 
@@ -179,10 +180,7 @@ def validate(data: dict[str, Any], *, max_body_bytes: int) -> RawArticle:
 
 
 def _looks_binary(body: str) -> bool:
-    if "\x00" in body:
-        return True
-    control = sum(1 for ch in body if unicodedata.category(ch) in ("Cc", "Cs") and ch not in "\t\n\r\f")
-    return control > _MAX_CONTROL_SHARE * len(body)
+    return "\x00" in body or len(_CONTROL.findall(body)) > _MAX_CONTROL_SHARE * len(body)
 
 
 # --- text normalisation ---------------------------------------------------------------------------
@@ -230,7 +228,7 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         _rx(
             r"^support (truly|quality|independent|our|us\b|the\b)",
             r"\b(every|any|each) contribution\b",
-            r"\bmake an? (one-off |monthly |annual |small |single |regular )?(contribution|donation)\b",
+            r"\bmak(e|ing) an? (one-off |monthly |annual |small |single |regular )?(contribution|donation)\b",
             r"^(please )?(donate|contribute)\b",
             r"\b(donate|contribute) (now|today|here)\b",
             r"\bbecome an? (member|supporter|patron|subscriber)\b",
@@ -292,6 +290,7 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"messenger|flipboard|telegram)[\s|/,•·]*){1,10}$",
             r"^share (this|on|via)\b",
             r"\bfollow us on\b",
+            r"^follow\b.{0,60}\bon (twitter|facebook|instagram|youtube|linkedin|tiktok|x)\b",
             r"^click (here )?to share\b",
         ),
     ),
@@ -300,7 +299,14 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         _rx(
             r"^(read more|read next|related( articles| stories| content| coverage| topics)?"
             r"|more on this( story)?|see also|you (may|might) also like|recommended( for you| stories)?"
-            r"|most (read|popular|viewed)|more from|also read|watch more|trending( now)?|don'?t miss)\b",
+            r"|most (read|popular|viewed)|more from|also read|watch more|see more|more|trending( now)?"
+            r"|don'?t miss)\b\s*:",
+            r"^(read more|read next|related( articles| stories| content| coverage)?|more on this( story)?"
+            r"|you (may|might) also like|recommended( for you| stories)?|most (read|popular|viewed)"
+            r"|trending( now)?|don'?t miss)$",
+            # Tabloid teaser links: a headline tagged with its kind of page.
+            r"\[(video|pictures|pics|photos|insight|reaction|reveal|analysis|latest|poll|live|report)\]\W*$",
+            r"^follow (\w+'s )?(full |live |all |our )?coverage\b",
         ),
     ),
     (
@@ -309,6 +315,26 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"^(advertisement|advert|sponsored( content)?|ad|story continues below( advertisement)?"
             r"|scroll to continue( with content)?)$",
         ),
+    ),
+    (
+        "subscription_offer",
+        _rx(
+            r"\bsubscri(be|ption|ptions)\b.{0,80}\b(for (as little as|only|just)|per (month|week|year))\b",
+            r"\b\d+ issues for\b",
+            r"^if you (enjoyed|liked|value|appreciate) (this|our) (article|story|journalism|reporting)\b",
+        ),
+    ),
+    (
+        "author_note",
+        _rx(
+            r"\b(may|can) be (reached|contacted) at\b",
+            r"^(have|got) a (news )?tip\b",
+            r"^tell us what you think\b",
+        ),
+    ),
+    (
+        "dateline",
+        _rx(r"^(updated|published|posted|last (updated|modified))( on| at)?:?\s+(?=.*\d)[\w\s,:./-]{0,40}$"),
     ),
     ("copyright", _rx(r"^(©|\(c\)|copyright\b)", r"\ball rights reserved\b")),
 )
@@ -543,6 +569,9 @@ def _filter_body(paragraphs: Iterable[str], parts: _Parts, is_learned: Callable[
     paragraphs = list(paragraphs)
     reasons = [rule_reason(p) for p in paragraphs]
     for k, para in enumerate(paragraphs):
+        if reasons[k] is None and k and reasons[k - 1] == "related_links" and _LINK_ITEM.match(para):
+            # The items under a "Related:" or "More:" heading are link titles, not story text.
+            reasons[k] = "related_links"
         if reasons[k] is None and _NAME_ONLY.match(para) and _stray_name(paragraphs, reasons, k):
             # A bare name right under an appeal, or said twice (an editor's signature), is no story text;
             # a name alone elsewhere may be a list heading and stays.
@@ -556,6 +585,10 @@ def _filter_body(paragraphs: Iterable[str], parts: _Parts, is_learned: Callable[
             parts.captions.append(para)
         else:
             parts.paragraphs.append(para)
+
+
+# A link title: a few words, without the full stop of a sentence (or a list bullet).
+_LINK_ITEM = re.compile(r"^(?:[-•*] .{1,150}|(?:\S+ ){0,14}\S+(?<![.!?:;”\"]))$")
 
 
 def _stray_name(paragraphs: list[str], reasons: list[str | None], k: int) -> bool:

@@ -318,6 +318,48 @@ def test_plain_text_with_by_line_and_other_boilerplate() -> None:
 
 
 @pytest.mark.parametrize(
+    ("paragraph", "reason"),
+    [
+        ("Please consider making a one-off contribution to keep our reporting free.", "donation_appeal"),
+        ("Become a supporter from just £1 a month.", "donation_appeal"),
+        ("Already a subscriber? Log in to continue reading.", "login_prompt"),
+        ("You have reached your limit of free articles this month.", "login_prompt"),
+        ("View 128 comments", "comments_footer"),
+        ("Comments are closed.", "comments_footer"),
+        ("Get the best stories delivered straight to your inbox.", "newsletter"),
+        ("This website uses cookies to give you the best experience.", "cookie_notice"),
+        ("Follow the Metro desk on Twitter and Instagram.", "social_share"),
+        ("MORE: Flood warnings issued across the county", "related_links"),
+        ("Storm ruins harvest as farmers count the cost [PICTURES]", "related_links"),
+        ("Most read", "related_links"),
+        ("Subscribe today and get unlimited access for just $1 a week.", "subscription_offer"),
+        ("If you enjoyed this article, please share it with a friend.", "subscription_offer"),
+        ("Have a tip? The reporter may be reached at desk@example.com.", "author_note"),
+        ("Updated at 1:23 p.m.", "dateline"),
+        ("© 2024 Example Media Ltd. All rights reserved.", "copyright"),
+        ("Story continues below advertisement", "advertisement"),
+    ],
+)
+def test_newsroom_boilerplate_rules(paragraph: str, reason: str) -> None:
+    assert rule_reason(paragraph) == reason
+
+
+def test_items_under_a_related_heading_are_links() -> None:
+    body = "\n\n".join(
+        [
+            PARAGRAPH,
+            "More:",
+            "Flood warnings issued across the county",
+            "Rail strike called off",
+            PARAGRAPH[4:],
+        ]
+    )
+    article = _process(_raw(body))
+    assert article.paragraphs == [PARAGRAPH, PARAGRAPH[4:]]
+    assert [r.reason for r in article.removed] == ["related_links"] * 3
+
+
+@pytest.mark.parametrize(
     "paragraph",
     [
         "He donated $5 million to the hospital, which named its new wing after him.",
