@@ -457,6 +457,9 @@ class _Parts:
 
 
 def _blocks(text: str) -> list[list[str]]:
+    """Blank-line separated blocks of lines; a text without any blank line has one paragraph a line."""
+    if not _BLANK_LINES.search(text.strip()):
+        return [[ln] for ln in text.split("\n") if ln.strip()]
     return [[ln for ln in b.split("\n") if ln.strip()] for b in _BLANK_LINES.split(text) if b.strip()]
 
 
@@ -466,8 +469,9 @@ def _same(a: str | None, b: str | None) -> bool:
 
 def _classify_meta(line: str, parts: _Parts) -> bool:
     """Take a byline, role or dateline line into `parts`; False when the line is none of them."""
-    if parts.published_at is None and (when := parse_date(line)) is not None:
-        parts.published_at = when
+    if (when := parse_date(line)) is not None:
+        # The first dateline is the publication; an "Updated ..." line after it is metadata all the same.
+        parts.published_at = parts.published_at or when
         return True
     if (names := parse_byline(line)) and (not parts.byline or _BY_PREFIX.match(line)):
         if not parts.byline:
@@ -497,13 +501,13 @@ def _structure_plain(text: str, raw: RawArticle, parts: _Parts) -> list[str]:
     # whatever stands between the headline and it is the standfirst.
     window = range(i, min(i + 3, len(blocks)))
     meta = next((j for j in window if _is_meta_block(blocks[j])), None)
+    lead: list[str] = []
     if meta is not None:
-        between = [" ".join(b) for b in blocks[i:meta]]
-        for k, para in enumerate(between):
+        for k, para in enumerate(" ".join(b) for b in blocks[i:meta]):
             if k == 0 and rule_reason(para) is None:
                 parts.standfirst = para
             else:
-                parts.paragraphs.append(para)
+                lead.append(para)
         i = meta
         while i < len(blocks) and _is_meta_block(blocks[i]):
             for line in blocks[i]:
@@ -512,9 +516,9 @@ def _structure_plain(text: str, raw: RawArticle, parts: _Parts) -> list[str]:
                 if rule_reason(line) is None and len(line.split()) <= _CAPTION_MAX_WORDS:
                     parts.captions.append(line)
                 else:
-                    parts.paragraphs.append(line)
+                    lead.append(line)
             i += 1
-    return [*parts.paragraphs, *(" ".join(b) for b in blocks[i:])]
+    return [*lead, *(" ".join(b) for b in blocks[i:])]
 
 
 def _looks_like_headline(text: str) -> bool:
@@ -548,7 +552,15 @@ def _structure_html(html: str, raw: RawArticle, parts: _Parts, extract_options: 
             parts.removed.append(Removal(text=line, reason="metadata"))
             continue
         body.append(line)
+    if doc.description and body and not _is_lede(normalise(doc.description), body[0]):
+        parts.standfirst = normalise(doc.description)
     return body
+
+
+def _is_lede(description: str, first: str) -> bool:
+    # Pages often describe themselves with their first paragraph, sometimes cut short with an ellipsis.
+    stem = description.rstrip(".…").strip()
+    return _same(description, first) or fingerprint(first[: len(stem)]) == fingerprint(stem)
 
 
 def _is_meta_line(line: str, parts: _Parts) -> bool:
@@ -665,7 +677,6 @@ def clean(
         )
     else:
         candidates = _structure_plain(body, raw, parts)
-    parts.paragraphs = []
     if raw.byline:
         parts.byline = _byline_field(raw.byline)
     if raw.published_at:

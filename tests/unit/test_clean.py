@@ -419,3 +419,31 @@ def test_feed_metadata_wins_over_extracted_metadata() -> None:
     article = _process(value)
     assert article.headline == "Bridge open again"
     assert [(b.name, b.role) for b in article.byline] == [("Sam Reed", "Staff Writer")]
+
+
+def test_one_paragraph_a_line_when_the_text_has_no_blank_lines() -> None:
+    body = "\n".join(
+        [
+            "Council expands bus network",
+            "By Jane Doe",
+            "Tuesday 5 March 2024 10:00 GMT",
+            "Updated: Tuesday 5 March 2024 12:30 GMT",
+            PARAGRAPH,
+            PARAGRAPH.replace("bus", "tram"),
+        ]
+    )
+    article = _process(_raw(body))
+    assert article.headline == "Council expands bus network"
+    assert [b.name for b in article.byline] == ["Jane Doe"]
+    assert article.published_at == datetime(2024, 3, 5, 10, 0, tzinfo=UTC)
+    assert article.paragraphs == [PARAGRAPH, PARAGRAPH.replace("bus", "tram")]
+    assert article.media_captions == []
+
+
+def test_html_description_becomes_the_standfirst_unless_it_is_the_lede() -> None:
+    teaser = "Eight months of repairs are over, and commuters are back."
+    with_teaser = HTML.replace("</title>", f'</title><meta name="description" content="{teaser}">')
+    assert _process(_raw(with_teaser, content_type="text/html")).standfirst == teaser
+    lede = "The harbour bridge reopened to traffic on Friday morning after eight months of repairs…"
+    with_lede = HTML.replace("</title>", f'</title><meta name="description" content="{lede}">')
+    assert _process(_raw(with_lede, content_type="text/html")).standfirst is None
