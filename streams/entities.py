@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import bisect
+import hashlib
+import math
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import pycountry
+from spacy.tokens import Doc, Span, Token
+
+from streams.nlp import ParsedArticle, Segment
 
 
 @dataclass(frozen=True)
@@ -16,6 +30,16 @@ class EntityMention:
     end: int
     doc_start: int
     doc_end: int
+    # Honorific written before the name and included in the span ("Mr" of "Mr Lavrov"), else "".
+    title: str = ""
+
+    def name_span(self) -> tuple[int, int]:
+        """The span of the name itself in the parsed text, without the honorific."""
+        if not self.title:
+            return self.doc_start, self.doc_end
+        rest = self.text[len(self.title) :]
+        skip = len(self.text) - len(rest.lstrip(" .\u00a0"))
+        return self.doc_start + skip, self.doc_end
 
 
 @dataclass(frozen=True)
@@ -33,3 +57,502 @@ class Entity:
     def covers(self, doc_start: int, doc_end: int) -> bool:
         """True if one of this entity's mentions overlaps the text span [doc_start, doc_end)."""
         return any(m.doc_start < doc_end and doc_start < m.doc_end for m in self.mentions)
+
+    def has_role(self, role: str) -> bool:
+        """True if the article links `role` ("the Foreign Secretary", "foreign secretary") to this entity."""
+        return normalise_role(role) in self.roles
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Labels that name amounts and times, not referents: never entities.
+DROPPED_LABELS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT"})
+FAMILIES = {
+    "PERSON": "person",
+    "GPE": "place",
+    "LOC": "place",
+    "FAC": "place",
+    "ORG": "org",
+    "NORP": "norp",
+    "EVENT": "event",
+    "PRODUCT": "product",
+    "WORK_OF_ART": "work",
+    "LAW": "law",
+    "LANGUAGE": "language",
+}
+# Honorifics are part of how a person is named ("Mr Lavrov") but not of the canonical name.
+HONORIFICS = _words(
+    "mr mrs ms miss mx dr sir dame lord lady prof professor rev reverend mister madam monsieur"
+)
+# Job titles written inside a PERSON span ("President Putin"): they become roles, not name.
+ROLE_HEADS = _words(
+    """president minister secretary chancellor senator sen governor gov mayor premier leader chairman
+    chairwoman chair spokesman spokeswoman spokesperson ambassador envoy commissioner general gen
+    colonel col captain capt commander judge justice prosecutor inspector sergeant sgt officer chief
+    executive ceo director manager coach editor mp mep congressman congresswoman representative rep"""
+)
+# Adjectives that date or rank a role rather than name it ("the first UK foreign secretary").
+ROLE_STOP = _words("first second third last former new current then late outgoing incoming acting ex")
+_SLUG = re.compile(r"[^a-z0-9]+")
+# Latin letters NFKD does not decompose into ASCII; apostrophes join ("O'Neill" and "O’Neill" alike).
+_ASCII = str.maketrans(
+    {"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe"}
+    | {"Œ": "OE", "þ": "th", "Þ": "Th", "ı": "i", "'": "", "\u2019": ""}
+)
+_DOTS = re.compile("[.'\u2019]")
+
+
+def slugify(text: str) -> str:
+    """Lower-case ASCII slug: accents folded ("Zelenskyy", "Müller" → "muller"), runs of others → "-"."""
+    folded = unicodedata.normalize("NFKD", text.translate(_ASCII)).encode("ascii", "ignore").decode("ascii")
+    return _SLUG.sub("-", folded.lower()).strip("-")
+
+
+def make_entity_id(label: str, name: str) -> str:
+    """Stable id from the type family and canonical name: "person:sergei-lavrov", "place:united-kingdom"."""
+    family = FAMILIES.get(label, label.lower())
+    slug = slugify(name)
+    if not slug:
+        # Names with no Latin letters still need a stable id.
+        slug = hashlib.sha1(name.casefold().encode("utf-8")).hexdigest()[:12]
+    return f"{family}:{slug}"
+
+
+def normalise_role(role: str) -> str:
+    """A role as entities store it: lower-case words without an article ("the Foreign Secretary")."""
+    words = role.lower().split()
+    while words and words[0] in ("the", "a", "an"):
+        words.pop(0)
+    return " ".join(words)
+
+
+def _key(text: str) -> str:
+    """Matching key of a name: case, accents, dots and apostrophes ignored ("U.S." → "us")."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii") or text
+    return " ".join(_DOTS.sub("", folded).casefold().split())
+
+
+def _surname(name: str) -> str:
+    words = name.split()
+    while len(words) > 1 and words[-1].lower().rstrip(".") in ("jr", "sr", "ii", "iii", "iv"):
+        words.pop()
+    return words[-1].lower() if words else ""
+
+
+# --- places -----------------------------------------------------------------------------------------
+
+# pycountry's short names are formal for a few countries; newsrooms use these common names.
+_COUNTRY_NAMES = {
+    "RU": "Russia",
+    "CD": "Democratic Republic of the Congo",
+    "PS": "Palestine",
+    "FM": "Micronesia",
+    "VA": "Vatican City",
+    "BN": "Brunei",
+}
+# Everyday names pycountry has under no name, official name, common name or code. Its fuzzy search is
+# no substitute: it answers "Africa" with South Africa, "West" with Cameroon and "London" with the UK.
+_COUNTRY_ALIASES = {"uk": "GB", "britain": "GB", "great britain": "GB", "america": "US", "turkey": "TR"}
+# English exonyms of subdivisions pycountry names only in the local language ("Avtonomna Respublika Krym").
+_SUBDIVISION_EXONYMS = {"crimea": "UA-43", "chechnya": "RU-CE", "bavaria": "DE-BY", "catalonia": "ES-CT"}
+
+
+@dataclass(frozen=True)
+class _Place:
+    name: str  # canonical
+    code: str  # ISO 3166-1 alpha-2 for a country, ISO 3166-2 for a subdivision
+
+
+def _country_name(country: Any) -> str:
+    code: str = country.alpha_2
+    return str(_COUNTRY_NAMES.get(code) or getattr(country, "common_name", None) or country.name)
+
+
+@lru_cache(maxsize=1)
+def _country_index() -> dict[str, _Place]:
+    """Every name, official name and common name of every country, by matching key."""
+    index: dict[str, _Place] = {}
+    for c in pycountry.countries:
+        place = _Place(_country_name(c), c.alpha_2)
+        for attr in ("name", "official_name", "common_name"):
+            if value := getattr(c, attr, None):
+                index.setdefault(_key(value), place)
+        index.setdefault(_key(place.name), place)
+    for alias, code in _COUNTRY_ALIASES.items():
+        index[alias] = _Place(_country_name(pycountry.countries.get(alpha_2=code)), code)
+    return index
+
+
+@lru_cache(maxsize=8192)
+def _resolve_place(name: str, loose: bool) -> _Place | None:
+    """The country or subdivision `name` names, if pycountry knows it.
+
+    `loose` (spaCy already labelled the span a place) also accepts ISO codes in capitals ("US") and
+    subdivision names ("England" stays England, not the UK); other labels resolve only on a country
+    name or exonym, so a county cricket club labelled ORG ("Kent") is left alone.
+    """
+    query = _key(name)
+    if query.startswith("the "):
+        query = query[4:]
+    if not query:
+        return None
+    if place := _country_index().get(query):
+        return place
+    sub_code = _SUBDIVISION_EXONYMS.get(query)
+    if sub_code and pycountry.subdivisions.get(code=sub_code) is not None:
+        return _Place(" ".join(w.capitalize() for w in query.split()), sub_code)
+    if not loose:
+        return None
+    if name.replace(".", "").isupper() and len(query) in (2, 3):
+        country = pycountry.countries.get(alpha_2=query.upper()) or pycountry.countries.get(
+            alpha_3=query.upper()
+        )
+        if country is not None:
+            return _Place(_country_name(country), country.alpha_2)
+    try:
+        sub = pycountry.subdivisions.lookup(query)
+    except LookupError:
+        return None
+    return _Place(sub.name, sub.code)
+
+
+# --- mentions -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Mention:
+    """One usable doc.ents span while an article's entities are being built."""
+
+    start: int  # parsed-text offsets, honorific included
+    end: int
+    name: str  # without honorific, role prefix, leading "the" or possessive
+    label: str
+    title: str
+    tokens: tuple[int, int]  # token range of the name
+    roles: list[str] = field(default_factory=list)
+    place: _Place | None = None
+
+
+def _is_honorific(token: Token) -> bool:
+    return token.lower_.rstrip(".") in HONORIFICS
+
+
+def _mention(doc: Doc, text: str, ent: Span) -> _Mention | None:
+    """Trim one spaCy entity to its name: possessive, leading article, honorific and job title off."""
+    if ent.label_ in DROPPED_LABELS:
+        return None
+    lo, hi = ent.start, ent.end
+    # An entity never runs across paragraphs: keep its first piece.
+    hi = next((i for i in range(lo + 1, hi) if doc[i].is_space and "\n" in doc[i].text), hi)
+    while hi > lo and (doc[hi - 1].tag_ == "POS" or doc[hi - 1].is_punct or doc[hi - 1].is_space):
+        hi -= 1
+    while lo < hi and (
+        (doc[lo].lower_ == "the" and ent.label_ != "WORK_OF_ART") or doc[lo].is_punct or doc[lo].is_space
+    ):
+        lo += 1
+    honorific = -1
+    roles: list[str] = []
+    label = ent.label_
+    while lo < hi - 1 and _is_honorific(doc[lo]):
+        honorific, lo = lo, lo + 1
+    if label == "PERSON":
+        # "Prime Minister Theresa May": the name starts after the last role word.
+        cut = max((i for i in range(lo, hi - 1) if doc[i].lower_ in ROLE_HEADS), default=-1)
+        if cut >= 0:
+            roles.append(_role_words(doc[lo : cut + 1]) or doc[cut].lower_)
+            lo = cut + 1
+            while lo < hi - 1 and _is_honorific(doc[lo]):
+                honorific, lo = lo, lo + 1
+    if lo >= hi:
+        return None
+    if honorific != lo - 1 and lo > 0 and _is_honorific(doc[lo - 1]):
+        honorific = lo - 1
+    elif honorific != lo - 1:
+        honorific = -1
+    name_start = doc[lo].idx
+    end = doc[hi - 1].idx + len(doc[hi - 1].text)
+    name = " ".join(text[name_start:end].split())
+    if not any(ch.isalpha() for ch in name):
+        return None
+    title = ""
+    start = name_start
+    if honorific >= 0:
+        # The honorific belongs to the mention as written, and says the referent is a person.
+        title, start, label = doc[honorific].text.rstrip("."), doc[honorific].idx, "PERSON"
+    return _Mention(start, end, name, label, title, (lo, hi), roles)
+
+
+def _role_words(tokens: Iterable[Token]) -> str:
+    words = [
+        t.lower_
+        for t in tokens
+        if t.is_alpha and not t.ent_type_ and t.lower_ not in ROLE_STOP and t.pos_ in ("NOUN", "PROPN", "ADJ")
+    ]
+    return " ".join(words)
+
+
+def _role_phrase(noun: Token) -> str:
+    """A role noun with the modifiers that name it: "foreign secretary", "secretary of state"."""
+    left = [c for c in noun.lefts if c.dep_ in ("compound", "amod")]
+    phrase = _role_words([*left, noun])
+    for prep in noun.rights:
+        if prep.dep_ == "prep" and prep.lower_ == "of":
+            objs = [c for c in prep.children if c.dep_ == "pobj" and c.pos_ == "NOUN" and not c.ent_type_]
+            if objs:
+                phrase += " of " + _role_words([*(c for c in objs[0].lefts if c.dep_ == "compound"), objs[0]])
+    return phrase if noun.pos_ in ("NOUN", "PROPN") and not noun.ent_type_ else ""
+
+
+def _person_roles(doc: Doc, text: str, m: _Mention) -> list[str]:
+    """Roles the article gives this person: a title before the name, or an apposition after it."""
+    lo, hi = m.tokens
+    found: list[str] = []
+    # "Russian Foreign Minister Sergei Lavrov": modifiers left of the name that attach into it.
+    first = lo - 1
+    while first >= 0 and _is_honorific(doc[first]):
+        first -= 1
+    j = first
+    while j >= 0 and not doc[j].is_space and not doc[j].is_punct:
+        if not (j < doc[j].head.i < hi) or doc[j].dep_ not in ("compound", "amod", "nmod", "det", "poss"):
+            break
+        j -= 1
+    prefix = doc[j + 1 : first + 1]
+    if len(prefix) and prefix[-1].pos_ in ("NOUN", "PROPN") and not prefix[-1].ent_type_:
+        found.append(_role_words(prefix))
+    # "Mr Johnson, the first UK foreign secretary", "the foreign minister, Sergei Lavrov,".
+    root = doc[lo:hi].root
+    nouns = [c for c in root.children if c.dep_ == "appos"]
+    if root.dep_ == "appos":
+        nouns.append(root.head)
+    for noun in nouns:
+        # The parser can run a headline into the first paragraph; a role never crosses one.
+        between = text[min(noun.idx, m.start) : max(noun.idx, m.end)]
+        if not (lo <= noun.i < hi) and "\n" not in between:
+            found.append(_role_phrase(noun))
+    found.append(_dash_role(doc, hi))
+    return found
+
+
+def _dash_role(doc: Doc, hi: int) -> str:
+    """The plain pattern where the parse finds no apposition: "X – the first UK foreign secretary to"."""
+    if (
+        hi + 2 >= len(doc)
+        or doc[hi].text not in (",", "–", "—", "-", "(")
+        or doc[hi + 1].lower_ not in ("the", "a")
+    ):
+        return ""
+    j = hi + 2
+    while j < len(doc) and doc[j].pos_ in ("ADJ", "NOUN", "PROPN", "NUM") and not doc[j].is_space:
+        j += 1
+    if j < len(doc) and doc[j].tag_ == "POS":
+        return ""  # "X, the company's chairman": the role is of someone else
+    run = list(doc[hi + 2 : j])
+    while run and not (run[-1].pos_ == "NOUN" or run[-1].lower_ in ROLE_HEADS):
+        run.pop()
+    return _role_words(run) if run and not run[-1].ent_type_ else ""
+
+
+# --- grouping -----------------------------------------------------------------------------------------
+
+
+def _fix_labels(mentions: list[_Mention]) -> None:
+    """Correct labels where pycountry knows the place; a country is a GPE whatever spaCy said."""
+    person_words = {
+        w for m in mentions if m.label == "PERSON" and " " in m.name for w in _key(m.name).split()
+    }
+    for m in mentions:
+        if m.title or m.label in ("NORP", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW", "LANGUAGE"):
+            continue
+        if m.label == "PERSON" and _key(m.name) in person_words:
+            continue  # "Jordan" of "Michael Jordan" is not the country
+        m.place = _resolve_place(m.name, m.label in ("GPE", "LOC"))
+        if m.place is not None and (m.label in ("ORG", "PERSON") or len(m.place.code) == 2):
+            m.label = "GPE"
+
+
+def _display(names: Iterable[str]) -> str:
+    """The fullest written form; mixed case beats an all-capitals headline form."""
+    return max(names, key=lambda n: (len(n.split()), not n.isupper(), len(n)))
+
+
+def _person_keys(persons: list[_Mention], known: Mapping[str, str]) -> dict[int, tuple[str, str]]:
+    """Map each person mention (by position) to (cluster key, canonical name)."""
+    full: dict[str, list[str]] = defaultdict(list)
+    for m in persons:
+        if " " in m.name:
+            full[_key(m.name)].append(m.name)
+    words = {k: k.split() for k in full}
+    # A full name whose words all appear in a longer one with the same surname is that person.
+    parent: dict[str, str] = {}
+    for k, ws in words.items():
+        supers = [o for o, ows in words.items() if o != k and ows[-1] == ws[-1] and set(ws) < set(ows)]
+        maximal = [o for o in supers if not any(set(words[o]) < set(words[p]) for p in supers)]
+        parent[k] = maximal[0] if len(maximal) == 1 else k
+    by_last: dict[str, set[str]] = defaultdict(set)
+    by_first: dict[str, set[str]] = defaultdict(set)
+    for k in set(parent.values()):
+        by_last[words[k][-1]].add(k)
+        by_first[words[k][0]].add(k)
+    out: dict[int, tuple[str, str]] = {}
+    for i, m in enumerate(persons):
+        k = _key(m.name)
+        if k in parent:
+            root = parent[k]
+            out[i] = (root, _display(full[root]))
+            continue
+        last = by_last.get(k, set())
+        first = by_first.get(k, set())
+        remembered = known.get(_surname(m.name), "")
+        if len(last) == 1 or (not last and len(first) == 1):
+            root = next(iter(last or first))
+            out[i] = (root, _display(full[root]))
+        elif not last and not first and remembered:
+            # An earlier article of this source named this person in full.
+            out[i] = (_key(remembered), remembered)
+        else:
+            out[i] = (k, m.name)
+    return out
+
+
+def _acronym(name: str) -> str:
+    return "".join(
+        w[0] for w in name.split() if w[0].isupper() and w.lower() not in ("of", "the", "and", "for")
+    )
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """The parsed text and its segments, read once: Doc.text rebuilds the string on every access."""
+
+    text: str
+    segments: tuple[Segment, ...]
+    starts: tuple[int, ...]
+
+    @classmethod
+    def of(cls, parsed: ParsedArticle) -> _Layout:
+        return cls(parsed.doc.text, parsed.segments, tuple(s.start for s in parsed.segments))
+
+    def locate(self, char: int) -> tuple[Segment, int]:
+        seg = self.segments[max(0, bisect.bisect_right(self.starts, char) - 1)]
+        return seg, char - seg.start
+
+    def mention(self, m: _Mention) -> EntityMention:
+        seg, offset = self.locate(m.start)
+        return EntityMention(
+            text=self.text[m.start : m.end],
+            section=seg.section,
+            paragraph=seg.index,
+            start=offset,
+            end=offset + (m.end - m.start),
+            doc_start=m.start,
+            doc_end=m.end,
+            title=m.title,
+        )
+
+
+def _salience(mentions: tuple[EntityMention, ...], length: int, most: int) -> float:
+    """Mentions (relative to the most-mentioned entity), how early, and headline/standfirst presence."""
+    sections = {m.section for m in mentions}
+    first = min(m.doc_start for m in mentions)
+    score = (
+        0.4 * math.log1p(len(mentions)) / math.log1p(most)
+        + 0.2 * (1 - first / max(1, length))
+        + 0.25 * ("headline" in sections)
+        + 0.15 * ("standfirst" in sections)
+    )
+    return round(min(1.0, max(0.0, score)), 4)
+
+
+def extract_entities(
+    parsed: ParsedArticle, *, known_people: Mapping[str, str] | None = None, max_entities: int = 500
+) -> list[Entity]:
+    """One parse to its canonical entities, most salient first.
+
+    Mentions of one referent are merged under the fullest name (titles and possessives off,
+    surnames joined to the full name, country aliases to pycountry's name); `known_people` maps a
+    lower-case surname to a full name remembered from earlier articles of the same source.
+    """
+    doc = parsed.doc
+    layout = _Layout.of(parsed)
+    known = known_people or {}
+    mentions = [m for ent in doc.ents if (m := _mention(doc, layout.text, ent)) is not None]
+    _fix_labels(mentions)
+    persons = [m for m in mentions if m.label == "PERSON"]
+    others = [m for m in mentions if m.label != "PERSON"]
+    clusters: dict[tuple[str, str], list[_Mention]] = defaultdict(list)
+    names: dict[tuple[str, str], str] = {}
+    for i, (k, name) in _person_keys(persons, known).items():
+        clusters["person", k].append(persons[i])
+        names["person", k] = name
+    # Spans spaCy labelled otherwise but naming an article's person in full are that person.
+    for m in others:
+        key = _key(m.name)
+        if m.place is None and ("person", key) in clusters and " " in key:
+            m.label = "PERSON"
+            clusters["person", key].append(m)
+            continue
+        k = m.place.code if m.place else f"{FAMILIES.get(m.label, m.label)}:{key}"
+        clusters["other", k].append(m)
+        if m.place:
+            names["other", k] = m.place.name
+    # "EU" after "European Union" is one organisation.
+    full_forms: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for ck, ms in clusters.items():
+        if ck[0] == "other" and len(ms[0].name.split()) > 1 and ms[0].label == "ORG":
+            full_forms[_acronym(ms[0].name)].append(ck)
+    for ck in list(clusters):
+        ms = clusters[ck]
+        name = ms[0].name
+        targets = full_forms.get(name) if ck[0] == "other" and name.isupper() and name.isalpha() else None
+        if targets and len(targets) == 1 and targets[0] != ck and len(name) > 1:
+            clusters[targets[0]].extend(clusters.pop(ck))
+    byline = {
+        _key(b.name.removeprefix("By ").removeprefix("by ")) for b in parsed.article.byline or [] if b.name
+    }
+    most = max((len(ms) for ms in clusters.values()), default=1)
+    entities: list[Entity] = []
+    for ck, ms in clusters.items():
+        ms.sort(key=lambda m: m.start)
+        labels = Counter(m.label for m in ms)
+        label = "GPE" if any(m.place and m.label == "GPE" for m in ms) else labels.most_common(1)[0][0]
+        name = names.get(ck) or _display(m.name for m in ms)
+        if label == "PERSON" and (_key(name) in byline or any(_key(m.name) in byline for m in ms)):
+            continue  # the byline names the writer, not someone in the story
+        roles: list[str] = []
+        if label == "PERSON":
+            for m in ms:
+                roles.extend(m.roles)
+                roles.extend(_person_roles(doc, layout.text, m))
+        written = tuple(layout.mention(m) for m in ms)
+        entities.append(
+            Entity(
+                entity_id=make_entity_id(label, name),
+                name=name,
+                type=label,
+                mentions=written,
+                roles=tuple(dict.fromkeys(r for r in roles if r)),
+                salience=_salience(written, len(layout.text), most),
+            )
+        )
+    entities.sort(key=lambda e: (-e.salience, e.mentions[0].doc_start))
+    return entities[:max_entities]
+
+
+def remember_people(entities: Iterable[Entity], known: Mapping[str, str]) -> dict[str, str]:
+    """`known` updated with the full-named people of one article: lower-case surname → full name.
+
+    A surname two different people share maps to "" (ambiguous), and is never resolved again.
+    """
+    updated = dict(known)
+    for e in entities:
+        if e.type != "PERSON" or len(e.name.split()) < 2:
+            continue
+        surname = _surname(e.name)
+        seen = updated.get(surname)
+        if seen is None:
+            updated[surname] = e.name
+        elif seen and _key(seen) != _key(e.name):
+            updated[surname] = ""
+    return updated
