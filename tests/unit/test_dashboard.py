@@ -1,0 +1,360 @@
+"""The dashboard without Kafka: its state over plain event dicts, and its HTTP side over aiohttp's test client."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import pytest
+import pytest_asyncio
+from aiohttp.test_utils import TestClient, TestServer
+
+from streams.dashboard import STATE, DashboardState, Feed, Hub, create_app
+from streams.settings import Settings
+
+NOON = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+def entity(article: str, entity_id: str, name: str, kind: str, source: str = "bbc", **extra: Any) -> dict:
+    return {
+        "event_id": f"e-{article}-{entity_id}-{extra.pop('version', 1)}",
+        "article_id": article,
+        "entity_id": entity_id,
+        "name": name,
+        "type": kind,
+        "mentions": [],
+        "salience": 0.5,
+        "source": source,
+        **extra,
+    }
+
+
+def quote(article: str, n: int, text: str, speaker: tuple[str, str] | None, source: str = "bbc") -> dict:
+    return {
+        "event_id": f"q-{article}-{n}",
+        "article_id": article,
+        "text": text,
+        "kind": "full",
+        "section": "body",
+        "paragraph": 0,
+        "start": 0,
+        "end": len(text),
+        "source": source,
+        "speaker": {"entity_id": speaker[0], "name": speaker[1]} if speaker else None,
+        "cue": "said",
+        "published_at": "2026-11-27T11:00:00+00:00",
+    }
+
+
+def topic(article: str, medtop: str, label: str, source: str = "bbc") -> dict:
+    return {
+        "event_id": f"t-{article}-{medtop}",
+        "article_id": article,
+        "topic": medtop,
+        "label": label,
+        "score": 0.9,
+        "rank": 1,
+        "source": source,
+    }
+
+
+LAVROV = ("person:sergei-lavrov", "Sergei Lavrov")
+JOHNSON = ("person:boris-johnson", "Boris Johnson")
+
+
+def fed(**limits: int) -> DashboardState:
+    """A state holding two BBC articles and one Guardian article, with entities, quotes and topics."""
+    state = DashboardState(clock=lambda: NOON, **limits)
+    for event in (
+        entity("a1", *LAVROV, "PERSON"),
+        entity("a1", *JOHNSON, "PERSON"),
+        entity("a1", "org:nato", "NATO", "ORG"),
+        entity("a2", *LAVROV, "PERSON"),
+        entity("a2", "gpe:moscow", "Moscow", "GPE"),
+        entity("a3", *JOHNSON, "PERSON", source="guardian"),
+        entity("a3", "loc:baltic", "the Baltic", "LOC", source="guardian"),
+    ):
+        state.apply("news.entities", event)
+    state.apply("news.quotes", quote("a1", 0, "We will not be lectured", LAVROV))
+    state.apply("news.quotes", quote("a3", 0, "Nonsense", JOHNSON, source="guardian"))
+    state.apply("news.topics", topic("a1", "medtop:11000000", "politics"))
+    state.apply("news.topics", topic("a2", "medtop:11000000", "politics"))
+    state.apply("news.topics", topic("a3", "medtop:04000000", "economy", source="guardian"))
+    return state
+
+
+# ---- DashboardState --------------------------------------------------------------------------
+
+
+def test_trending_counts_articles_per_entity_by_type() -> None:
+    state = fed()
+    people = state.trending("PERSON")
+    assert [(r["name"], r["count"]) for r in people] == [("Boris Johnson", 2), ("Sergei Lavrov", 2)]
+    assert [r["name"] for r in state.trending(["GPE", "LOC"])] == ["Moscow", "the Baltic"]
+    assert [r["entity_id"] for r in state.trending("ORG")] == ["org:nato"]
+    assert len(state.trending(limit=3)) == 3
+
+
+def test_trending_filters_by_source_and_by_co_occurring_entity() -> None:
+    state = fed()
+    assert [(r["name"], r["count"]) for r in state.trending("PERSON", source="guardian")] == [
+        ("Boris Johnson", 1)
+    ]
+    # Alongside Moscow (article a2 only): Lavrov and Moscow itself.
+    assert {r["name"] for r in state.trending(entity="gpe:moscow")} == {"Sergei Lavrov", "Moscow"}
+    # A name works as well as an id, case-insensitively.
+    assert {r["name"] for r in state.trending(entity="MOSCOW")} == {"Sergei Lavrov", "Moscow"}
+
+
+def test_replayed_and_revised_events_are_counted_once() -> None:
+    state = fed()
+    again = entity("a1", *LAVROV, "PERSON")
+    assert state.apply("news.entities", again) == []  # same event id: a replay
+    revised = entity("a1", *LAVROV, "PERSON", version=2)
+    assert state.apply("news.entities", revised) == []  # new revision, same (article, entity)
+    assert state.trending("PERSON", entity="person:sergei-lavrov")[0]["count"] == 2
+
+
+def test_evicted_articles_leave_the_counts() -> None:
+    state = DashboardState(max_articles=2)
+    state.apply("news.entities", entity("a1", "org:nato", "NATO", "ORG"))
+    state.apply("news.topics", topic("a1", "medtop:11000000", "politics"))
+    state.apply("news.entities", entity("a2", *LAVROV, "PERSON"))
+    state.apply("news.entities", entity("a3", *LAVROV, "PERSON", source="guardian"))
+    # a1 was the oldest article: its entity and topic are off the counts, and its source stays seen.
+    assert state.trending("ORG") == []
+    assert state.topics() == []
+    assert [(r["name"], r["count"]) for r in state.trending()] == [("Sergei Lavrov", 2)]
+    assert state.trending(source="bbc")[0]["count"] == 1
+    assert [s["source"] for s in state.source_list()] == ["bbc", "guardian"]
+
+
+def test_quotes_filter_by_source_speaker_and_article_entity() -> None:
+    state = fed()
+    assert [q["text"] for q in state.quotes()] == ["Nonsense", "We will not be lectured"]  # newest first
+    assert [q["text"] for q in state.quotes(source="guardian")] == ["Nonsense"]
+    assert [q["speaker"] for q in state.quotes(entity="person:boris-johnson")] == [
+        "Boris Johnson",
+        "Sergei Lavrov",  # quoted in a1, which mentions Johnson
+    ]
+    assert [q["text"] for q in state.quotes(entity="org:nato")] == ["We will not be lectured"]
+    newest = state.quotes()[0]
+    assert newest["source"] == "guardian" and newest["published_at"] == "2026-11-27T11:00:00+00:00"
+    assert state.quotes(after_id=newest["id"]) == []
+
+
+def test_quote_buffer_is_bounded() -> None:
+    state = DashboardState(max_quotes=3, max_items=5)
+    for n in range(10):
+        state.apply("news.quotes", quote("a1", n, f"quote {n}", None))
+    assert [q["text"] for q in state.quotes()] == ["quote 9", "quote 8", "quote 7"]
+    assert len(state.items) == 5
+    assert state.quotes()[0]["speaker"] is None
+
+
+def test_topic_mix_has_shares() -> None:
+    state = fed()
+    assert state.topics() == [
+        {"topic": "medtop:11000000", "label": "politics", "count": 2, "share": 0.6667},
+        {"topic": "medtop:04000000", "label": "economy", "count": 1, "share": 0.3333},
+    ]
+    assert [t["label"] for t in state.topics(source="guardian")] == ["economy"]
+    assert [t["label"] for t in state.topics(entity="gpe:moscow")] == ["politics"]
+
+
+def test_sources_seen() -> None:
+    assert fed().source_list() == [{"source": "bbc", "articles": 2}, {"source": "guardian", "articles": 1}]
+
+
+def test_trending_windows_attach_to_entities_and_only_move_forward() -> None:
+    state = fed()
+    window = {
+        "event_id": "w1",
+        "key": "person:sergei-lavrov",
+        "kind": "entity",
+        "name": "Sergei Lavrov",
+        "window": "1m",
+        "window_start": "2026-11-27T11:59:00+00:00",
+        "window_end": "2026-11-27T12:00:00+00:00",
+        "count": 5,
+        "previous_count": 1,
+        "rising": 0.6667,
+    }
+    [item] = state.apply("news.entities.trending", window)
+    assert item.kind == "trending"
+    older = {**window, "event_id": "w0", "window_end": "2026-11-27T11:59:00+00:00", "count": 1}
+    assert state.apply("news.entities.trending", older) == []
+    [lavrov] = state.trending("PERSON", entity="person:sergei-lavrov", limit=1)
+    assert lavrov["windows"] == {"1m": {"count": 5, "rising": 0.6667}}
+
+
+def test_unreadable_events_are_ignored_not_raised() -> None:
+    state = DashboardState()
+    assert state.apply("news.quotes", {"event_id": "x"}) == []
+    assert state.apply("news.quotes", ["not", "a", "dict"]) == []  # type: ignore[arg-type]
+    assert state.apply("news.unknown", {"event_id": "y"}) == []
+    assert state.ignored == 3 and state.last_id == 0
+
+
+def test_since_resumes_after_an_id_and_reports_gaps() -> None:
+    state = DashboardState(max_items=4, first_id=100)
+    for n in range(6):
+        state.apply("news.quotes", quote("a1", n, f"q{n}", None, source="bbc" if n % 2 else "cnn"))
+    assert [i.id for i in state.items] == [102, 103, 104, 105]
+    items, complete = state.since(103)
+    assert complete and [i.data["text"] for i in items] == ["q4", "q5"]
+    items, complete = state.since(101)  # 101 was the last one delivered: nothing was lost
+    assert complete and len(items) == 4
+    assert [i.id for i in state.since(101, source="bbc")[0]] == [103, 105]
+    assert not state.since(100)[1]  # 101 fell out of the buffer
+    assert not state.since(500)[1]  # an id from before a restart
+
+
+def test_tombstones_and_malformed_records_do_not_reach_the_state() -> None:
+    class Record:
+        def __init__(self, value: bytes | None) -> None:
+            self.topic, self.partition, self.offset, self.value = "t1.news.quotes", 0, 7, value
+
+    feed = Feed(Settings(topic_prefix="t1."), DashboardState(), Hub())
+    feed.take(Record(None))  # type: ignore[arg-type]
+    feed.take(Record(b"{broken"))  # type: ignore[arg-type]
+    feed.take(Record(orjson.dumps(quote("a1", 0, "hello", None))))  # type: ignore[arg-type]
+    assert feed.malformed == 1
+    assert [q["text"] for q in feed.state.quotes()] == ["hello"]
+    assert list(feed.positions.values()) == [7]
+
+
+# ---- HTTP ----------------------------------------------------------------------------------------
+
+
+@pytest_asyncio.fixture
+async def client() -> AsyncIterator[TestClient[Any, Any]]:
+    app = create_app(Settings(), fed())
+    async with TestClient(TestServer(app)) as c:
+        yield c
+
+
+@pytest_asyncio.fixture
+async def guarded() -> AsyncIterator[TestClient[Any, Any]]:
+    app = create_app(Settings(dashboard_token="s3cret"), fed())
+    async with TestClient(TestServer(app)) as c:
+        yield c
+
+
+@pytest.mark.asyncio
+async def test_page_and_assets_carry_security_headers(client: TestClient[Any, Any]) -> None:
+    page = await client.get("/")
+    assert page.status == 200
+    html = await page.text()
+    assert '<script src="/static/dashboard.js"' in html and "<script>" not in html  # no inline script
+    csp = page.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "default-src 'none'" in csp and "unsafe-inline" not in csp
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    script = await client.get("/static/dashboard.js")
+    assert script.status == 200 and script.content_type == "text/javascript"
+    assert "innerHTML" not in await script.text()
+    assert (await client.get("/static/../settings.py")).status == 404
+    missing = await client.get("/nowhere")
+    assert missing.status == 404 and missing.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.asyncio
+async def test_json_endpoints(client: TestClient[Any, Any]) -> None:
+    people = await (await client.get("/api/trending", params={"group": "people"})).json()
+    assert {r["name"] for r in people["trending"]} == {"Sergei Lavrov", "Boris Johnson"}
+    places = await (
+        await client.get("/api/trending", params={"type": "GPE,LOC", "source": "guardian"})
+    ).json()
+    assert [r["name"] for r in places["trending"]] == ["the Baltic"]
+    quotes = await (await client.get("/api/quotes", params={"entity": "person:sergei-lavrov"})).json()
+    assert [q["text"] for q in quotes["quotes"]] == ["We will not be lectured"]
+    assert quotes["last_id"] == client.app[STATE].last_id  # type: ignore[index]
+    topics = await (await client.get("/api/topics", params={"source": "bbc"})).json()
+    assert topics["topics"][0]["label"] == "politics"
+    sources = await client.get("/api/sources")
+    assert sources.content_type == "application/json"
+    assert [s["source"] for s in (await sources.json())["sources"]] == ["bbc", "guardian"]
+    assert (await client.get("/api/quotes", params={"after_id": "x"})).status == 400
+    health = await (await client.get("/health")).json()
+    assert health["status"] == "ok" and health["quotes"] == 2
+
+
+@pytest.mark.asyncio
+async def test_article_text_stays_data_in_json(client: TestClient[Any, Any]) -> None:
+    client.app[STATE].apply(  # type: ignore[index]
+        "news.quotes", quote("a9", 0, "<script>alert(1)</script>", ("person:x", "<b>X</b>"))
+    )
+    body = await (await client.get("/api/quotes", params={"limit": 1})).json()
+    assert body["quotes"][0]["text"] == "<script>alert(1)</script>"
+    assert body["quotes"][0]["speaker"] == "<b>X</b>"
+
+
+@pytest.mark.asyncio
+async def test_token_is_required_when_set(guarded: TestClient[Any, Any]) -> None:
+    for path in ("/", "/api/quotes", "/api/trending", "/api/topics", "/api/sources", "/events"):
+        denied = await guarded.get(path)
+        assert denied.status == 401, path
+        assert denied.headers["X-Content-Type-Options"] == "nosniff"
+    assert (await guarded.get("/api/quotes", headers={"Authorization": "Bearer wrong"})).status == 401
+    assert (await guarded.get("/api/quotes", params={"token": "s3cre"})).status == 401
+    assert (await guarded.get("/api/quotes", headers={"Authorization": "Bearer s3cret"})).status == 200
+    assert (await guarded.get("/", params={"token": "s3cret"})).status == 200
+    # Probes and the static assets carry no data.
+    assert (await guarded.get("/health")).status == 200
+    assert (await guarded.get("/static/dashboard.js")).status == 200
+
+
+async def read_events(response: Any, count: int) -> list[dict[str, str]]:
+    """Parse `count` SSE events (blocks of `field: value` lines) from a streaming response."""
+    events: list[dict[str, str]] = []
+    block: dict[str, str] = {}
+    while len(events) < count:
+        line = (await asyncio.wait_for(response.content.readline(), 5)).decode().rstrip("\n")
+        if line:
+            name, _, value = line.partition(": ")
+            block[name] = value
+        elif block:
+            if "event" in block or "id" in block:
+                events.append(block)
+            block = {}
+    return events
+
+
+@pytest.mark.asyncio
+async def test_events_stream_ids_and_resume_from_last_event_id() -> None:
+    state = DashboardState(first_id=1)
+    app = create_app(Settings(), state)
+    async with TestClient(TestServer(app)) as client:
+        from streams.dashboard import HUB
+
+        hub = app[HUB]
+        for n in range(3):
+            state.apply("news.quotes", quote("a1", n, f"q{n}", None, source="bbc" if n != 1 else "cnn"))
+        # Resume after id 1: ids 2 and 3 are replayed from the buffer, then live items follow.
+        response = await client.get("/events", headers={"Last-Event-ID": "1"})
+        assert response.headers["Content-Type"].startswith("text/event-stream")
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        replayed = await read_events(response, 2)
+        assert [(e["id"], e["event"]) for e in replayed] == [("2", "quote"), ("3", "quote")]
+        assert orjson.loads(replayed[1]["data"])["text"] == "q2"
+        hub.publish(state.apply("news.quotes", quote("a1", 9, "live one", LAVROV)))
+        [live] = await read_events(response, 1)
+        assert live["id"] == "4" and orjson.loads(live["data"])["speaker"] == "Sergei Lavrov"
+        response.close()
+
+        # Filtered server-side: only BBC's items, resuming from the start of the buffer.
+        filtered = await client.get("/events", params={"source": "cnn", "after": "0"})
+        [only] = await read_events(filtered, 1)
+        assert only["id"] == "2" and orjson.loads(only["data"])["source"] == "cnn"
+        filtered.close()
+
+        # An id the buffer no longer covers makes the page reload its snapshot.
+        gap = await client.get("/events", headers={"Last-Event-ID": "999"})
+        [reset] = await read_events(gap, 1)
+        assert reset["event"] == "reset"
+        gap.close()
+        await asyncio.sleep(0.05)
+    assert not hub.subscribers
