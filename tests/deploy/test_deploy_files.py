@@ -267,6 +267,8 @@ def test_dashboard_port_and_service_match_settings(manifests: list[Doc]) -> None
     assert dashboard["args"] == ["dashboard"]
     ports = {p["name"]: p["containerPort"] for p in dashboard["ports"]}
     assert ports == {"http": DEFAULTS.dashboard_port} == {"http": settings_of(manifests).dashboard_port}
+    for probe in ("livenessProbe", "readinessProbe"):
+        assert dashboard[probe]["httpGet"] == {"path": "/health", "port": "http"}
     service = one(manifests, "Service", "newsstreams-dashboard")
     assert [(p["port"], p["targetPort"]) for p in service["spec"]["ports"]] == [(8080, "http")]
     template = one(manifests, "Deployment", "newsstreams-dashboard")["spec"]["template"]
@@ -285,6 +287,7 @@ def test_compose_ports_and_healthchecks_match_settings(compose: Doc) -> None:
     assert len(set(host_ports)) == len(host_ports), "two workers publish the same host port"
     (dashboard,) = compose_services(compose, "dashboard")
     assert dashboard["ports"] == [f"{DEFAULTS.dashboard_port}:{DEFAULTS.dashboard_port}"]
+    assert f"127.0.0.1:{DEFAULTS.dashboard_port}/health" in " ".join(dashboard["healthcheck"]["test"])
 
 
 def test_dockerfile_exposes_the_ports_and_checks_liveness() -> None:
