@@ -151,7 +151,10 @@
     const stream = new EventSource("/events?" + query(extra));
     stream.addEventListener("open", () => setStatus("live", true));
     stream.addEventListener("error", () => setStatus("reconnecting…", false));
-    stream.addEventListener("quote", (event) => addQuote(JSON.parse(event.data)));
+    stream.addEventListener("quote", (event) => {
+      addQuote(JSON.parse(event.data));
+      scheduleRefresh(); // a new source shows up in the filter
+    });
     for (const kind of ["entity", "topic", "trending", "article"]) {
       stream.addEventListener(kind, scheduleRefresh);
     }

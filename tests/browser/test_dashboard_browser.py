@@ -1,0 +1,226 @@
+"""The dashboard in headless Chromium against a real broker: quotes appear live, and article text stays text."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+import pytest_asyncio
+
+from streams.admin import apply
+from streams.settings import Settings
+from tests.integration.conftest import ROOT, Broker, Worker, free_port
+from tests.integration.kafka_io import produce
+
+pytestmark = [pytest.mark.kafka, pytest.mark.browser, pytest.mark.asyncio]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+TITLE = "newsstreams dashboard"
+SCRIPT_QUOTE = "<script>document.title='pwned'</script> is not a tag"
+
+
+@dataclass
+class Dashboard:
+    url: str
+    proc: subprocess.Popen[bytes]
+    log: Path
+
+    def health(self) -> dict[str, Any]:
+        with urllib.request.urlopen(self.url + "health", timeout=2) as response:
+            return dict(json.load(response))
+
+
+def _start_dashboard(env: dict[str, str], log: Path, timeout: float = 60.0) -> Dashboard:
+    port = free_port()
+    code = (
+        "from streams.dashboard import run; from streams.settings import Settings; run(Settings.from_env())"
+    )
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", code],
+            env={**env, "NEWSSTREAMS_DASHBOARD_PORT": str(port)},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            start_new_session=True,
+        )
+    dashboard = Dashboard(f"http://127.0.0.1:{port}/", proc, log)
+    deadline = time.monotonic() + timeout
+    # Ready when it reads every partition of the downstream topics: an event published after that is seen.
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"dashboard exited with {proc.returncode}:\n{log.read_text()[-4000:]}")
+        try:
+            if dashboard.health()["kafka"]["partitions"] > 0:
+                return dashboard
+        except OSError:
+            pass
+        time.sleep(0.3)
+    proc.terminate()
+    raise RuntimeError(f"dashboard not ready after {timeout}s:\n{log.read_text()[-4000:]}")
+
+
+@pytest.fixture
+def dashboard(worker_env: dict[str, str], tmp_path: Path) -> Iterator[Dashboard]:
+    """`newsstreams dashboard` (through `streams.dashboard.run`) as a subprocess in this test's namespace."""
+    # The dashboard only reads; the topics come from whoever runs first (here, the test).
+    asyncio.run(apply(Settings.from_env(worker_env)))
+    d = _start_dashboard(worker_env, tmp_path / "dashboard.log")
+    yield d
+    d.proc.terminate()
+    try:
+        d.proc.wait(15)
+    except subprocess.TimeoutExpired:
+        d.proc.kill()
+        d.proc.wait(5)
+
+
+def _unavailable(why: str) -> None:
+    # As for the broker: under CI a missing browser is a failure, never a silent skip.
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"browser tests under CI=true: {why}", pytrace=False)
+    pytest.skip(why)
+
+
+@pytest.fixture(scope="session")
+def playwright_api() -> Any:
+    try:
+        import playwright.async_api
+    except ImportError:
+        _unavailable("the playwright package is not installed (pip install -e '.[dev]')")
+    if not os.path.exists(CHROMIUM):
+        _unavailable(f"{CHROMIUM} is missing (apt-get install -y chromium; scripts/setup does it)")
+    return playwright.async_api
+
+
+@pytest_asyncio.fixture
+async def page(playwright_api: Any) -> AsyncIterator[Any]:
+    async with playwright_api.async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            context = await browser.new_context(viewport={"width": 1280, "height": 900})
+            tab = await context.new_page()
+            errors: list[str] = []
+            tab.on("pageerror", lambda exc: errors.append(str(exc)))
+            tab.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+            tab.errors = errors
+            yield tab
+        finally:
+            await browser.close()
+
+
+async def open_live(page: Any, dashboard: Dashboard) -> None:
+    await page.goto(dashboard.url)
+    await page.wait_for_function("document.getElementById('status').textContent === 'live'", timeout=15_000)
+    assert await page.title() == TITLE
+
+
+async def quote_shown(page: Any, text: str, speaker: str, within: float) -> None:
+    item = page.locator("#quotes li.quote", has_text=text)
+    await item.first.wait_for(state="visible", timeout=within * 1000)
+    assert speaker in await item.first.locator(".speaker").text_content()
+
+
+def screenshot_path(name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS / name
+
+
+def raw_article(article_id: str, body: str, headline: str) -> tuple[bytes, bytes]:
+    event = {
+        "id": article_id,
+        "source": "browser-test.example",
+        "content_type": "text/plain",
+        "headline": headline,
+        "body": body,
+        "published_at": "2026-11-27T09:00:00+00:00",
+        "language": "en",
+    }
+    return article_id.encode(), orjson.dumps(event)
+
+
+async def test_articles_through_the_worker_show_their_quotes_as_text(
+    kafka: Broker, worker: Worker, dashboard: Dashboard, namespace: str, page: Any
+) -> None:
+    await open_live(page, dashboard)
+    started = time.monotonic()
+    await produce(
+        kafka.bootstrap,
+        f"{namespace}news.articles.raw",
+        [
+            raw_article(
+                "browser-1",
+                "The city will keep the river crossing open through the winter, officials said on Tuesday.\n\n"
+                "“We will keep the bridge open all winter,” said Maria Keller, the city's transport director.\n\n"
+                "Engineers inspected the structure last week and found no damage.",
+                "Bridge to stay open all winter",
+            ),
+            raw_article(
+                "browser-2",
+                "A row broke out on Wednesday over a web page that appeared to show code.\n\n"
+                f"“{SCRIPT_QUOTE},” said Jane Doe.\n\n"
+                "The page was later changed.",
+                "Code on the page",
+            ),
+        ],
+    )
+    await quote_shown(page, "We will keep the bridge open all winter", "Maria Keller", within=10)
+    await quote_shown(page, SCRIPT_QUOTE, "Jane Doe", within=max(1.0, 10 - (time.monotonic() - started)))
+    print(f"\nquotes on the page {time.monotonic() - started:.1f}s after publishing")
+
+    # The markup in the quote is text on the page: visible as written, and nothing ran.
+    assert await page.title() == TITLE
+    assert await page.locator("#quotes script").count() == 0
+    assert SCRIPT_QUOTE in await page.locator("#quotes").inner_text()
+    assert not page.errors, page.errors
+    path = screenshot_path("dashboard.png")
+    await page.screenshot(path=str(path), full_page=True)
+    print(f"screenshot: {path}")
+
+
+async def test_quote_events_render_live_and_as_text(
+    kafka: Broker, dashboard: Dashboard, namespace: str, page: Any
+) -> None:
+    """The page alone, fed QuoteEvent-shaped JSON on news.quotes (no worker): live push and escaping."""
+    await open_live(page, dashboard)
+    quote = {
+        "event_id": "browser-direct-1",
+        "article_id": "direct-1",
+        "text": SCRIPT_QUOTE + " <img src=x onerror=\"document.title='pwned'\">",
+        "kind": "full",
+        "section": "body",
+        "paragraph": 1,
+        "start": 0,
+        "end": 10,
+        "source": "direct.example",
+        "speaker": {"entity_id": "person:jane-doe", "name": "Jane <b>Doe</b>"},
+        "cue": "said",
+        "published_at": "2026-11-27T09:00:00+00:00",
+    }
+    await produce(kafka.bootstrap, f"{namespace}news.quotes", [(b"direct-1", orjson.dumps(quote))])
+    await quote_shown(page, SCRIPT_QUOTE, "Jane <b>Doe</b>", within=10)
+    await asyncio.sleep(0.5)  # give any injected handler the chance to run
+    assert await page.title() == TITLE
+    assert await page.locator("#quotes script, #quotes img, #quotes b").count() == 0
+    assert not page.errors, page.errors
+    await page.screenshot(path=str(screenshot_path("dashboard-direct.png")), full_page=True)
