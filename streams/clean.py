@@ -341,9 +341,16 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
 # Link-list headings are short: a story sentence that happens to start "Related to" is longer.
 _RELATED_MAX_WORDS = 20
 
-_NAME_PART = r"[A-Z][\w'\u2019.-]*"
+# A capitalised word with a lower-case letter (so not an all-caps heading), an initial, or O'Brien.
+_NAME_PART = r"(?:[A-Z][a-z\u00df-\u024f][\w'\u2019.-]*|[A-Z]\.|[A-Z]['\u2019][A-Z][\w'\u2019.-]*|Mc[A-Z]\w*)"
+# Headings and kickers that are capitalised like names ("The Upshot", "More Stories") but are not.
+_NOT_NAME = (
+    r"(?!(?i:the|a|an|this|that|these|those|our|your|my|his|her|their|its|in|on|at|for|from|with|more|most"
+    r"|top|new|latest|breaking|live|read|share|follow|join|sign|subscribe|watch|see|about|related|all)\b)"
+)
 _PARTICLE = r"(?:de|da|di|del|van|von|der|den|la|le|bin|al|el|ben|du|dos)"
-_NAME = rf"{_NAME_PART}(?:\s+(?:{_NAME_PART}|{_PARTICLE})){{1,3}}"
+# Two or three capitalised words, with particles ("John van der Berg") between them.
+_NAME = rf"{_NOT_NAME}{_NAME_PART}(?:\s+{_PARTICLE})*(?:\s+{_NAME_PART}(?:\s+{_PARTICLE})*){{1,2}}"
 _NAME_LINE = re.compile(rf"^(?:by\s+)?({_NAME}(?:\s*(?:,|and|&)\s*{_NAME})*)$", re.IGNORECASE)
 _NAME_ONLY = re.compile(rf"^{_NAME}$")
 _ROLE_WORDS = re.compile(
@@ -359,6 +366,7 @@ _DATE_PREFIX = re.compile(
     re.IGNORECASE,
 )
 _MONTH = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\b", re.IGNORECASE)
+_YEAR = re.compile(r"\b(1[89]|2[01])\d{2}\b")
 _NUMERIC_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b")
 # Abbreviations dateutil cannot know; BST is British Summer Time (+01:00), as newsrooms use it.
 _TZINFOS = {
@@ -395,9 +403,10 @@ def rule_reason(paragraph: str) -> str | None:
 def parse_date(text: str) -> datetime | None:
     """A dateline or timestamp as an aware datetime (naive times are taken as UTC), else None."""
     line = _DATE_PREFIX.sub("", text.strip()).strip(" |·•-")
-    if not line or len(line) > 80 or not (_MONTH.search(line) or _NUMERIC_DATE.search(line)):
+    if not line or len(line) > 80:
         return None
-    if not re.search(r"\d", line):
+    # A day and month without a year would be dated to the current year by the parser: not a dateline.
+    if not ((_MONTH.search(line) and _YEAR.search(line)) or _NUMERIC_DATE.search(line)):
         return None
     try:
         when = dateparser.parse(line, tzinfos=_TZINFOS, dayfirst=not _iso_like(line))
@@ -437,7 +446,11 @@ def _names(text: str) -> list[Byline]:
 
 def _is_role(line: str) -> bool:
     words = line.split()
-    return 0 < len(words) <= 7 and bool(_ROLE_WORDS.search(line)) and not line.endswith((".", "?", "!"))
+    return (
+        0 < len(words) <= 7
+        and bool(_ROLE_WORDS.search(line))
+        and not line.endswith((".", "?", "!", '"', "”", "'", "’"))
+    )
 
 
 # --- structure ------------------------------------------------------------------------------------
@@ -483,9 +496,23 @@ def _classify_meta(line: str, parts: _Parts) -> bool:
     return False
 
 
-def _is_meta_block(block: list[str]) -> bool:
+def _meta_run(blocks: list[list[str]], start: int) -> int:
+    """The end of the run of byline/role/dateline blocks at `start` (== start when there is none).
+
+    Evidence is a date, a "By" line or a name with its role; a capitalised line alone is not. A lead-image
+    caption may share a block with them, so a block needs only half of its lines to be metadata.
+    """
     probe = _Parts()
-    return any(_classify_meta(line, probe) for line in block) and len(block) <= 8
+    end = start
+    while end < len(blocks):
+        block = blocks[end]
+        meta = [line for line in block if _classify_meta(line, probe)]
+        if not meta or 2 * len(meta) < len(block) or len(block) > 8:
+            break
+        end += 1
+    evidence = probe.published_at is not None or any(b.role for b in probe.byline)
+    evidence = evidence or any(_BY_PREFIX.match(line) for block in blocks[start:end] for line in block)
+    return end if evidence else start
 
 
 def _structure_plain(text: str, raw: RawArticle, parts: _Parts) -> list[str]:
@@ -499,26 +526,40 @@ def _structure_plain(text: str, raw: RawArticle, parts: _Parts) -> list[str]:
         i = 1
     # The metadata block (byline, role, dateline, lead-image caption) sits within the first few blocks;
     # whatever stands between the headline and it is the standfirst.
-    window = range(i, min(i + 3, len(blocks)))
-    meta = next((j for j in window if _is_meta_block(blocks[j])), None)
+    runs = ((j, _meta_run(blocks, j)) for j in range(i, min(i + 3, len(blocks))))
+    start, end = next(((j, e) for j, e in runs if e > j), (i, i))
     lead: list[str] = []
-    if meta is not None:
-        for k, para in enumerate(" ".join(b) for b in blocks[i:meta]):
-            if k == 0 and rule_reason(para) is None:
-                parts.standfirst = para
+    for k, para in enumerate(" ".join(b) for b in blocks[i:start]):
+        if k == 0 and rule_reason(para) is None:
+            parts.standfirst = para
+        else:
+            lead.append(para)
+    for block in blocks[start:end]:
+        for line in block:
+            if _classify_meta(line, parts):
+                continue
+            if (
+                rule_reason(line) is None
+                and len(line.split()) <= _CAPTION_MAX_WORDS
+                and line[:1] not in _QUOTE_MARKS
+            ):
+                parts.captions.append(line)
             else:
-                lead.append(para)
-        i = meta
-        while i < len(blocks) and _is_meta_block(blocks[i]):
-            for line in blocks[i]:
-                if _classify_meta(line, parts):
-                    continue
-                if rule_reason(line) is None and len(line.split()) <= _CAPTION_MAX_WORDS:
-                    parts.captions.append(line)
-                else:
-                    lead.append(line)
-            i += 1
-    return [*lead, *(" ".join(b) for b in blocks[i:])]
+                lead.append(line)
+    if end > start and end < len(blocks) and _is_caption_after_meta(" ".join(blocks[end])):
+        # Right under the byline and dateline, a short line that is no sentence is the lead image's caption.
+        parts.captions.append(" ".join(blocks[end]))
+        end += 1
+    return [*lead, *(" ".join(b) for b in blocks[end:])]
+
+
+def _is_caption_after_meta(text: str) -> bool:
+    return (
+        len(text.split()) <= 25
+        and not text.endswith((".", "!", "?", ":", "”", '"'))
+        and text[:1] not in _QUOTE_MARKS
+        and rule_reason(text) is None
+    )
 
 
 def _looks_like_headline(text: str) -> bool:
@@ -584,6 +625,9 @@ def _filter_body(paragraphs: Iterable[str], parts: _Parts, is_learned: Callable[
         if reasons[k] is None and k and reasons[k - 1] == "related_links" and _LINK_ITEM.match(para):
             # The items under a "Related:" or "More:" heading are link titles, not story text.
             reasons[k] = "related_links"
+        if reasons[k] is None and k and reasons[k - 1] and para[:1].islower() and len(para.split()) <= 8:
+            # A line broken in two ("Support truly" / "independent journalism"): the rest of the same prompt.
+            reasons[k] = reasons[k - 1]
         if reasons[k] is None and _NAME_ONLY.match(para) and _stray_name(paragraphs, reasons, k):
             # A bare name right under an appeal, or said twice (an editor's signature), is no story text;
             # a name alone elsewhere may be a list heading and stays.

@@ -447,3 +447,31 @@ def test_html_description_becomes_the_standfirst_unless_it_is_the_lede() -> None
     lede = "The harbour bridge reopened to traffic on Friday morning after eight months of repairs…"
     with_lede = HTML.replace("</title>", f'</title><meta name="description" content="{lede}">')
     assert _process(_raw(with_lede, content_type="text/html")).standfirst is None
+
+
+def test_seed_laid_out_one_line_a_paragraph(seed_raw_bytes: bytes, seed_expected: dict[str, Any]) -> None:
+    # The same article from a feed that separates paragraphs with single line breaks.
+    data = orjson.loads(seed_raw_bytes)
+    data["body"] = "\n".join(line for line in data["body"].split("\n") if line.strip())
+    want = seed_expected["clean"]
+    article = _process(orjson.dumps(data))
+    assert article.headline == want["headline"]
+    assert [(b.name, b.role) for b in article.byline] == [(want["byline"]["name"], want["byline"]["role"])]
+    assert article.media_captions == [want["media_caption"]]
+    assert len(article.paragraphs) == want["body_paragraphs"]
+    assert article.paragraphs[0].startswith(want["body_first_paragraph_starts"])
+    for text in want["boilerplate_removed"]:
+        assert not any(text in p for p in article.paragraphs), text
+
+
+def test_a_day_without_a_year_is_no_dateline() -> None:
+    body = "\n\n".join(["Murrayfield, Edinburgh", "Saturday, 26 February", "1400 GMT", PARAGRAPH])
+    article = _process(_raw(body, headline="Scotland v Italy"))
+    assert article.published_at is None
+    assert article.standfirst is None
+    assert parse_date("Saturday, 26 February") is None
+
+
+@pytest.mark.parametrize("line", ["The Upshot", "TOP STORIES", "More Stories", "Breaking News"])
+def test_headings_are_not_bylines(line: str) -> None:
+    assert parse_byline(line) == []
