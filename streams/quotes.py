@@ -1,0 +1,651 @@
+"""Quotes: direct quotations in a parsed article, each with its speech cue and canonical speaker."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc, Token
+
+from streams.entities import Entity
+from streams.nlp import ParsedArticle, Segment
+
+
+@dataclass(frozen=True)
+class Quote:
+    """One direct quotation: its words without the outer marks, where it is, who said it and how."""
+
+    text: str
+    kind: str  # "full" | "partial"
+    section: str
+    paragraph: int
+    start: int  # offsets of `text` within its segment
+    end: int
+    doc_start: int  # offsets of `text` within the parsed text
+    doc_end: int
+    cue: str | None
+    speaker: Entity | None
+    addressee: Entity | None = None
+
+
+# Lemmas of verbs that introduce or attribute speech (opinion verbs like "think" are left out: they
+# mostly govern scare quotes, not speech).
+_CUE_LEMMAS = """
+say tell add insist warn accuse describe claim ask state note explain write argue declare announce reply
+respond answer continue complain call suggest admit acknowledge recall predict promise vow pledge urge
+criticise criticize deny confirm report observe tweet post quip joke remark conclude agree concede stress
+emphasise emphasize point assert contend maintain dub brand label praise condemn decry lament blast slam
+mock charge allege boast scoff shout yell scream chant whisper mutter cry exclaim proclaim recount testify
+thunder fume retort counter interject pronounce reiterate repeat wonder query demand plead beg caution
+advise recommend propose hint concur mention disclose reveal inform assure reassure crow gush rail muse
+sigh laugh grumble tout hail welcome threaten attack rip lash dismiss sneer characterize characterise
+term quote read begin summarize summarise put cite
+"""
+CUES = frozenset(_CUE_LEMMAS.split())
+# Cue verbs that name whom the speaker addressed as their object ("told Mr Johnson").
+ADDRESS_CUES = frozenset({"tell", "ask", "assure", "reassure", "warn", "inform", "remind", "urge", "beg"})
+PERSONAL = frozenset({"he", "him", "she", "her"})
+COLLECTIVE = frozenset({"they", "them", "it", "we"})
+FEMALE_TITLES = frozenset({"ms", "ms.", "mrs", "mrs.", "miss", "lady", "dame", "madam"})
+MALE_TITLES = frozenset({"mr", "mr.", "sir", "lord"})
+SUBJECTS = frozenset({"nsubj", "nsubjpass"})
+# Clause links through which a participle or conjoined verb shares its head's subject.
+SHARED_SUBJECT = frozenset({"conj", "xcomp", "advcl", "ccomp", "pcomp", "acl", "relcl", "prep", "pobj"})
+SPEAKER_TYPES = {"PERSON": 0, "ORG": 1, "NORP": 2, "GPE": 2, "FAC": 3, "PRODUCT": 3}
+# Words after a leading apostrophe that make it an elision, not an opening quote ('em, 'til).
+ELISIONS = frozenset({"em", "til", "tis", "twas", "cause", "bout", "n", "s", "round", "nuff", "ol", "er"})
+
+_MARKS = re.compile(r"''|``|[\"'“”‘’„«»]")
+_OPEN_CONTEXT = frozenset("([{—–-/\u2014\u2013\"'“”‘’„«»…")
+_CLOSE_CONTEXT = frozenset(".,;:!?)]}—–-/\u2014\u2013\"'“”‘’„«»…*")
+_DOUBLE = frozenset({'"', "''", "``", "“", "”", "„", "«", "»"})
+_WORD = re.compile(r"\w+")
+_MARKUP = re.compile(r"</?[A-Za-z][^<>\n]*>")
+# Short words a title in title case leaves in lower case ("Face the Nation", "Empire of the Fund").
+_SMALL_WORDS = "a an the of in on at to for and or but nor with by from as vs"
+_TITLE_SMALL = frozenset(_SMALL_WORDS.split())
+# A paragraph that opens with a double quote mark continues an unclosed quote of the paragraph before.
+_OPENS_WITH_QUOTE = re.compile(r"\s*(?:''|``|[\"“„«])")
+
+
+@dataclass
+class _Span:
+    """A quotation found by its marks: [start, end) is the text, [outer_start, outer_end) with marks."""
+
+    segment: Segment
+    start: int
+    end: int
+    outer_start: int
+    outer_end: int
+    closed: bool = True
+    continues: bool = False  # runs on into the next paragraph
+    continued: bool = False  # continues one from the paragraph before
+    tokens: tuple[int, int] = (0, 0)
+    group: int = 0
+    cue: Token | None = None
+    speaker: Entity | None = None
+    addressee: Entity | None = None
+    inherited: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def _flanking(text: str, i: int, j: int) -> tuple[bool, bool]:
+    """Whether the mark at [i, j) can open (left-flanking) and close (right-flanking) a quotation."""
+    prev = text[i - 1] if i > 0 else " "
+    nxt = text[j] if j < len(text) else " "
+    left = (prev.isspace() or prev in _OPEN_CONTEXT) and not nxt.isspace()
+    right = not prev.isspace() and (nxt.isspace() or nxt in _CLOSE_CONTEXT)
+    return left, right
+
+
+def _is_elision(text: str, j: int) -> bool:
+    word = _WORD.match(text, j)
+    return word is None or word.group().lower() in ELISIONS or word.group()[0].isdigit()
+
+
+def _scan(text: str, base: int, seg: Segment, continued: bool) -> tuple[list[_Span], list[_Span]]:
+    """Closed quotations of one paragraph, and the still-open ones at its end (outermost first)."""
+    # Quote marks inside markup (<tweet author="...">) delimit attribute values, not speech.
+    text = _MARKUP.sub(lambda m: " " * len(m.group()), text)
+    stack: list[tuple[str, int, int]] = []  # (family, mark start, mark end)
+    spans: list[_Span] = []
+    seen_double = False
+    for m in _MARKS.finditer(text):
+        mark, i, j = m.group(), m.start(), m.end()
+        left, right = _flanking(text, i, j)
+        family = "d" if mark in _DOUBLE else "s"
+        has_open = any(f == family for f, _, _ in stack)
+        if family == "d":
+            if mark in ("“", "„", "«", "``"):
+                role = "close" if right and not left and has_open else "open"
+            elif mark in ("”", "»"):
+                role = "open" if left and not right and not has_open else "close"
+            elif left and not right:
+                role = "open"
+            elif right and not left:
+                role = "close"
+            else:
+                role = "close" if has_open else "open"
+        else:
+            if left and not right and not _is_elision(text, j):
+                role = "open"
+            elif right and not left and has_open:
+                role = "close"
+            else:
+                continue  # an apostrophe: it's, Johnson's, '90s, rock 'n' roll
+        if role == "open":
+            stack.append((family, i, j))
+            seen_double = seen_double or family == "d"
+            continue
+        if not has_open:
+            # A closing mark with nothing open: the paragraph carries on a quotation from the one before.
+            if family == "d" and continued and not seen_double and not spans:
+                spans.append(_Span(seg, base, base + i, base, base + j, continued=True))
+            seen_double = seen_double or family == "d"
+            continue
+        while stack:
+            fam, oi, oj = stack.pop()
+            if fam == family:
+                spans.append(_Span(seg, base + oj, base + i, base + oi, base + j))
+                break
+    unclosed = [
+        _Span(seg, base + oj, base + len(text), base + oi, base + len(text), closed=False)
+        for fam, oi, oj in stack
+        if fam == "d"
+    ]
+    return spans, unclosed
+
+
+def _outermost(spans: list[_Span]) -> list[_Span]:
+    """Drop quotations nested in another one: the inner quote is part of the outer quote's words."""
+    spans.sort(key=lambda s: (s.outer_start, -s.outer_end))
+    kept: list[_Span] = []
+    for s in spans:
+        if kept and s.outer_start < kept[-1].outer_end:
+            continue
+        kept.append(s)
+    return kept
+
+
+def find_spans(parsed: ParsedArticle) -> list[_Span]:
+    """Every quotation of the article by its marks, in text order, multi-paragraph ones linked."""
+    text = parsed.doc.text
+    result: list[_Span] = []
+    pending: _Span | None = None
+    group = 0
+    for seg in parsed.segments:
+        seg_text = text[seg.start : seg.end]
+        continued = pending is not None and pending.segment.section == seg.section
+        closed, unclosed = _scan(seg_text, seg.start, seg, continued)
+        spans = list(closed)
+        opener = unclosed[0] if unclosed else None
+        nxt = _next_segment(parsed.segments, seg)
+        if opener is not None and nxt is not None and _OPENS_WITH_QUOTE.match(text, nxt.start):
+            opener.continues = True
+            spans.append(opener)
+        elif (
+            opener is not None
+            and _words(text[opener.start : opener.end]) >= 4
+            and seg_text.rstrip()[-1:] in ".!?"
+        ):
+            # An opening mark never closed, yet a sentence follows it: the closing mark was left out.
+            spans.append(opener)
+        spans = _outermost(spans)
+        if continued and spans and _OPENS_WITH_QUOTE.match(seg_text):
+            spans[0].continued = True
+        for s in spans:
+            if not (s.continued and result and result[-1].continues):
+                group += 1
+            s.group = group
+            result.append(s)
+        pending = spans[-1] if spans and spans[-1].continues else None
+    return [s for s in result if re.search(r"\w", text[s.start : s.end])]
+
+
+def _next_segment(segments: Sequence[Segment], seg: Segment) -> Segment | None:
+    i = segments.index(seg)
+    if i + 1 < len(segments) and segments[i + 1].section == seg.section:
+        return segments[i + 1]
+    return None
+
+
+def _words(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def quote_kind(text: str) -> str:
+    """A quote is "full" when it opens with a capital and reads as a sentence, else "partial"."""
+    first = re.search(r"[^\W\d_]", text)
+    if first is None or not first.group().isupper():
+        return "partial"
+    if _words(text) >= 4 or text.rstrip()[-1:] in ".!?":
+        return "full"
+    return "partial"
+
+
+class _Resolver:
+    """Maps a speaker token to a canonical entity: names, roles, and pronouns by their antecedents."""
+
+    def __init__(self, parsed: ParsedArticle, entities: Sequence[Entity], quoted: list[bool]):
+        self.doc: Doc = parsed.doc
+        self.parsed = parsed
+        self.entities = [e for e in entities if e.type in SPEAKER_TYPES]
+        self.quoted = quoted
+        # Character -> entity for every mention, so a token finds its entity in constant time.
+        self.by_char: dict[int, Entity] = {}
+        for e in self.entities:
+            for m in e.mentions:
+                for c in range(m.doc_start, m.doc_end):
+                    current = self.by_char.get(c)
+                    if current is None or SPEAKER_TYPES[e.type] < SPEAKER_TYPES[current.type]:
+                        self.by_char[c] = e
+        self.gender = {id(e): self._gender(e) for e in self.entities}
+        # Name words that point at exactly one person of the article.
+        owners: dict[str, set[str]] = {}
+        for e in self.entities:
+            if e.type == "PERSON":
+                for w in _WORD.findall(e.name):
+                    if w[0].isupper():
+                        owners.setdefault(w, set()).add(e.entity_id)
+        self.by_name = {
+            w: e
+            for e in self.entities
+            if e.type == "PERSON"
+            for w in _WORD.findall(e.name)
+            if owners.get(w) == {e.entity_id}
+        }
+        self.references = self._references()
+
+    def _gender(self, e: Entity) -> str | None:
+        if e.type != "PERSON":
+            return None
+        text = self.doc.text
+        for m in e.mentions:
+            before = text[max(0, m.doc_start - 6) : m.doc_start].lower().split()
+            title = before[-1] if before else ""
+            if title in MALE_TITLES:
+                return "m"
+            if title in FEMALE_TITLES:
+                return "f"
+        return None
+
+    def _references(self) -> list[tuple[int, Entity, bool]]:
+        """(token index, entity, is subject) of every mention and role mention outside quotations."""
+        refs: dict[int, tuple[int, Entity, bool]] = {}
+        for e in self.entities:
+            for m in e.mentions:
+                span = self.doc.char_span(m.doc_start, m.doc_end, alignment_mode="expand")
+                if span is not None and not self.quoted[span.root.i]:
+                    refs[span.root.i] = (span.root.i, e, span.root.dep_ in SUBJECTS)
+        for e in self.entities:
+            for role in e.roles:
+                for hit in re.finditer(rf"\b{re.escape(role)}\b", self.doc.text, flags=re.IGNORECASE):
+                    span = self.doc.char_span(hit.start(), hit.end(), alignment_mode="expand")
+                    if span is not None and not self.quoted[span.root.i] and span.root.i not in refs:
+                        refs[span.root.i] = (span.root.i, e, span.root.dep_ in SUBJECTS)
+        return sorted(refs.values(), key=lambda r: r[0])
+
+    def entity_at(self, token: Token) -> Entity | None:
+        for c in range(token.idx, token.idx + len(token.text)):
+            e = self.by_char.get(c)
+            if e is not None:
+                return e
+        return None
+
+    def resolve(self, token: Token, *, before: int | None = None) -> Entity | None:
+        """The entity a speaker (or addressee) token names, or None when it names no entity."""
+        lower = token.lower_
+        if token.pos_ == "PRON" or lower in PERSONAL or lower in COLLECTIVE:
+            return self.antecedent(token, before if before is not None else token.i)
+        found = self.entity_at(token)
+        if found is not None:
+            return found
+        for child in token.children:
+            if child.dep_ in ("compound", "flat", "appos", "nmod"):
+                found = self.entity_at(child) or (
+                    self.resolve(child) if child.dep_ == "appos" and child.pos_ != "PRON" else None
+                )
+                if found is not None:
+                    return found
+        role = self.role_entity(token)
+        if role is not None:
+            return role
+        if token.pos_ == "PROPN":
+            # A surname the entity stage missed here but named elsewhere ("Fallon said" after "Brian Fallon").
+            named = self.by_name.get(token.text)
+            if named is not None:
+                return named
+        # "Joel Pollak of Breitbart": a person named anywhere in the subject phrase.
+        # Adjectives ("the Russian foreign minister") name a place or people, not the speaker.
+        for t in token.subtree:
+            e = self.entity_at(t) if t.dep_ not in ("amod", "poss") else None
+            if e is not None and e.type in ("PERSON", "ORG"):
+                return e
+        return None
+
+    def role_entity(self, token: Token) -> Entity | None:
+        words = [
+            t.lower_
+            for t in self.doc[token.left_edge.i : token.i + 1]
+            if t.dep_ not in ("det", "poss", "case", "punct") and t.pos_ != "DET"
+        ]
+        phrase = " ".join(words)
+        if not phrase or phrase in {"spokesman", "spokeswoman", "official", "minister"}:
+            return None
+        matches = [
+            e
+            for e in self.entities
+            if any(r == phrase or r.endswith(" " + phrase) or phrase.endswith(" " + r) for r in e.roles)
+        ]
+        if len(matches) == 1:
+            return matches[0]
+        return None
+
+    def antecedent(self, pronoun: Token, before: int) -> Entity | None:
+        """Most recent compatible subject (else mention) in this or the two previous paragraphs."""
+        lower = pronoun.lower_
+        seg, _ = self.parsed.locate(pronoun.idx)
+        first = self.parsed.segments.index(seg)
+        window_start = self.parsed.segments[max(0, first - 2)].start
+        if lower in PERSONAL:
+            want = "f" if lower in ("she", "her") else "m"
+            types = {"PERSON"}
+        elif lower in ("it", "they", "them", "we"):
+            want = ""
+            types = {"ORG", "NORP", "GPE"} if lower != "it" else {"ORG", "GPE"}
+        else:
+            return None
+        candidates = [
+            (i, e, subj)
+            for i, e, subj in self.references
+            if i < before
+            and self.doc[i].idx >= window_start
+            and e.type in types
+            and self.gender.get(id(e)) in (None, want, "")
+        ]
+        if not candidates:
+            return None
+        subjects = [c for c in candidates if c[2]]
+        # A subject in the same sentence wins over an object nearer the pronoun ("he did trust Mr X, but he").
+        pick = subjects[-1] if subjects else candidates[-1]
+        if len({c[1].entity_id for c in candidates}) > 1 and not subjects:
+            return candidates[-1][1]
+        return pick[1]
+
+
+def _cue_text(verb: Token) -> str:
+    if verb.lower_ == "according":
+        return "according to"
+    parts = [verb.text]
+    particles = [c.text for c in verb.children if c.dep_ == "prt"]
+    parts.extend(particles)
+    if verb.lemma_ in ("describe", "characterize", "characterise", "brand", "dub", "label", "see") and any(
+        c.dep_ == "prep" and c.lower_ == "as" for c in verb.children
+    ):
+        return f"{' '.join(parts)} ... as"
+    return " ".join(parts)
+
+
+def _is_cue(token: Token) -> bool:
+    if token.lower_ == "according" and any(c.lower_ == "to" for c in token.children):
+        return True
+    return token.lemma_.lower() in CUES and token.pos_ in ("VERB", "AUX") and token.lemma_ != "be"
+
+
+def _speaker_token(verb: Token) -> Token | None:
+    """The subject of a cue verb, climbing through conjoined and participle clauses ("insisting")."""
+    if verb.lower_ == "according":
+        for c in verb.children:
+            if c.lower_ == "to":
+                for p in c.children:
+                    if p.dep_ == "pobj":
+                        return p
+        return None
+    current = verb
+    for _ in range(4):
+        agent = [c for c in current.children if c.dep_ == "agent"]
+        passive = any(c.dep_ in ("auxpass", "nsubjpass") for c in current.children)
+        if passive and agent:
+            for p in agent[0].children:
+                if p.dep_ == "pobj":
+                    return p
+        subj = [c for c in current.children if c.dep_ in SUBJECTS]
+        if subj:
+            # A misparsed participle phrase ("Facing Mr Johnson ..., Mr Lavrov said") yields two subjects:
+            # the one next to the verb is the speaker.
+            return min(subj, key=lambda c: abs(c.i - current.i))
+        if current.dep_ not in SHARED_SUBJECT or current.head is current:
+            return None
+        current = current.head
+    return None
+
+
+def _addressee_token(verb: Token) -> Token | None:
+    for c in verb.children:
+        if verb.lemma_ in ADDRESS_CUES and c.dep_ in ("dobj", "dative", "iobj"):
+            return c
+        if (
+            c.dep_ in ("prep", "dative")
+            and c.lower_ == "to"
+            and verb.lemma_ in ("say", "speak", "write", "explain")
+        ):
+            for p in c.children:
+                if p.dep_ == "pobj":
+                    return p
+    return None
+
+
+def _ancestor_cue(doc: Doc, a: int, b: int, quoted: list[bool]) -> Token | None:
+    """A cue verb governing the quotation: the quote is its object, complement or 'as' phrase."""
+    best: Token | None = None
+    best_depth = 99
+    for t in doc[a:b]:
+        if a <= t.head.i < b:
+            continue
+        h, depth = t.head, 1
+        while depth <= 6 and not quoted[h.i]:
+            if _is_cue(h):
+                if depth < best_depth:
+                    best, best_depth = h, depth
+                break
+            if h.head is h:
+                break
+            h, depth = h.head, depth + 1
+    return best
+
+
+def _nearby_cue(doc: Doc, span: _Span, a: int, b: int, quoted: list[bool]) -> Token | None:
+    """A cue verb outside quotations in the sentences the quotation starts and ends in."""
+    first = doc[a].sent if a < len(doc) else None
+    last = doc[max(a, b - 1)].sent
+    candidates: list[tuple[int, Token]] = []
+    sentences = [s for s in (first, last) if s is not None]
+    for sent in {(s.start, s.end): s for s in sentences}.values():
+        for t in sent:
+            if quoted[t.i] or not _is_cue(t):
+                continue
+            distance = a - t.i if t.i < a else t.i - b + 1
+            candidates.append((distance, t))
+    # Attribution right after the quote ("..." he said.) in a short sentence of its own.
+    if not candidates and b < len(doc):
+        after = doc[b].sent
+        if after.start >= b - 1 and len(after) <= 12:
+            for t in after:
+                if not quoted[t.i] and _is_cue(t):
+                    candidates.append((t.i - b + 1, t))
+    if not candidates:
+        return None
+    candidates.sort(key=lambda c: c[0])
+    return candidates[0][1]
+
+
+def _intro_cue(parsed: ParsedArticle, doc: Doc, span: _Span, a: int, quoted: list[bool]) -> Token | None:
+    """A cue ending the previous paragraph with a colon ("Cruz called them on it:") for a quote opening this one."""
+    text = doc.text
+    seg = span.segment
+    if text[seg.start : span.outer_start].strip():
+        return None
+    i = parsed.segments.index(seg)
+    if i == 0 or not text[parsed.segments[i - 1].start : parsed.segments[i - 1].end].rstrip().endswith(":"):
+        return None
+    prev = parsed.segments[i - 1]
+    tail = doc.char_span(prev.start, prev.end, alignment_mode="expand")
+    if tail is None:
+        return None
+    sent = doc[tail.end - 1].sent
+    cues = [t for t in sent if not quoted[t.i] and _is_cue(t)]
+    return cues[-1] if cues else None
+
+
+def extract_quotes(
+    parsed: ParsedArticle, entities: Sequence[Entity], *, max_quotes: int = 300
+) -> list[Quote]:
+    """Direct quotations of one parsed article with cue, canonical speaker and addressee, in text order."""
+    return [_to_quote(parsed, s) for s in attribute(parsed, entities)[:max_quotes]]
+
+
+def attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> list[_Span]:
+    """Quotation spans with their cue token, speaker and addressee filled in."""
+    doc = parsed.doc
+    spans = find_spans(parsed)
+    quoted = [False] * len(doc)
+    for s in spans:
+        tok = doc.char_span(s.start, s.end, alignment_mode="expand")
+        if tok is None or len(tok) == 0:
+            s.tokens = (0, 0)
+            continue
+        s.tokens = (tok.start, tok.end)
+        for i in range(tok.start, tok.end):
+            quoted[i] = True
+    resolver = _Resolver(parsed, entities, quoted)
+    for s in spans:
+        a, b = s.tokens
+        if a == b:
+            continue
+        cue = _ancestor_cue(doc, a, b, quoted)
+        # A phrase quoted inside a sentence belongs to the cue that governs it, never to a cue nearby.
+        if cue is None and quote_kind(doc.text[s.start : s.end]) == "full":
+            cue = _nearby_cue(doc, s, a, b, quoted) or _intro_cue(parsed, doc, s, a, quoted)
+        if cue is None:
+            continue
+        s.cue = cue
+        who = _speaker_token(cue)
+        if who is not None:
+            s.speaker = resolver.resolve(who, before=who.i)
+            if s.speaker is None:
+                s.notes.append("pronoun unresolved" if who.pos_ == "PRON" else "speaker not an entity")
+        else:
+            s.notes.append("no subject")
+        to = _addressee_token(cue)
+        if to is not None:
+            addressee = resolver.resolve(to, before=to.i)
+            if addressee is not None and addressee is not s.speaker:
+                s.addressee = addressee
+    _share_within_groups(spans)
+    _inherit(parsed, spans)
+    return [s for s in spans if _keep(doc, s)]
+
+
+def _share_within_groups(spans: list[_Span]) -> None:
+    """Every paragraph of a multi-paragraph quotation has the speaker found for any of them."""
+    by_group: dict[int, list[_Span]] = {}
+    for s in spans:
+        by_group.setdefault(s.group, []).append(s)
+    for members in by_group.values():
+        if len(members) < 2:
+            continue
+        source = next((m for m in members if m.speaker is not None), None) or next(
+            (m for m in members if m.cue is not None), None
+        )
+        if source is None:
+            continue
+        for m in members:
+            if m.cue is None:
+                m.cue, m.speaker, m.addressee, m.inherited = (
+                    source.cue,
+                    source.speaker,
+                    source.addressee,
+                    True,
+                )
+
+
+def _inherit(parsed: ParsedArticle, spans: Iterable[_Span]) -> None:
+    """Unattributed quotes after an attributed one ("X," he said. "Y.") take the same speaker."""
+    text = parsed.doc.text
+    previous: _Span | None = None
+    for s in spans:
+        if s.cue is None and previous is not None and previous.cue is not None:
+            same_paragraph = previous.segment == s.segment
+            i = parsed.segments.index(s.segment)
+            opens = not text[s.segment.start : s.outer_start].strip()
+            follows = (
+                opens
+                and i > 0
+                and parsed.segments[i - 1] == previous.segment
+                and not text[previous.outer_end : previous.segment.end].strip(" .,;:”\"'’")
+            ) or (
+                opens
+                and i > 0
+                and parsed.segments[i - 1] == previous.segment
+                and len(text[previous.outer_end : previous.segment.end]) < 60
+            )
+            if same_paragraph or follows:
+                s.cue, s.speaker, s.addressee, s.inherited = (
+                    previous.cue,
+                    previous.speaker,
+                    previous.addressee,
+                    True,
+                )
+        previous = s
+
+
+def _keep(doc: Doc, s: _Span) -> bool:
+    """Attributed quotations and sentence-like ones; a short unattributed phrase is a scare quote or a title."""
+    if s.tokens[0] == s.tokens[1]:
+        return False
+    words = doc.text[s.start : s.end]
+    if is_title(words) and not (
+        s.cue is not None and s.cue.i == s.tokens[0] - 2 and doc[s.tokens[0] - 1].is_punct
+    ):
+        return False
+    if s.cue is not None:
+        return True
+    return quote_kind(words) == "full"
+
+
+def is_title(text: str) -> bool:
+    """Title case with no sentence inside ("Face the Nation", "An American Son."): a work, show or slogan."""
+    words = _WORD.findall(text)
+    if not words or len(words) > 10 or re.search(r"[.!?][\"”’']?\s+\S", text.strip()):
+        return False
+    if words[0].lower() == "i" or words[0] in ("I'm", "I’m"):
+        return False
+    return all(w[0].isupper() or w[0].isdigit() or w.lower() in _TITLE_SMALL for w in words) and any(
+        w[0].isupper() for w in words[1:] or words
+    )
+
+
+def _to_quote(parsed: ParsedArticle, s: _Span) -> Quote:
+    text = parsed.doc.text
+    start, end = s.start, s.end
+    # Trim the spaces inside the marks so the offsets point at the first and last quoted character.
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    seg, offset = parsed.locate(start)
+    words = text[start:end]
+    return Quote(
+        text=words,
+        kind=quote_kind(words),
+        section=seg.section,
+        paragraph=seg.index,
+        start=offset,
+        end=offset + (end - start),
+        doc_start=start,
+        doc_end=end,
+        cue=_cue_text(s.cue) if s.cue is not None else None,
+        speaker=s.speaker,
+        addressee=s.addressee,
+    )

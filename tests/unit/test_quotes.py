@@ -1,0 +1,238 @@
+"""Quote extraction on short hand-written articles through the real spaCy model and entity stage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from streams.clean import clean, parse_raw
+from streams.entities import extract_entities
+from streams.nlp import ParsedArticle, parse
+from streams.quotes import Quote, extract_quotes, is_title, quote_kind
+from streams.records import CleanArticle
+
+
+def _parse(
+    nlp: Any, paragraphs: list[str], *, headline: str | None = None, standfirst: str | None = None
+) -> ParsedArticle:
+    article = CleanArticle(
+        event_id="e",
+        article_id="a",
+        version=1,
+        source="test",
+        content_type="text/plain",
+        content_hash="",
+        paragraphs=paragraphs,
+        headline=headline,
+        standfirst=standfirst,
+    )
+    return parse(nlp, [article])[0]
+
+
+def _quotes(nlp: Any, paragraphs: list[str], **kw: Any) -> tuple[ParsedArticle, list[Quote]]:
+    parsed = _parse(nlp, paragraphs, **kw)
+    return parsed, extract_quotes(parsed, extract_entities(parsed))
+
+
+def _speaker(q: Quote) -> str | None:
+    return q.speaker.name if q.speaker else None
+
+
+def test_full_quote_after_attribution_with_offsets(nlp: Any) -> None:
+    parsed, quotes = _quotes(
+        nlp, ["Sergei Lavrov met reporters.", "“Our relations are at a low point,” Mr Lavrov said on Friday."]
+    )
+    [q] = quotes
+    assert q.text == "Our relations are at a low point,"
+    assert (q.kind, q.cue, _speaker(q)) == ("full", "said", "Sergei Lavrov")
+    assert (q.section, q.paragraph) == ("body", 1)
+    seg = parsed.segments[1]
+    assert parsed.segment_text(seg)[q.start : q.end] == q.text
+    assert parsed.doc.text[q.doc_start : q.doc_end] == q.text
+
+
+def test_partial_quote_with_described_as(nlp: Any) -> None:
+    _, quotes = _quotes(
+        nlp,
+        [
+            "Boris Johnson visited Moscow.",
+            "This week, Mr Johnson described Russia as “closed, nasty, militaristic and anti-democratic”.",
+        ],
+    )
+    [q] = quotes
+    assert q.text == "closed, nasty, militaristic and anti-democratic"
+    assert (q.kind, q.cue, _speaker(q)) == ("partial", "described ... as", "Boris Johnson")
+
+
+def test_single_marks_are_quotes_but_apostrophes_are_not(nlp: Any) -> None:
+    _, quotes = _quotes(
+        nlp,
+        ["Boris Johnson’s trip was in the '90s style and it's Johnson's first visit."],
+        headline="Johnson criticised 'hostile' Russia",
+    )
+    [q] = quotes
+    assert (q.text, q.section, q.kind) == ("hostile", "headline", "partial")
+    assert q.cue == "criticised"
+    assert _speaker(q) == "Boris Johnson"
+
+
+def test_quote_running_over_two_paragraphs_keeps_its_speaker(nlp: Any) -> None:
+    _, quotes = _quotes(
+        nlp,
+        [
+            "Sergei Lavrov spoke first.",
+            "He insisted: “Honestly I cannot remember any actions of Russia that were aggressive.",
+            "“We hear some aggressive statements from London. We never reciprocate.”",
+            "The meeting ended.",
+        ],
+    )
+    assert [q.paragraph for q in quotes] == [1, 2]
+    assert quotes[1].text.startswith("We hear some aggressive statements")
+    assert {_speaker(q) for q in quotes} == {"Sergei Lavrov"}
+    assert all(q.kind == "full" for q in quotes)
+
+
+def test_quote_interrupted_by_its_attribution(nlp: Any) -> None:
+    _, quotes = _quotes(
+        nlp,
+        [
+            "Angela Merkel spoke to reporters in Berlin.",
+            "“We will not give in,” she said. “The country is stronger than ever before.”",
+        ],
+    )
+    assert [q.text for q in quotes] == ["We will not give in,", "The country is stronger than ever before."]
+    assert [_speaker(q) for q in quotes] == ["Angela Merkel", "Angela Merkel"]
+
+
+def test_straight_marks_with_a_nested_quote(nlp: Any) -> None:
+    _, quotes = _quotes(
+        nlp,
+        ["\"They called it 'a disaster' and left the room,\" said Angela Merkel in Berlin."],
+    )
+    [q] = quotes
+    assert q.text == "They called it 'a disaster' and left the room,"
+    assert _speaker(q) == "Angela Merkel"
+
+
+def test_two_apostrophe_newspaper_convention(nlp: Any) -> None:
+    _, quotes = _quotes(
+        nlp,
+        [
+            "Jared Bernstein wrote about the jobs report.",
+            "''We finally may be seeing some wage acceleration,'' Mr. Bernstein wrote on his blog.",
+            "The economists' forecasts were wrong.",
+        ],
+    )
+    [q] = quotes
+    assert q.text == "We finally may be seeing some wage acceleration,"
+    assert (q.cue, _speaker(q)) == ("wrote", "Jared Bernstein")
+
+
+def test_titles_and_scare_quotes_get_no_invented_speaker(nlp: Any) -> None:
+    _, quotes = _quotes(
+        nlp,
+        [
+            "Bernie Sanders appeared on “Face the Nation” on Sunday.",
+            "Critics call the plan a “reform” of the system.",
+        ],
+    )
+    assert all(q.speaker is None for q in quotes)
+    assert "Face the Nation" not in [q.text for q in quotes]
+
+
+def test_pronoun_goes_to_the_subject_not_the_nearer_object(nlp: Any) -> None:
+    _, quotes = _quotes(
+        nlp,
+        [
+            "Boris Johnson met Sergei Lavrov in Moscow.",
+            "Later, Mr Lavrov said he did “trust” Mr Johnson, but he insisted: “I cannot remember any aggression.”",
+        ],
+    )
+    assert [(q.text, _speaker(q)) for q in quotes] == [
+        ("trust", "Sergei Lavrov"),
+        ("I cannot remember any aggression.", "Sergei Lavrov"),
+    ]
+
+
+def test_role_mention_resolves_through_entity_roles(nlp: Any) -> None:
+    _, quotes = _quotes(
+        nlp,
+        [
+            "Foreign Secretary Boris Johnson arrived in Moscow on Friday.",
+            "However, the Foreign Secretary insisted the two countries should not be “defined by these problems”.",
+        ],
+    )
+    [q] = quotes
+    assert (q.cue, _speaker(q), q.kind) == ("insisted", "Boris Johnson", "partial")
+
+
+def test_subject_of_the_cue_verb_not_the_first_name(nlp: Any) -> None:
+    _, quotes = _quotes(
+        nlp,
+        [
+            "Boris Johnson and Sergei Lavrov met in Moscow.",
+            "Facing Mr Johnson across a conference table, Mr Lavrov said: “It is no secret that our relations "
+            "are at a low point.”",
+        ],
+    )
+    [q] = quotes
+    assert _speaker(q) == "Sergei Lavrov"
+
+
+def test_addressee_of_told(nlp: Any) -> None:
+    _, quotes = _quotes(
+        nlp,
+        [
+            "Boris Johnson and Sergei Lavrov met in Moscow.",
+            "“You prefer to talk about these reasons publicly,” Mr Lavrov told Mr Johnson.",
+        ],
+    )
+    [q] = quotes
+    assert (q.cue, _speaker(q)) == ("told", "Sergei Lavrov")
+    assert q.addressee is not None and q.addressee.name == "Boris Johnson"
+
+
+def test_unattributed_speaker_is_none_never_a_pronoun(nlp: Any) -> None:
+    _, quotes = _quotes(nlp, ["“This is the end of an era,” he said."])
+    [q] = quotes
+    assert q.speaker is None and q.cue == "said"
+
+
+def test_max_quotes_caps_the_list(nlp: Any) -> None:
+    parsed = _parse(
+        nlp, ["“One two three four,” Mr Smith said. “Five six seven eight.” “Nine ten eleven twelve.”"]
+    )
+    assert len(extract_quotes(parsed, [], max_quotes=2)) == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("at a low point", "partial"),
+        ("trust", "partial"),
+        ("Iran and the need to continue", "full"),
+        ("Yes.", "full"),
+    ],
+)
+def test_quote_kind(text: str, kind: str) -> None:
+    assert quote_kind(text) == kind
+
+
+def test_is_title() -> None:
+    assert is_title("Face the Nation")
+    assert is_title("An American Son.")
+    assert not is_title("I think it is coming")
+    assert not is_title("closed, nasty and anti-democratic")
+
+
+def test_seed_article_quotes(nlp: Any, seed_raw_bytes: bytes, seed_expected: dict[str, Any]) -> None:
+    article = clean(parse_raw(seed_raw_bytes, max_body_bytes=2_000_000), pipeline_version="test")
+    parsed = parse(nlp, [article])[0]
+    quotes = extract_quotes(parsed, extract_entities(parsed))
+    spec = seed_expected["quotes"]
+    assert spec["count_min"] <= len(quotes) <= spec["count_max"]
+    for want in spec["expected"]:
+        matching = [q for q in quotes if want["contains"] in q.text]
+        assert matching, want["contains"]
+        assert (_speaker(matching[0]), matching[0].kind) == (want["speaker"], want["kind"]), want["contains"]
