@@ -233,6 +233,7 @@ class _Mention:
     tokens: tuple[int, int]  # token range of the name
     roles: list[str] = field(default_factory=list)
     place: _Place | None = None
+    propagated: bool = False  # found by matching a name spaCy gave elsewhere, not by spaCy here
 
 
 def _is_honorific(token: Token) -> bool:
@@ -465,33 +466,33 @@ def _salience(mentions: tuple[EntityMention, ...], length: int, most: int) -> fl
     return round(min(1.0, max(0.0, score)), 4)
 
 
-def extract_entities(
-    parsed: ParsedArticle, *, known_people: Mapping[str, str] | None = None, max_entities: int = 500
-) -> list[Entity]:
-    """One parse to its canonical entities, most salient first.
+Clusters = dict[tuple[str, str], list[_Mention]]
 
-    Mentions of one referent are merged under the fullest name (titles and possessives off,
-    surnames joined to the full name, country aliases to pycountry's name); `known_people` maps a
-    lower-case surname to a full name remembered from earlier articles of the same source.
-    """
-    doc = parsed.doc
-    layout = _Layout.of(parsed)
-    known = known_people or {}
-    mentions = [m for ent in doc.ents if (m := _mention(doc, layout.text, ent)) is not None]
-    _fix_labels(mentions)
+
+def _cluster(
+    mentions: list[_Mention], known: Mapping[str, str]
+) -> tuple[Clusters, dict[tuple[str, str], str]]:
+    """Group mentions by referent; also return the canonical names already known (people, countries)."""
     persons = [m for m in mentions if m.label == "PERSON"]
-    others = [m for m in mentions if m.label != "PERSON"]
-    clusters: dict[tuple[str, str], list[_Mention]] = defaultdict(list)
+    clusters: Clusters = defaultdict(list)
     names: dict[tuple[str, str], str] = {}
     for i, (k, name) in _person_keys(persons, known).items():
         clusters["person", k].append(persons[i])
         names["person", k] = name
-    # Spans spaCy labelled otherwise but naming an article's person in full are that person.
-    for m in others:
+    # Spans spaCy labelled otherwise but naming an article's person (in full, or by a surname only
+    # one of them has) are that person: "Wang" after "Wang Junxia" is not an organisation.
+    surnames: dict[str, set[str]] = defaultdict(set)
+    for _, k in list(clusters):
+        if " " in k:
+            surnames[k.split()[-1]].add(k)
+    for m in mentions:
+        if m.label == "PERSON":
+            continue
         key = _key(m.name)
-        if m.place is None and ("person", key) in clusters and " " in key:
+        owners = {key} if " " in key else surnames.get(key, set())
+        if m.place is None and len(owners) == 1 and ("person", next(iter(owners))) in clusters:
             m.label = "PERSON"
-            clusters["person", key].append(m)
+            clusters["person", next(iter(owners))].append(m)
             continue
         k = m.place.code if m.place else f"{FAMILIES.get(m.label, m.label)}:{key}"
         clusters["other", k].append(m)
@@ -503,11 +504,83 @@ def extract_entities(
         if ck[0] == "other" and len(ms[0].name.split()) > 1 and ms[0].label == "ORG":
             full_forms[_acronym(ms[0].name)].append(ck)
     for ck in list(clusters):
-        ms = clusters[ck]
-        name = ms[0].name
+        name = clusters[ck][0].name
         targets = full_forms.get(name) if ck[0] == "other" and name.isupper() and name.isalpha() else None
         if targets and len(targets) == 1 and targets[0] != ck and len(name) > 1:
             clusters[targets[0]].extend(clusters.pop(ck))
+    return clusters, names
+
+
+def _propagate(doc: Doc, clusters: Clusters) -> None:
+    """Occurrences spaCy missed of a name it found elsewhere in the article join that entity.
+
+    Only exact, capitalised written forms that belong to one entity are matched, never inside
+    another entity or a longer proper name, so "May" the month or "Johnson Matthey" stay apart.
+    """
+    covered = {i for ent in doc.ents for i in range(ent.start, ent.end)}
+    owners: dict[tuple[str, ...], set[tuple[str, str]]] = defaultdict(set)
+    for ck, ms in clusters.items():
+        for m in ms:
+            form = tuple(t.text for t in doc[m.tokens[0] : m.tokens[1]])
+            if form[0][:1].isupper() and form[-1][:1].isupper() and len(" ".join(form)) > 1:
+                owners[form].add(ck)
+            # A person named in full is named again by surname ("Lebed" after "Alexander Lebed").
+            if ck[0] == "person" and len(form) > 1 and len(form[-1]) > 2 and form[-1][:1].isupper():
+                owners[form[-1:]].add(ck)
+    forms: dict[str, list[tuple[tuple[str, ...], tuple[str, str]]]] = defaultdict(list)
+    for form, cks in owners.items():
+        if len(cks) == 1:
+            forms[form[0]].append((form, next(iter(cks))))
+    for candidates in forms.values():
+        candidates.sort(key=lambda c: -len(c[0]))
+    words = [t.text for t in doc]
+    proper = [t.pos_ == "PROPN" and not _is_honorific(t) for t in doc]
+    i = 0
+    while i < len(words):
+        for form, ck in forms.get(words[i], []) if i not in covered else []:
+            n = len(form)
+            if tuple(words[i : i + n]) != form or covered.intersection(range(i, i + n)):
+                continue
+            # A name inside a longer proper name ("Johnson Matthey") is some other referent.
+            if (n == 1 and doc[i].pos_ != "PROPN") or (i + n < len(words) and proper[i + n]):
+                continue
+            if i > 0 and proper[i - 1]:
+                continue
+            first = clusters[ck][0]
+            honorific = i > 0 and _is_honorific(doc[i - 1])
+            clusters[ck].append(
+                _Mention(
+                    start=doc[i - 1].idx if honorific else doc[i].idx,
+                    end=doc[i + n - 1].idx + len(words[i + n - 1]),
+                    name=" ".join(form),
+                    label=first.label,
+                    title=words[i - 1].rstrip(".") if honorific else "",
+                    tokens=(i, i + n),
+                    place=first.place,
+                    propagated=True,
+                )
+            )
+            covered.update(range(i, i + n))
+            i += n - 1
+            break
+        i += 1
+
+
+def extract_entities(
+    parsed: ParsedArticle, *, known_people: Mapping[str, str] | None = None, max_entities: int = 500
+) -> list[Entity]:
+    """One parse to its canonical entities, most salient first.
+
+    Mentions of one referent are merged under the fullest name (titles and possessives off,
+    surnames joined to the full name, country aliases to pycountry's name); `known_people` maps a
+    lower-case surname to a full name remembered from earlier articles of the same source.
+    """
+    doc = parsed.doc
+    layout = _Layout.of(parsed)
+    mentions = [m for ent in doc.ents if (m := _mention(doc, layout.text, ent)) is not None]
+    _fix_labels(mentions)
+    clusters, names = _cluster(mentions, known_people or {})
+    _propagate(doc, clusters)
     byline = {
         _key(b.name.removeprefix("By ").removeprefix("by ")) for b in parsed.article.byline or [] if b.name
     }
@@ -515,7 +588,7 @@ def extract_entities(
     entities: list[Entity] = []
     for ck, ms in clusters.items():
         ms.sort(key=lambda m: m.start)
-        labels = Counter(m.label for m in ms)
+        labels = Counter(m.label for m in ms if not m.propagated)
         label = "GPE" if any(m.place and m.label == "GPE" for m in ms) else labels.most_common(1)[0][0]
         name = names.get(ck) or _display(m.name for m in ms)
         if label == "PERSON" and (_key(name) in byline or any(_key(m.name) in byline for m in ms)):

@@ -251,3 +251,16 @@ def test_slugify_folds_accents_and_never_returns_separators_at_the_ends() -> Non
     assert slugify("  Ünïcödé — Name!  ") == "unicode-name"
     assert make_entity_id("PERSON", "李").startswith("person:")
     assert make_entity_id("PERSON", "李") == make_entity_id("PERSON", "李")
+
+
+def test_names_spacy_missed_later_join_the_entity_it_found(nlp: Language) -> None:
+    found = by_name(entities(nlp, "Alexander Lebed met rebels in Chechnya. Lebed said peace was close."))
+    assert texts(found["Alexander Lebed"]) == ["Alexander Lebed", "Lebed"]
+
+
+def test_a_surname_inside_another_proper_name_is_not_that_person(nlp: Language) -> None:
+    found = by_name(
+        entities(nlp, "Boris Johnson visited Johnson Matthey in Royston. Johnson praised the staff.")
+    )
+    assert texts(found["Boris Johnson"]) == ["Boris Johnson", "Johnson"]
+    assert "Johnson Matthey" in found
