@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -11,6 +12,7 @@ import orjson
 import pytest
 import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
+from aiokafka.structs import ConsumerRecord
 
 from streams.dashboard import STATE, DashboardState, Feed, Hub, create_app
 from streams.settings import Settings
@@ -214,14 +216,13 @@ def test_since_resumes_after_an_id_and_reports_gaps() -> None:
 
 
 def test_tombstones_and_malformed_records_do_not_reach_the_state() -> None:
-    class Record:
-        def __init__(self, value: bytes | None) -> None:
-            self.topic, self.partition, self.offset, self.value = "t1.news.quotes", 0, 7, value
+    def record(value: bytes | None) -> ConsumerRecord[bytes, bytes]:
+        return ConsumerRecord("t1.news.quotes", 0, 7, 0, 0, b"a1", value, None, 2, len(value or b""), ())
 
     feed = Feed(Settings(topic_prefix="t1."), DashboardState(), Hub())
-    feed.take(Record(None))  # type: ignore[arg-type]
-    feed.take(Record(b"{broken"))  # type: ignore[arg-type]
-    feed.take(Record(orjson.dumps(quote("a1", 0, "hello", None))))  # type: ignore[arg-type]
+    feed.take(record(None))
+    feed.take(record(b"{broken"))
+    feed.take(record(orjson.dumps(quote("a1", 0, "hello", None))))
     assert feed.malformed == 1
     assert [q["text"] for q in feed.state.quotes()] == ["hello"]
     assert list(feed.positions.values()) == [7]
@@ -271,7 +272,7 @@ async def test_json_endpoints(client: TestClient[Any, Any]) -> None:
     assert [r["name"] for r in places["trending"]] == ["the Baltic"]
     quotes = await (await client.get("/api/quotes", params={"entity": "person:sergei-lavrov"})).json()
     assert [q["text"] for q in quotes["quotes"]] == ["We will not be lectured"]
-    assert quotes["last_id"] == client.app[STATE].last_id  # type: ignore[index]
+    assert quotes["last_id"] == client.app[STATE].last_id
     topics = await (await client.get("/api/topics", params={"source": "bbc"})).json()
     assert topics["topics"][0]["label"] == "politics"
     sources = await client.get("/api/sources")
@@ -284,7 +285,7 @@ async def test_json_endpoints(client: TestClient[Any, Any]) -> None:
 
 @pytest.mark.asyncio
 async def test_article_text_stays_data_in_json(client: TestClient[Any, Any]) -> None:
-    client.app[STATE].apply(  # type: ignore[index]
+    client.app[STATE].apply(
         "news.quotes", quote("a9", 0, "<script>alert(1)</script>", ("person:x", "<b>X</b>"))
     )
     body = await (await client.get("/api/quotes", params={"limit": 1})).json()
@@ -358,3 +359,25 @@ async def test_events_stream_ids_and_resume_from_last_event_id() -> None:
         gap.close()
         await asyncio.sleep(0.05)
     assert not hub.subscribers
+
+
+@pytest.mark.asyncio
+async def test_serve_binds_to_the_configured_host_and_stops(caplog: pytest.LogCaptureFixture) -> None:
+    import aiohttp
+
+    from streams.dashboard import serve
+
+    served = await serve(Settings(dashboard_port=0, dashboard_token="s3cret"), consume_kafka=False)
+    try:
+        assert served.url.startswith("http://127.0.0.1:")
+        with caplog.at_level(logging.INFO, logger="aiohttp.access"):
+            async with (
+                aiohttp.ClientSession() as session,
+                session.get(served.url + "api/sources", params={"token": "s3cret"}) as response,
+            ):
+                assert response.status == 200
+                assert await response.json() == {"sources": []}
+        # The access log names the path, never the query string that carries the token.
+        assert "/api/sources" in caplog.text and "s3cret" not in caplog.text
+    finally:
+        await served.stop()
