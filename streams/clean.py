@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
+import numpy as np
 import orjson
 import trafilatura
 from dateutil import parser as dateparser
@@ -672,8 +673,14 @@ def detect_language(text: str) -> tuple[str | None, float]:
     """The language of `text` as an ISO 639-1 code and its probability, or (None, 0) when too short."""
     if len(text.split()) < _LANG_MIN_WORDS:
         return None, 0.0
-    lang, prob = _identifier().classify(text[:_LANG_SAMPLE_CHARS])
-    return str(lang), float(prob)
+    model = _identifier()
+    counts = model.instance2fv(text[:_LANG_SAMPLE_CHARS])
+    # Only the features present matter; the library's dense dot product over a uint16 vector costs ~15 ms.
+    present = np.flatnonzero(counts)
+    scores = counts[present].astype(np.float32) @ model.nb_ptc[present] + model.nb_pc
+    probs = model.norm_probs(scores)
+    best = int(np.argmax(probs))
+    return str(model.nb_classes[best]), float(probs[best])
 
 
 def _language(raw: RawArticle, paragraphs: list[str], languages: frozenset[str]) -> str | None:
