@@ -718,16 +718,17 @@ def clean(
 ) -> CleanArticle:
     """Raw article to clean article: structure and metadata read, boilerplate removed and recorded.
 
-    `is_learned(fingerprint)` says whether a paragraph was learned as boilerplate of this source.
+    `is_learned(fingerprint)` says whether a paragraph was learned as boilerplate of this source;
+    `languages` are the accepted ISO 639-1 codes (ANY_LANGUAGE accepts all); `html_options` replaces
+    the trafilatura options of HTML_OPTIONS. Feed metadata (headline, byline, published_at) wins over
+    what is read from the text.
     """
     parts = _Parts()
-    body = normalise(raw.body)
     if raw.content_type == "text/html":
-        candidates = _structure_html(
-            raw.body, raw, parts, HTML_OPTIONS if html_options is None else html_options
-        )
+        options = HTML_OPTIONS if html_options is None else html_options
+        candidates = _structure_html(raw.body, raw, parts, options)
     else:
-        candidates = _structure_plain(body, raw, parts)
+        candidates = _structure_plain(normalise(raw.body), raw, parts)
     if raw.byline:
         parts.byline = _byline_field(raw.byline)
     if raw.published_at:
