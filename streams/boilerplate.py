@@ -100,13 +100,15 @@ def _permutations(count: int) -> list[tuple[int, int]]:
 class Syndication:
     """Near-duplicate bodies under another id (a syndicated or re-keyed copy), by MinHash with LSH bands.
 
-    The table maps each band of a signature to the first article id that had it, and each article id to
-    its signature, so a candidate found through one band is confirmed on the whole signature.
+    The table maps each band of a signature to the first few article ids that had it, and each article id
+    to its signature, so a candidate found through one band is confirmed on the whole signature. Keys grow
+    with every distinct article: give it a windowed or expiring table.
     """
 
     SHINGLE = 5
     BANDS = 16
     ROWS = 4
+    PER_BAND = 8
     _PERMS = _permutations(BANDS * ROWS)
 
     def __init__(self, table: MutableMapping[str, Any], similarity: float = 0.8) -> None:
@@ -129,26 +131,23 @@ class Syndication:
         signature = self.signature(paragraphs)
         if not signature:
             return None
-        bands = [
-            "band"
-            + _SEP
-            + hashlib.blake2b(
-                repr((i, signature[i * self.ROWS : (i + 1) * self.ROWS])).encode(), digest_size=8
-            ).hexdigest()
-            for i in range(self.BANDS)
-        ]
-        duplicate = None
+        bands = self._bands(signature)
         for band in bands:
-            other = self.table.get(band)
-            if other is not None and other != article_id and self._similar(signature, other):
-                duplicate = str(other)
-                break
-        if duplicate is None:
-            self.table["sig" + _SEP + article_id] = signature
-            for band in bands:
-                if band not in self.table:
-                    self.table[band] = article_id
-        return duplicate
+            for other in self.table.get(band, ()):
+                if other != article_id and self._similar(signature, other):
+                    return str(other)
+        self.table["sig" + _SEP + article_id] = signature
+        for band in bands:
+            ids = list(self.table.get(band, ()))
+            # A few ids per band are enough to find a copy; the earliest stay, so the original is named.
+            if article_id not in ids and len(ids) < self.PER_BAND:
+                self.table[band] = [*ids, article_id]
+        return None
+
+    def _bands(self, signature: list[int]) -> list[str]:
+        rows = self.ROWS
+        chunks = (repr((i, signature[i * rows : (i + 1) * rows])) for i in range(self.BANDS))
+        return ["band" + _SEP + hashlib.blake2b(c.encode(), digest_size=8).hexdigest() for c in chunks]
 
     def _similar(self, signature: list[int], other_id: str) -> bool:
         other = self.table.get("sig" + _SEP + other_id)

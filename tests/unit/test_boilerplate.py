@@ -139,3 +139,12 @@ def test_content_hash_drives_versions_through_clean() -> None:
     first = clean(_raw(7), pipeline_version="test")
     assert versions.decide(first.article_id, first.content_hash) == 1
     assert versions.decide(first.article_id, content_hash(first.paragraphs)) is None
+
+
+def test_each_copy_names_its_own_original() -> None:
+    syndication = Syndication({})
+    first, second = _story(11) + _story(12), _story(13) + _story(14)
+    assert syndication.check("first", first) is None
+    assert syndication.check("second", second) is None
+    assert syndication.check("copy-of-second", list(second)) == "second"
+    assert syndication.check("copy-of-first", list(first)) == "first"
