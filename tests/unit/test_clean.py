@@ -368,6 +368,11 @@ def test_items_under_a_related_heading_are_links() -> None:
         "the largest fall since the spring and the third this month as investors sold out of banks and "
         "energy companies on fears that interest rates would stay high for longer than expected.",
         "The company said it would support independent retailers with grants.",
+        "She had hoped to become a member of parliament before she turned forty.",
+        "Each contribution to the fund was matched by the state government.",
+        "Hackers logged in to his account and transferred the money overnight.",
+        "The grant will help fund local journalism in rural areas, the foundation said.",
+        "Users must be able to reject cookies as easily as they accept them, the regulator ruled.",
     ],
 )
 def test_story_sentences_are_not_boilerplate(paragraph: str) -> None:
