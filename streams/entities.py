@@ -215,7 +215,9 @@ def _resolve_place(name: str, loose: bool) -> _Place | None:
         sub = pycountry.subdivisions.lookup(query)
     except LookupError:
         return None
-    return _Place(sub.name, sub.code)
+    # A name several subdivisions share comes back as a set: it names no one place.
+    name_, code = getattr(sub, "name", None), getattr(sub, "code", None)
+    return _Place(name_, code) if isinstance(name_, str) and isinstance(code, str) else None
 
 
 # --- mentions -----------------------------------------------------------------------------------------
@@ -286,24 +288,43 @@ def _mention(doc: Doc, text: str, ent: Span) -> _Mention | None:
 
 
 def _role_words(tokens: Iterable[Token]) -> str:
-    words = [
-        t.lower_
-        for t in tokens
-        if t.is_alpha and not t.ent_type_ and t.lower_ not in ROLE_STOP and t.pos_ in ("NOUN", "PROPN", "ADJ")
-    ]
+    words: list[str] = []
+    glue = False
+    for t in tokens:
+        if t.text == "-" and words and not t.whitespace_:
+            glue = True  # "front-runner" and "co-founder" stay one word
+            continue
+        if (
+            t.is_alpha
+            and not t.ent_type_
+            and t.lower_ not in ROLE_STOP
+            and t.pos_ in ("NOUN", "PROPN", "ADJ")
+        ):
+            if glue:
+                words[-1] += "-" + t.lower_
+            else:
+                words.append(t.lower_)
+        glue = False
     return " ".join(words)
 
 
 def _role_phrase(noun: Token) -> str:
     """A role noun with the modifiers that name it: "foreign secretary", "secretary of state"."""
-    left = [c for c in noun.lefts if c.dep_ in ("compound", "amod")]
-    phrase = _role_words([*left, noun])
-    for prep in noun.rights:
+    left = [c.i for c in noun.lefts if c.dep_ in ("compound", "amod")]
+    phrase = _role_words(noun.doc[min(left, default=noun.i) : noun.i + 1])
+    for prep in noun.rights if noun.lower_ in ROLE_HEADS else ():
         if prep.dep_ == "prep" and prep.lower_ == "of":
             objs = [c for c in prep.children if c.dep_ == "pobj" and c.pos_ == "NOUN" and not c.ent_type_]
             if objs:
                 phrase += " of " + _role_words([*(c for c in objs[0].lefts if c.dep_ == "compound"), objs[0]])
-    return phrase if noun.pos_ in ("NOUN", "PROPN") and not noun.ent_type_ else ""
+    return phrase if _is_role_head(noun) else ""
+
+
+def _is_role_head(token: Token) -> bool:
+    """A common noun ("secretary", "actor") or a capitalised title word; never a name ("Sergei")."""
+    if token.ent_type_ or token.tag_ in ("NNS", "NNPS"):
+        return False  # one person holds a role: "supporters" describes a group
+    return token.pos_ == "NOUN" or (token.pos_ == "PROPN" and token.lower_ in ROLE_HEADS)
 
 
 def _person_roles(doc: Doc, text: str, m: _Mention) -> list[str]:
@@ -315,12 +336,15 @@ def _person_roles(doc: Doc, text: str, m: _Mention) -> list[str]:
     while first >= 0 and _is_honorific(doc[first]):
         first -= 1
     j = first
-    while j >= 0 and not doc[j].is_space and not doc[j].is_punct:
+    while j >= 0 and not doc[j].is_space:
+        if doc[j].text == "-" and j > 0 and not doc[j].whitespace_ and not doc[j - 1].whitespace_:
+            j -= 1
+            continue
         if not (j < doc[j].head.i < hi) or doc[j].dep_ not in ("compound", "amod", "nmod", "det", "poss"):
             break
         j -= 1
     prefix = doc[j + 1 : first + 1]
-    if len(prefix) and prefix[-1].pos_ in ("NOUN", "PROPN") and not prefix[-1].ent_type_:
+    if len(prefix) and _is_role_head(prefix[-1]):
         found.append(_role_words(prefix))
     # "Mr Johnson, the first UK foreign secretary", "the foreign minister, Sergei Lavrov,".
     root = doc[lo:hi].root
@@ -350,9 +374,9 @@ def _dash_role(doc: Doc, hi: int) -> str:
     if j < len(doc) and doc[j].tag_ == "POS":
         return ""  # "X, the company's chairman": the role is of someone else
     run = list(doc[hi + 2 : j])
-    while run and not (run[-1].pos_ == "NOUN" or run[-1].lower_ in ROLE_HEADS):
+    while run and not _is_role_head(run[-1]):
         run.pop()
-    return _role_words(run) if run and not run[-1].ent_type_ else ""
+    return _role_words(run) if run else ""
 
 
 # --- grouping -----------------------------------------------------------------------------------------

@@ -264,3 +264,15 @@ def test_a_surname_inside_another_proper_name_is_not_that_person(nlp: Language) 
     )
     assert texts(found["Boris Johnson"]) == ["Boris Johnson", "Johnson"]
     assert "Johnson Matthey" in found
+
+
+def test_roles_keep_hyphenated_titles_and_skip_groups_and_names(nlp: Language) -> None:
+    found = by_name(
+        entities(
+            nlp,
+            "Republican front-runner Donald Trump spoke in Iowa.",
+            "Barack Obama, whose supporters cheered, spoke.",
+        )
+    )
+    assert found["Donald Trump"].roles == ("front-runner",)
+    assert found["Barack Obama"].roles == ()
