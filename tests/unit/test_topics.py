@@ -1,0 +1,160 @@
+"""Topic classifier, topic assignment and key phrases."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from streams.clean import clean, parse_raw
+from streams.nlp import parse
+from streams.records import CleanArticle
+from streams.topics import (
+    TopicClassifier,
+    TopicScore,
+    assign,
+    is_top_level,
+    keyphrases,
+    label_of,
+    normalise_phrase,
+    train,
+    vocabulary,
+)
+
+POLITICS = "medtop:11000000"
+
+
+@pytest.fixture(scope="module")
+def default() -> TopicClassifier:
+    return TopicClassifier.load(None)
+
+
+def seed_text(raw: bytes) -> str:
+    article = clean(parse_raw(raw, max_body_bytes=2_000_000), pipeline_version="test")
+    return "\n\n".join(p for p in (article.headline, article.standfirst, *article.paragraphs) if p)
+
+
+def test_vocabulary_has_all_top_level_terms_and_parents() -> None:
+    terms = vocabulary()
+    top = [c for c in terms if is_top_level(c)]
+    assert len(top) == 17
+    assert label_of(POLITICS) == "politics"
+    assert all(terms[c]["parent"] in top for c in terms if c not in top)
+
+
+def test_default_model_loads_offline_and_puts_the_seed_at_politics(
+    default: TopicClassifier, seed_raw_bytes: bytes, seed_expected: dict[str, Any]
+) -> None:
+    assert TopicClassifier.load("").meta == default.meta
+    scores = default.classify(seed_text(seed_raw_bytes))
+    assert scores[0].code == seed_expected["topics"]["top1"] == POLITICS
+    assert scores[0].label == "politics"
+    top = [s for s in scores if s.top_level]
+    assert len(top) == 5
+    assert [s.score for s in top] == sorted((s.score for s in top), reverse=True)
+    assert sum(s.score for s in top) == pytest.approx(1.0, abs=1e-4)
+
+
+def test_classify_many_matches_classify(default: TopicClassifier) -> None:
+    texts = [
+        "The striker scored twice as the club won the cup final.",
+        "Shares fell after the bank reported lower quarterly profits.",
+    ]
+    assert default.classify_many(texts) == [default.classify(t) for t in texts]
+    assert default.classify_many([]) == []
+
+
+def test_assign_keeps_the_best_always_and_ranks() -> None:
+    scores = [
+        TopicScore("medtop:15000000", "sport", 0.1),
+        TopicScore(POLITICS, "politics", 0.15),
+        TopicScore("medtop:04000000", "economy, business and finance", 0.05),
+    ]
+    only_best = assign(scores, 0.5)
+    assert [(s.code, s.rank) for s in only_best] == [(POLITICS, 1)]
+    both = assign(scores, 0.1)
+    assert [(s.code, s.rank) for s in both] == [(POLITICS, 1), ("medtop:15000000", 2)]
+    assert assign([], 0.2) == []
+
+
+def test_assign_threshold_is_inclusive() -> None:
+    scores = [TopicScore(POLITICS, "politics", 0.6), TopicScore("medtop:16000000", "conflict", 0.2)]
+    assert [s.rank for s in assign(scores, 0.2)] == [1, 2]
+
+
+def test_a_tiny_trained_model_learns_its_labels(tmp_path: Path) -> None:
+    lines = [
+        ("The minister won the election and parliament passed the government bill.", ["medtop:20000574"]),
+        ("Voters backed the party; the prime minister called an election.", [POLITICS, "medtop:20000574"]),
+        ("The goalkeeper saved a penalty and the team won the league match.", ["medtop:15000000"]),
+        ("A late goal sent the football club into the cup final.", ["medtop:15000000"]),
+        ("The band released a new album and the film topped the box office.", ["medtop:01000000"]),
+        ("The actor starred in a comedy film shown at the festival.", ["medtop:01000000"]),
+    ]
+    data = tmp_path / "archive.jsonl"
+    data.write_text("".join(json.dumps({"text": t, "topics": c}) + "\n" for t, c in lines))
+    out = train(data, tmp_path / "model", epochs=10, seed=0)
+    model = TopicClassifier.load(out)
+    assert model.meta["exclusive"] is True
+    for (_, codes), scores in zip(lines, model.classify_many(t for t, _ in lines), strict=True):
+        expected_top = (
+            next(c for c in codes if is_top_level(c)) if any(map(is_top_level, codes)) else POLITICS
+        )
+        assert scores[0].code == expected_top
+    election = model.classify(lines[0][0])
+    assert "medtop:20000574" in [s.code for s in election if not s.top_level]
+    assert next(s.label for s in election if s.code == "medtop:20000574") == "election"
+
+
+def test_train_rejects_archives_without_topics(tmp_path: Path) -> None:
+    data = tmp_path / "bad.jsonl"
+    data.write_text(json.dumps({"text": "no topics here", "topics": []}) + "\n")
+    with pytest.raises(ValueError, match="topics"):
+        train(data, tmp_path / "m", epochs=1)
+
+
+def article(*paragraphs: str, headline: str | None = None) -> CleanArticle:
+    return CleanArticle(
+        event_id="e",
+        article_id="a",
+        version=1,
+        source="test",
+        content_type="text/plain",
+        content_hash="h",
+        paragraphs=list(paragraphs),
+        headline=headline,
+    )
+
+
+def test_phrase_normalisation_folds_determiners_and_plurals(nlp: Any) -> None:
+    one = nlp("He defended the Iranian nuclear deal.")
+    two = nlp("Critics attacked Iranian nuclear deals.")
+    first = next(c for c in one.noun_chunks if "deal" in c.text)
+    second = next(c for c in two.noun_chunks if "deals" in c.text)
+    assert normalise_phrase(first) == normalise_phrase(second) == "iranian nuclear deal"
+    possessive = next(
+        c for c in nlp("Russia's cyber attacks worried them.").noun_chunks if "attacks" in c.text
+    )
+    assert normalise_phrase(possessive) == "cyber attack"
+    assert all(normalise_phrase(c) is None for c in nlp("He told them it was so.").noun_chunks)
+
+
+def test_keyphrases_rank_repeated_phrases_and_skip_pronouns(nlp: Any) -> None:
+    parsed = parse(
+        nlp,
+        [
+            article(
+                "He said the Iranian nuclear deal must survive.",
+                "Iranian nuclear deals are hard, they said, and cyber attacks continue.",
+                "We discussed cyber attacks and the Iranian nuclear deal again.",
+                headline="Talks on Iranian nuclear deal",
+            )
+        ],
+    )[0]
+    phrases = keyphrases(parsed, limit=5)
+    assert phrases[0] == "iranian nuclear deal"
+    assert "cyber attack" in phrases
+    assert not {"he", "they", "we", "it"} & set(phrases)
+    assert len(keyphrases(parsed, limit=1)) == 1
