@@ -608,15 +608,23 @@ def extract_entities(
     byline = {
         _key(b.name.removeprefix("By ").removeprefix("by ")) for b in parsed.article.byline or [] if b.name
     }
-    most = max((len(ms) for ms in clusters.values()), default=1)
-    entities: list[Entity] = []
+    # Two clusters can still land on one id ("Jean-Luc" and "Jean Luc"): one id, one entity.
+    by_id: dict[str, tuple[str, str, list[_Mention]]] = {}
     for ck, ms in clusters.items():
-        ms.sort(key=lambda m: m.start)
         labels = Counter(m.label for m in ms if not m.propagated)
         label = "GPE" if any(m.place and m.label == "GPE" for m in ms) else labels.most_common(1)[0][0]
         name = names.get(ck) or _display(m.name for m in ms)
         if label == "PERSON" and (_key(name) in byline or any(_key(m.name) in byline for m in ms)):
             continue  # the byline names the writer, not someone in the story
+        entity_id = make_entity_id(label, name)
+        if entity_id in by_id:
+            by_id[entity_id][2].extend(ms)
+        else:
+            by_id[entity_id] = (label, name, list(ms))
+    most = max((len(ms) for _, _, ms in by_id.values()), default=1)
+    entities: list[Entity] = []
+    for entity_id, (label, name, ms) in by_id.items():
+        ms.sort(key=lambda m: m.start)
         roles: list[str] = []
         if label == "PERSON":
             for m in ms:
@@ -625,7 +633,7 @@ def extract_entities(
         written = tuple(layout.mention(m) for m in ms)
         entities.append(
             Entity(
-                entity_id=make_entity_id(label, name),
+                entity_id=entity_id,
                 name=name,
                 type=label,
                 mentions=written,

@@ -276,3 +276,18 @@ def test_roles_keep_hyphenated_titles_and_skip_groups_and_names(nlp: Language) -
     )
     assert found["Donald Trump"].roles == ("front-runner",)
     assert found["Barack Obama"].roles == ()
+
+
+def test_one_entity_per_id_even_when_spellings_differ(nlp: Language) -> None:
+    clean_article = article("Jean-Luc Picard met Jean Luc Picard and Kenya met Kenya.")
+    text, segments = article_text(clean_article)
+    doc = nlp(text)
+    words = [t.text for t in doc]
+    first, second = words.index("Jean"), len(words) - 1 - words[::-1].index("Jean")
+    doc.ents = [
+        Span(doc, first, first + 4, label="PERSON"),  # Jean - Luc Picard
+        Span(doc, second, second + 3, label="PERSON"),  # Jean Luc Picard
+    ]
+    found = extract_entities(ParsedArticle(clean_article, doc, segments))
+    assert [e.entity_id for e in found] == ["person:jean-luc-picard"]
+    assert len(found[0].mentions) == 2
