@@ -92,3 +92,62 @@ async def _configs(admin: AIOKafkaAdminClient, topics: list[str]) -> dict[str, d
             name, entries = resource[3], resource[4]
             result[name] = {entry[0]: entry[1] for entry in entries}
     return result
+
+
+@dataclass(frozen=True)
+class TopicState:
+    topic: str
+    partitions: int
+    messages: int  # sum of end offsets (on compacted topics: offsets, not live records)
+    config: dict[str, str]
+    lag: dict[str, int]  # consumer group → messages not yet committed
+
+
+async def describe(settings: Settings, *, groups: tuple[str, ...] = ()) -> list[TopicState]:
+    """Every declared topic with its partitions, end offsets, config and each group's lag on it."""
+    from aiokafka import TopicPartition
+
+    from streams.kafka import consumer
+
+    groups = groups or (settings.app_id, f"{settings.app_id}-dashboard")
+    admin = _admin(settings)
+    await admin.start()
+    client = consumer(settings, enable_auto_commit=False)
+    await client.start()
+    try:
+        names = [settings.topic(s.name) for s in flow.FLOW]
+        existing = set(await admin.list_topics())
+        names = [n for n in names if n in existing]
+        configs = await _configs(admin, names) if names else {}
+        described = await admin.describe_topics(names) if names else []
+        tps = [TopicPartition(d["topic"], p["partition"]) for d in described for p in d["partitions"]]
+        ends = await client.end_offsets(tps) if tps else {}
+        committed: dict[str, dict[TopicPartition, int]] = {}
+        for group in groups:
+            offsets = await admin.list_consumer_group_offsets(group)
+            committed[group] = {tp: meta.offset for tp, meta in offsets.items()}
+        states = []
+        for d in described:
+            mine = [tp for tp in tps if tp.topic == d["topic"]]
+            lag = {
+                group: sum(max(0, ends[tp] - offsets[tp]) for tp in mine if tp in offsets)
+                for group, offsets in committed.items()
+                if any(tp in offsets for tp in mine)
+            }
+            states.append(
+                TopicState(
+                    topic=d["topic"],
+                    partitions=len(d["partitions"]),
+                    messages=sum(ends[tp] for tp in mine),
+                    config={
+                        k: v
+                        for k, v in configs.get(d["topic"], {}).items()
+                        if k in ("cleanup.policy", "retention.ms")
+                    },
+                    lag=lag,
+                )
+            )
+        return states
+    finally:
+        await client.stop()
+        await admin.close()

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import zlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import faust
 
-from streams import flow
+from streams import flow, health, trending
 from streams.deadletter import dead_letter
+from streams.enrich import Enricher
+from streams.health import Metrics
+from streams.nlp import load_model
 from streams.pipeline import Outgoing, State, clean_stage, intake
-from streams.records import cloudevent_headers
+from streams.records import CleanArticle, cloudevent_headers
 from streams.settings import Settings
+from streams.topics import TopicClassifier
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +52,11 @@ def broker_credentials(settings: Settings) -> Any:
     return None
 
 
+def source_partition(source: str, partitions: int) -> int:
+    """A stable partition for a source (crc32: the same in every process and every run)."""
+    return zlib.crc32(source.encode("utf-8")) % partitions
+
+
 def create_app(settings: Settings) -> faust.App:
     """Build the worker app for `settings`: every stage of the flow as an agent."""
     data_dir = Path(settings.data_dir)
@@ -56,7 +68,7 @@ def create_app(settings: Settings) -> faust.App:
         store=settings.store,
         datadir=str(data_dir),
         topic_partitions=settings.partitions,
-        topic_replication_factor=1,
+        topic_replication_factor=settings.replication,
         processing_guarantee=settings.processing_guarantee,
         web_host=settings.web_host,
         web_port=settings.web_port,
@@ -66,6 +78,8 @@ def create_app(settings: Settings) -> faust.App:
         table_cleanup_interval=60.0,
     )
     topics = flow.declare(app, settings)
+    metrics = Metrics()
+    health.register(app, metrics)
     state = State(
         versions=app.Table("clean-article-versions", partitions=settings.partitions, default=None),
         learned=app.Table("clean-learned-boilerplate", partitions=settings.partitions, default=None),
@@ -84,19 +98,31 @@ def create_app(settings: Settings) -> faust.App:
     }
 
     async def send(out: Outgoing) -> None:
+        # Clean articles of one source share a partition, so the enrich stage's per-source table
+        # (known people) is only ever written from one partition.
+        partition = (
+            source_partition(out.event.source, settings.partitions) if out.spec is flow.CLEAN else None
+        )
         await by_spec[out.spec].send(
-            key=out.key.encode("utf-8"), value=out.event, headers=cloudevent_headers(out.event)
+            key=out.key.encode("utf-8"),
+            value=out.event,
+            headers=cloudevent_headers(out.event),
+            partition=partition,
         )
 
     async def refuse(stage: str, error: Exception, event: faust.EventT) -> None:
+        # Records were decoded from the message; the dead letter keeps the bytes as they arrived.
+        value = cast(bytes, event.value if isinstance(event.value, bytes) else event.message.value)
         letter = dead_letter(
             stage=stage,
             error=error,
             key=event.key,
-            value=event.value,
+            value=value,
             topic=event.message.topic,
             pipeline_version=settings.pipeline_version,
         )
+        metrics.messages.labels(stage, "dead_letter").inc()
+        metrics.dead_letters.labels(stage, letter.reason).inc()
         log.warning(
             "dead-letter stage=%s reason=%s key=%r: %s",
             stage,
@@ -111,11 +137,13 @@ def create_app(settings: Settings) -> faust.App:
     async def intake_agent(stream: faust.StreamT[bytes]) -> None:
         async for event in stream.events():
             try:
-                raw = intake(event.value, settings)
+                with metrics.timed("intake"):
+                    raw = intake(event.value, settings)
             except Exception as exc:  # one bad message never stops the agent
                 await refuse("intake", exc, event)
                 continue
             await topics.raw_by_source.send(key=raw.source.encode("utf-8"), value=event.value)
+            metrics.messages.labels("intake", "ok").inc()
 
     # raw bytes by source ──clean──► CleanArticle keyed by article id
     @app.agent(topics.raw_by_source, name="clean")
@@ -124,21 +152,54 @@ def create_app(settings: Settings) -> faust.App:
             try:
                 # Validated by intake already; parsing again here is ~50 µs and keeps the
                 # original bytes on this topic for any dead letter this stage writes.
-                outputs = clean_stage(intake(event.value, settings), settings, state)
+                with metrics.timed("clean"):
+                    outputs = clean_stage(intake(event.value, settings), settings, state)
             except Exception as exc:
                 await refuse("clean", exc, event)
                 continue
             for out in outputs:
                 await send(out)
+            metrics.messages.labels("clean", "ok" if outputs else "unchanged").inc()
 
+    enricher: list[Enricher] = []
+    # spaCy runs in this one thread: the event loop stays free for sends, heartbeats and the web server.
+    nlp_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nlp")
+
+    def enrich_batch(articles: list[CleanArticle], known: dict[str, dict[str, str]]) -> list[Any]:
+        if not enricher:
+            enricher.append(
+                Enricher(
+                    load_model(settings.model), TopicClassifier.load(settings.topic_model or None), settings
+                )
+            )
+        return enricher[0].run(articles, known)
+
+    # CleanArticle ──enrich (batched, one parse each)──► enriched article, entities, quotes, topics
+    @app.agent(topics.clean, name="enrich")
+    async def enrich_agent(stream: faust.StreamT[CleanArticle]) -> None:
+        loop = asyncio.get_running_loop()
+        batches = cast(Any, stream).take_events(settings.batch_size, within=settings.batch_within)
+        async for events in batches:
+            articles = [e.value for e in events]
+            known = {a.source: dict(state.people.get(a.source) or {}) for a in articles}
+            with metrics.timed("enrich"):
+                results = await loop.run_in_executor(nlp_thread, enrich_batch, articles, known)
+            for event, result in zip(events, results, strict=True):
+                if isinstance(result, Exception):
+                    await refuse("enrich", result, event)
+                    continue
+                state.people[result.article.source] = result.people
+                for out in result.outgoing:
+                    await send(out)
+                metrics.messages.labels("enrich", "ok").inc()
+
+    trending.register(app, topics, settings, send)
     app.conf.newsstreams_topics = topics
     return app
 
 
 def run_worker(settings: Settings, *, loglevel: str | None = None) -> None:
     """Run the Faust worker in this process until it is stopped (SIGINT/SIGTERM)."""
-    import asyncio
-
     from faust.worker import Worker
 
     from streams.admin import apply

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from streams.settings import Settings
@@ -43,13 +44,73 @@ def _topics(args: argparse.Namespace, settings: Settings) -> int:
         for change in changes:
             print(f"{change.topic}: {change.action} ({change.detail})")
         print(f"{len(changes)} change(s)")
+        return 0
+    for state in asyncio.run(admin.describe(settings)):
+        lag = ", ".join(f"{group} lag {n}" for group, n in state.lag.items()) or "no consumer group"
+        config = ", ".join(f"{k}={v}" for k, v in sorted(state.config.items()))
+        print(
+            f"{state.topic:<40} {state.partitions:>3} partitions {state.messages:>8} messages  {config}  {lag}"
+        )
     return 0
+
+
+def _replay(args: argparse.Namespace, settings: Settings) -> int:
+    import dataclasses
+
+    from streams.replay import ReplayRefused, replay
+
+    if args.pipeline_version:
+        settings = dataclasses.replace(settings, pipeline_version=args.pipeline_version)
+    offsets: dict[int, int] | None = None
+    if args.offsets:
+        offsets = {int(p): int(o) for p, o in (part.split(":") for part in args.offsets.split(","))}
+    try:
+        summary = asyncio.run(
+            replay(
+                settings,
+                suffix=args.suffix,
+                since=args.since,
+                until=args.until,
+                offsets=offsets,
+                progress=not args.quiet,
+            )
+        )
+    except ReplayRefused as exc:
+        print(f"replay refused: {exc}", file=sys.stderr)
+        return 2
+    print(summary.describe())
+    return 0
+
+
+def _diff(args: argparse.Namespace, settings: Settings) -> int:
+    from streams import diff
+
+    def load(spec: str) -> dict:
+        if spec.startswith("kafka:"):
+            return asyncio.run(diff.read_topics(settings, spec.removeprefix("kafka:")))
+        return diff.read_folder(Path(spec))
+
+    result = diff.compare(load(args.a), load(args.b))
+    print(diff.report(result))
+    return 0 if all(d.unchanged for d in result.values()) else 1
+
+
+def _datetime(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
     from streams.evaluation import run_all
 
     return run_all(args.folder, settings, only=args.only, json_out=args.json)
+
+
+def _dashboard(args: argparse.Namespace, settings: Settings) -> int:
+    from streams.dashboard import run
+
+    run(settings)
+    return 0
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -79,15 +140,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_process)
 
     p = sub.add_parser("topics", help="create/update every topic of the flow from its declaration")
-    p.add_argument("action", choices=["apply"])
+    p.add_argument("action", choices=["apply", "describe"])
     p.add_argument("--suffix", default="", help="suffix for output topics (side topics for replays)")
     p.set_defaults(func=_topics)
+
+    p = sub.add_parser("replay", help="reprocess news.articles.raw into live topics or side topics")
+    p.add_argument("--suffix", default="", help="publish to side topics with this suffix (e.g. .v2)")
+    p.add_argument("--since", type=_datetime, default=None, help="ISO 8601 time; from then on")
+    p.add_argument("--until", type=_datetime, default=None, help="ISO 8601 time; up to then")
+    p.add_argument("--offsets", default="", help="start offsets per partition, e.g. 0:120,1:98")
+    p.add_argument("--pipeline-version", default="", help="pipeline_version of the replayed events")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_replay)
+
+    p = sub.add_parser("diff", help="compare two output sets: process folders or kafka:<suffix>")
+    p.add_argument("a", help="a folder of <topic>.jsonl, or kafka: / kafka:.v2 for topics")
+    p.add_argument("b")
+    p.set_defaults(func=_diff)
 
     p = sub.add_parser("eval", help="measure quality on a folder laid out like shared/eval")
     p.add_argument("folder", type=Path)
     p.add_argument("--only", default="", help="comma-separated metrics (aeb,ner,quotes,topics)")
     p.add_argument("--json", type=Path, default=None, help="also write the figures as JSON here")
     p.set_defaults(func=_eval)
+
+    p = sub.add_parser("dashboard", help="the live newsroom dashboard (reads the downstream topics)")
+    p.set_defaults(func=_dashboard)
 
     p = sub.add_parser("demo", help="local Kafka + worker + sample feed, events shown until Ctrl-C")
     p.add_argument("--port", type=int, default=9092, help="local Kafka port")

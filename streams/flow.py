@@ -103,6 +103,15 @@ DOWNSTREAM: tuple[TopicSpec, ...] = (ENRICHED, ENTITIES, QUOTES, TOPICS, TRENDIN
 
 
 @dataclass(frozen=True)
+class Outgoing:
+    """One event a stage emits: the topic it goes to, its key and its value."""
+
+    spec: TopicSpec
+    key: str
+    event: records.Event
+
+
+@dataclass(frozen=True)
 class Topics:
     """The Faust topic objects of one app, one attribute per TopicSpec."""
 

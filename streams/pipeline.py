@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from streams import flow
+from streams.boilerplate import ArticleVersions, LearnedBoilerplate, Syndication
 from streams.clean import clean, parse_raw
-from streams.records import CleanArticle, Event, RawArticle
+from streams.flow import Outgoing
+from streams.records import CleanArticle, RawArticle, event_id
 from streams.settings import Settings
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """One event a stage emits: the topic it goes to, its key and its value."""
-
-    spec: flow.TopicSpec
-    key: str
-    event: Event
 
 
 @dataclass
@@ -36,7 +30,34 @@ def intake(value: bytes, settings: Settings) -> RawArticle:
     return parse_raw(value, max_body_bytes=settings.max_body_bytes)
 
 
+def raw_hash(raw: RawArticle) -> str:
+    """What makes a revision new: the feed's own text, before any learned rule changes the clean output."""
+    return hashlib.sha256(f"{raw.headline or ''}\x1f{raw.body}".encode()).hexdigest()
+
+
 def clean_stage(raw: RawArticle, settings: Settings, state: State) -> list[Outgoing]:
-    """Raw article to its clean event (raises Rejected)."""
-    article: CleanArticle = clean(raw, pipeline_version=settings.pipeline_version)
+    """Raw article to its clean event; nothing when this id came with this content before (raises Rejected)."""
+    learned = LearnedBoilerplate(state.learned, settings.boilerplate_threshold)
+    article: CleanArticle = clean(
+        raw,
+        pipeline_version=settings.pipeline_version,
+        is_learned=learned.checker(raw.source),
+        languages=settings.accepted_languages,
+        max_paragraphs=settings.max_paragraphs,
+    )
+    version = ArticleVersions(state.versions).decide(raw.id, raw_hash(raw))
+    if version is None:
+        return []
+    # Learn after cleaning: a paragraph becomes boilerplate for the articles that come *after* the
+    # threshold-th one. Paragraphs already removed as learned keep being counted.
+    learned.observe(
+        raw.source,
+        raw.id,
+        [*article.paragraphs, *(r.text for r in article.removed if r.reason == "learned")],
+    )
+    article = article.derive(
+        version=version,
+        event_id=event_id(raw.id, version, settings.pipeline_version, "clean"),
+        duplicate_of=Syndication(state.syndication).check(raw.id, article.paragraphs),
+    )
     return [Outgoing(flow.CLEAN, article.article_id, article)]

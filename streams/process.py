@@ -8,15 +8,22 @@ from pathlib import Path
 
 from streams import flow
 from streams.deadletter import dead_letter
+from streams.enrich import Enricher
+from streams.nlp import load_model
 from streams.pipeline import Outgoing, State, clean_stage, intake
-from streams.records import to_json
+from streams.records import CleanArticle, to_json
 from streams.settings import Settings
+from streams.topics import TopicClassifier
 
 
 def run(
-    messages: Iterable[tuple[str | None, bytes]], settings: Settings, *, state: State | None = None
+    messages: Iterable[tuple[str | None, bytes]],
+    settings: Settings,
+    *,
+    state: State | None = None,
+    enricher: Enricher | None = None,
 ) -> list[Outgoing]:
-    """Every event the pipeline emits for `messages`, in order (dead letters included)."""
+    """Every event the pipeline emits for `messages` (dead letters included), stage by stage."""
     state = state or State()
     outputs: list[Outgoing] = []
     for key, value in messages:
@@ -35,6 +42,28 @@ def run(
                 pipeline_version=settings.pipeline_version,
             )
             outputs.append(Outgoing(flow.DEADLETTER, letter.original_key or "", letter))
+    articles = [o.event for o in outputs if isinstance(o.event, CleanArticle)]
+    if articles:
+        enricher = enricher or Enricher(
+            load_model(settings.model), TopicClassifier.load(settings.topic_model or None), settings
+        )
+        for start in range(0, len(articles), settings.batch_size):
+            batch = articles[start : start + settings.batch_size]
+            known = {a.source: dict(state.people.get(a.source) or {}) for a in batch}
+            for article, result in zip(batch, enricher.run(batch, known), strict=True):
+                if isinstance(result, Exception):
+                    letter = dead_letter(
+                        stage="enrich",
+                        error=result,
+                        key=article.article_id,
+                        value=to_json(article),
+                        topic=settings.topic(flow.CLEAN.name),
+                        pipeline_version=settings.pipeline_version,
+                    )
+                    outputs.append(Outgoing(flow.DEADLETTER, article.article_id, letter))
+                    continue
+                state.people[article.source] = result.people
+                outputs.extend(result.outgoing)
     return outputs
 
 

@@ -43,6 +43,8 @@ class Settings:
     max_entities: int = 500
     max_quotes: int = 300
     boilerplate_threshold: int = 5
+    # Seconds an event may lag the newest event time and still count in its trending window.
+    trending_grace: float = 300.0
     languages: str = "en"
     # Kafka security, passed through to the client.
     security_protocol: str = "PLAINTEXT"

@@ -1,0 +1,191 @@
+"""Enrich stage: one parse per clean article feeds entities, quotes and topics, then the fan-out events."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from spacy.language import Language
+
+from streams import flow
+from streams.entities import Entity, extract_entities, remember_people
+from streams.flow import Outgoing
+from streams.nlp import ParsedArticle, parse
+from streams.quotes import Quote, extract_quotes
+from streams.records import (
+    CleanArticle,
+    EnrichedArticle,
+    EntityEvent,
+    Mention,
+    QuoteEvent,
+    Speaker,
+    TopicEvent,
+    event_id,
+)
+from streams.settings import Settings
+from streams.topics import TopicClassifier, TopicScore, assign, keyphrases
+
+# ninjs groups entities by kind; spaCy labels map onto those groups.
+_NINJS_GROUP = {"PERSON": "people", "ORG": "organisations", "GPE": "places", "LOC": "places", "FAC": "places"}
+
+
+@dataclass(frozen=True)
+class Enriched:
+    """What enriching one article produced: its events and the people its source now knows."""
+
+    article: CleanArticle
+    outgoing: list[Outgoing]
+    people: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Enricher:
+    """The enrich stage's dependencies, passed in: the spaCy pipeline, the topic model, settings."""
+
+    nlp: Language
+    classifier: TopicClassifier
+    settings: Settings
+
+    def run(
+        self, articles: Sequence[CleanArticle], known_people: Mapping[str, Mapping[str, str]]
+    ) -> list[Enriched | Exception]:
+        """Enrich a batch with one `nlp.pipe` call; a failing article yields its exception, not the batch's."""
+        try:
+            parsed = parse(self.nlp, articles, batch_size=self.settings.batch_size)
+        except Exception:
+            # Find the article that breaks the parser: parse one at a time.
+            return [self._one(a, known_people) for a in articles]
+        scores = self.classifier.classify_many([p.doc.text for p in parsed])
+        # Articles of one source in this batch learn from each other in order, as if sent one by one.
+        known = {source: dict(people) for source, people in known_people.items()}
+        results: list[Enriched | Exception] = []
+        for p, topic_scores in zip(parsed, scores, strict=True):
+            try:
+                result = self._enrich(p, topic_scores, known.get(p.article.source) or {})
+            except Exception as exc:  # dead-lettered by the caller; the batch goes on
+                results.append(exc)
+                continue
+            known[p.article.source] = result.people
+            results.append(result)
+        return results
+
+    def _one(self, article: CleanArticle, known: Mapping[str, Mapping[str, str]]) -> Enriched | Exception:
+        try:
+            [p] = parse(self.nlp, [article])
+            [topic_scores] = self.classifier.classify_many([p.doc.text])
+            return self._enrich(p, topic_scores, known.get(article.source) or {})
+        except Exception as exc:
+            return exc
+
+    def _enrich(self, parsed: ParsedArticle, scores: list[TopicScore], known: Mapping[str, str]) -> Enriched:
+        s = self.settings
+        entities = extract_entities(parsed, known_people=known, max_entities=s.max_entities)
+        quotes = extract_quotes(parsed, entities, max_quotes=s.max_quotes)
+        topics = assign(scores, s.topic_threshold)
+        phrases = keyphrases(parsed)
+        return Enriched(
+            parsed.article,
+            build_events(parsed.article, entities, quotes, topics, phrases, s),
+            remember_people(entities, known),
+        )
+
+
+def _speaker(entity: Entity | None) -> Speaker | None:
+    return Speaker(entity_id=entity.entity_id, name=entity.name) if entity else None
+
+
+def build_events(
+    article: CleanArticle,
+    entities: Sequence[Entity],
+    quotes: Sequence[Quote],
+    topics: Sequence[TopicScore],
+    phrases: Sequence[str],
+    settings: Settings,
+) -> list[Outgoing]:
+    """The enriched article and its entity, quote and topic events, with deterministic ids."""
+    ids = (article.article_id, article.version, settings.pipeline_version)
+    common: dict[str, Any] = {
+        "article_id": article.article_id,
+        "source": article.source,
+        "published_at": article.published_at,
+        "pipeline_version": settings.pipeline_version,
+    }
+    entity_events = [
+        EntityEvent(
+            event_id=event_id(*ids, "entity", e.entity_id),
+            entity_id=e.entity_id,
+            name=e.name,
+            type=e.type,
+            mentions=[
+                Mention(text=m.text, section=m.section, paragraph=m.paragraph, start=m.start, end=m.end)
+                for m in e.mentions
+            ],
+            salience=round(e.salience, 4),
+            roles=list(e.roles),
+            **common,
+        )
+        for e in entities
+    ]
+    quote_events = [
+        QuoteEvent(
+            event_id=event_id(*ids, "quote", q.section, q.paragraph, q.start),
+            text=q.text,
+            kind=q.kind,
+            section=q.section,
+            paragraph=q.paragraph,
+            start=q.start,
+            end=q.end,
+            speaker=_speaker(q.speaker),
+            cue=q.cue,
+            addressee=_speaker(q.addressee),
+            **common,
+        )
+        for q in quotes
+    ]
+    topic_events = [
+        TopicEvent(
+            event_id=event_id(*ids, "topic", t.code),
+            topic=t.code,
+            label=t.label,
+            score=round(t.score, 4),
+            rank=rank,
+            **common,
+        )
+        for rank, t in enumerate(topics, start=1)
+    ]
+    groups: dict[str, Any] = {"people": [], "organisations": [], "places": []}
+    for e in entities:
+        if e.type in _NINJS_GROUP:
+            groups[_NINJS_GROUP[e.type]].append(
+                {"name": e.name, "uri": e.entity_id, "rel": e.type, "salience": round(e.salience, 4)}
+            )
+    enriched = EnrichedArticle(
+        event_id=event_id(*ids, "enriched"),
+        uri=article.url or article.article_id,
+        version=article.version,
+        headline=article.headline,
+        language=article.language,
+        url=article.url,
+        byline=article.byline,
+        body_text="\n\n".join(article.paragraphs),
+        subjects=[{"uri": t.code, "name": t.label, "score": round(t.score, 4)} for t in topics],
+        quotes=[
+            {
+                "text": q.text,
+                "speaker": q.speaker.name if q.speaker else None,
+                "speaker_uri": q.speaker.entity_id if q.speaker else None,
+                "kind": q.kind,
+            }
+            for q in quotes
+        ],
+        keyphrases=list(phrases),
+        **groups,
+        **common,
+    )
+    return [
+        Outgoing(flow.ENRICHED, article.article_id, enriched),
+        *(Outgoing(flow.ENTITIES, ev.entity_id, ev) for ev in entity_events),
+        *(Outgoing(flow.QUOTES, article.article_id, ev) for ev in quote_events),
+        *(Outgoing(flow.TOPICS, article.article_id, ev) for ev in topic_events),
+    ]

@@ -1,0 +1,108 @@
+"""Worker health and metrics: liveness, readiness and Prometheus counters on the Faust web server."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import faust
+from faust.types import AppT
+from faust.web import Request, Response, View
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+
+@dataclass
+class Metrics:
+    """Per-stage counters and latencies of one worker, in their own registry (no process globals)."""
+
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+
+    def __post_init__(self) -> None:
+        self.messages = Counter(
+            "newsstreams_messages",
+            "Messages handled, by stage and outcome",
+            ["stage", "outcome"],
+            registry=self.registry,
+        )
+        self.dead_letters = Counter(
+            "newsstreams_dead_letters",
+            "Dead letters, by stage and reason",
+            ["stage", "reason"],
+            registry=self.registry,
+        )
+        self.seconds = Histogram(
+            "newsstreams_stage_seconds",
+            "Time spent in a stage per call (a batch for enrich)",
+            ["stage"],
+            registry=self.registry,
+            buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+        )
+        self.lag = Gauge(
+            "newsstreams_consumer_lag",
+            "Messages not yet committed, by topic partition",
+            ["topic", "partition"],
+            registry=self.registry,
+        )
+
+    @contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds.labels(stage).observe(time.perf_counter() - started)
+
+    def render(self, app: AppT) -> bytes:
+        monitor: Any = app.monitor
+        committed = getattr(monitor, "tp_committed_offsets", None) or {}
+        for tp, end in (getattr(monitor, "tp_end_offsets", None) or {}).items():
+            self.lag.labels(tp.topic, str(tp.partition)).set(max(0, end - committed.get(tp, 0)))
+        return generate_latest(self.registry)
+
+
+def dead_agents(app: AppT) -> list[str]:
+    """Agents whose actors have crashed or stopped: the worker is no longer doing its work."""
+    dead = []
+    for name, agent in app.agents.items():
+        actors = getattr(agent, "_actors", None) or []
+        if not actors or any(actor.crashed or actor.should_stop for actor in actors):
+            dead.append(name)
+    return dead
+
+
+def is_ready(app: AppT) -> tuple[bool, str]:
+    """Ready when partitions are assigned, table recovery is done and no rebalance is under way."""
+    if app.rebalancing:
+        return False, "rebalancing"
+    recovery = cast(Any, app.tables).recovery
+    if not recovery.completed.is_set():
+        return False, "recovering tables"
+    if not app.consumer.assignment():
+        return False, "no partitions assigned"
+    return True, "ready"
+
+
+def register(app: faust.App, metrics: Metrics) -> None:
+    """Add /health/live, /health/ready and /metrics to the worker's web server."""
+
+    @app.page("/health/live")
+    class Live(View):
+        async def get(self, request: Request) -> Response:
+            dead = dead_agents(self.app)
+            return self.json({"live": not dead, "dead_agents": dead}, status=503 if dead else 200)
+
+    @app.page("/health/ready")
+    class Ready(View):
+        async def get(self, request: Request) -> Response:
+            ready, why = is_ready(self.app)
+            return self.json({"ready": ready, "state": why}, status=200 if ready else 503)
+
+    @app.page("/metrics")
+    class Prometheus(View):
+        async def get(self, request: Request) -> Response:
+            body = metrics.render(self.app)
+            return self.bytes(body, content_type=CONTENT_TYPE_LATEST.split(";")[0])

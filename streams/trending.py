@@ -1,0 +1,124 @@
+"""Trending: event-time windowed counts of entity and topic mentions, published for dashboards."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import cast
+
+import faust
+
+from streams import flow
+from streams.flow import Outgoing, Topics
+from streams.records import EntityEvent, TopicEvent, TrendingCount, event_id
+from streams.settings import Settings
+
+
+@dataclass(frozen=True)
+class Window:
+    """One window family: `size` seconds long, a new one every `step` seconds."""
+
+    name: str
+    size: float
+    step: float
+
+
+TUMBLING_MINUTE = Window("1m", 60.0, 60.0)
+HOPPING_HOUR = Window("1h/5m", 3600.0, 300.0)
+WINDOWS = (TUMBLING_MINUTE, HOPPING_HOUR)
+
+
+def latest_window_start(timestamp: float, window: Window) -> float:
+    """Start of the newest window of `window` that holds `timestamp` (windows start on multiples of step)."""
+    return timestamp - (timestamp % window.step)
+
+
+def rising(count: int, previous: int) -> float:
+    """-1 (gone) … 0 (steady) … 1 (new): how fast a key rises against the window before."""
+    return 0.0 if count + previous == 0 else round((count - previous) / (count + previous), 4)
+
+
+def trending_event(
+    *, key: str, kind: str, name: str, window: Window, timestamp: float, count: int, previous: int
+) -> TrendingCount:
+    """The trending record for `key` in the window of `timestamp` (one id per key and window)."""
+    start = latest_window_start(timestamp, window)
+    return TrendingCount(
+        event_id=event_id("trending", window.name, key, start),
+        key=key,
+        kind=kind,
+        name=name,
+        window=window.name,
+        window_start=datetime.fromtimestamp(start, UTC),
+        window_end=datetime.fromtimestamp(start + window.size, UTC),
+        count=count,
+        previous_count=previous,
+        rising=rising(count, previous),
+    )
+
+
+def is_too_late(timestamp: float, newest: float, grace: float) -> bool:
+    """Past the grace period behind the newest event time seen, a window is closed."""
+    return timestamp < newest - grace
+
+
+def register(
+    app: faust.App, topics: Topics, settings: Settings, send: Callable[[Outgoing], Awaitable[None]]
+) -> None:
+    """Add the trending tables and agents to `app`."""
+    grace = settings.trending_grace
+
+    def windowed(
+        kind: str, w: Window, field: faust.types.FieldDescriptorT
+    ) -> faust.types.tables.WindowWrapperT:
+        table = app.Table(
+            f"trending-{kind}-{w.name.replace('/', '-')}", default=int, partitions=settings.partitions
+        )
+        # Windows are kept a grace period past their end, so a late event still finds its window.
+        expires = timedelta(seconds=w.size + grace)
+        if w.size == w.step:
+            return table.tumbling(w.size, expires=expires).relative_to_field(field)
+        return table.hopping(w.size, w.step, expires=expires).relative_to_field(field)
+
+    tables = {
+        (kind, w.name): windowed(kind, w, field)
+        # Faust's class-level field descriptors; typed as the field's value type in the Record.
+        for kind, field in (
+            ("entity", cast(faust.types.FieldDescriptorT, EntityEvent.published_at)),
+            ("topic", cast(faust.types.FieldDescriptorT, TopicEvent.published_at)),
+        )
+        for w in WINDOWS
+    }
+    newest: dict[str, float] = {}
+
+    async def count(kind: str, key: str, name: str, when: datetime | None, event: faust.EventT) -> None:
+        timestamp = (when or datetime.now(UTC)).timestamp()
+        newest[kind] = max(newest.get(kind, timestamp), timestamp)
+        if is_too_late(timestamp, newest[kind], grace):
+            return
+        for w in WINDOWS:
+            table = tables[(kind, w.name)]
+            table[key] += 1
+            current = table[key].current(event)
+            previous = table[key].delta(w.size, event)
+            out = trending_event(
+                key=key, kind=kind, name=name, window=w, timestamp=timestamp, count=current, previous=previous
+            )
+            await send(Outgoing(flow.TRENDING, key, out))
+
+    # EntityEvent (keyed by entity id) ──count──► TrendingCount per entity and window
+    @app.agent(topics.entities, name="trending-entities")
+    async def trending_entities(stream: faust.StreamT[EntityEvent]) -> None:
+        async for event in stream.events():
+            e = event.value
+            await count("entity", e.entity_id, e.name, e.published_at, event)
+
+    # TopicEvent (keyed by article id) ──by topic──► TrendingCount per IPTC topic and window
+    @app.agent(topics.topics, name="trending-topics")
+    async def trending_topics(stream: faust.StreamT[TopicEvent]) -> None:
+        async for event in stream.group_by(
+            cast(faust.types.FieldDescriptorT, TopicEvent.topic), name="trending-topics-by-code"
+        ).events():
+            t = event.value
+            await count("topic", t.topic, t.label, t.published_at, event)

@@ -1,0 +1,94 @@
+"""Topic administration, replay and diff on the real broker."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+import pytest
+
+from streams import diff, flow
+from streams.admin import apply
+from streams.replay import ReplayRefused, replay
+from streams.settings import Settings
+from tests.integration.conftest import Broker, Worker
+from tests.integration.kafka_io import consume_until, produce, values
+
+pytestmark = [pytest.mark.kafka, pytest.mark.asyncio]
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+
+
+def _settings(kafka: Broker, namespace: str, **changes: object) -> Settings:
+    return Settings(
+        broker=f"kafka://{kafka.bootstrap}",
+        topic_prefix=namespace,
+        app_id=f"{namespace}newsstreams",
+        **changes,  # type: ignore[arg-type]
+    )
+
+
+def _feed() -> list[tuple[bytes, bytes]]:
+    lines = [line for line in (SAMPLES / "feed.jsonl").read_bytes().splitlines() if line.strip()]
+    return [(orjson.loads(line).get("id", "x").encode(), line) for line in lines]
+
+
+async def test_topics_apply_twice_is_a_no_op_the_second_time(kafka: Broker, namespace: str) -> None:
+    settings = _settings(kafka, namespace)
+    first = await apply(settings)
+    assert {c.topic for c in first} == {settings.topic(spec.name) for spec in flow.FLOW}
+    assert all(c.action == "created" for c in first)
+    assert await apply(settings) == []
+
+
+async def test_replay_with_unchanged_pipeline_reproduces_ids_and_payloads(
+    kafka: Broker, namespace: str, worker: Worker
+) -> None:
+    settings = _settings(kafka, namespace)
+    feed = _feed()
+    await produce(kafka.bootstrap, settings.topic("news.articles.raw"), feed)
+    enriched = settings.topic("news.articles.enriched")
+    await consume_until(
+        kafka.bootstrap, [enriched], lambda rs: len(values(rs, enriched)) >= len(feed), timeout=180
+    )
+    worker.stop()
+
+    summary = await replay(settings, suffix=".v2", progress=False)
+    assert summary.read == len(feed)
+    live, side = await diff.read_topics(settings, ""), await diff.read_topics(settings, ".v2")
+    changes = diff.compare(live, side)
+    assert all(d.unchanged for d in changes.values()), diff.report(changes)
+    for topic in ("news.entities", "news.quotes", "news.topics", "news.articles.clean"):
+        assert live[topic], topic
+        assert sorted(e["event_id"] for e in live[topic]) == sorted(e["event_id"] for e in side[topic])
+
+    # A changed setting (every topic score kept, not only those over the threshold) shows in the diff.
+    changed = dataclasses.replace(settings, topic_threshold=0.0)
+    await replay(changed, suffix=".v3", progress=False)
+    v3 = await diff.read_topics(settings, ".v3")
+    assert not all(d.unchanged for d in diff.compare(live, v3).values())
+
+
+async def test_replay_refuses_while_a_worker_of_the_group_runs(
+    kafka: Broker, namespace: str, worker: Worker
+) -> None:
+    with pytest.raises(ReplayRefused):
+        await replay(_settings(kafka, namespace), progress=False)
+
+
+async def test_since_replays_only_messages_from_that_time_on(kafka: Broker, namespace: str) -> None:
+    settings = _settings(kafka, namespace)
+    await apply(settings)
+    feed = _feed()
+    await produce(kafka.bootstrap, settings.topic("news.articles.raw"), feed[:2])
+    await asyncio.sleep(1.5)
+    since = datetime.now(UTC)
+    await asyncio.sleep(0.5)
+    await produce(kafka.bootstrap, settings.topic("news.articles.raw"), feed[2:4])
+    summary = await replay(settings, suffix=".since", since=since, progress=False)
+    assert summary.read == 2
+    side = await diff.read_topics(settings, ".since")
+    replayed = {e["article_id"] for e in side["news.articles.clean"]}
+    assert replayed == {orjson.loads(v)["id"] for _, v in feed[2:4]} - {None}
