@@ -152,9 +152,19 @@ _COUNTRY_NAMES = {
     "VA": "Vatican City",
     "BN": "Brunei",
 }
-# Everyday names pycountry has under no name, official name, common name or code. Its fuzzy search is
-# no substitute: it answers "Africa" with South Africa, "West" with Cameroon and "London" with the UK.
-_COUNTRY_ALIASES = {"uk": "GB", "britain": "GB", "great britain": "GB", "america": "US", "turkey": "TR"}
+# Everyday names pycountry has under no name, official name or common name. Its fuzzy search is no
+# substitute: it answers "Africa" with South Africa, "West" with Cameroon and "London" with the UK. Nor
+# are ISO codes in general: in news "CA" and "LA" are California and Los Angeles, not Canada and Laos.
+_COUNTRY_ALIASES = {
+    "uk": "GB",
+    "britain": "GB",
+    "great britain": "GB",
+    "us": "US",
+    "usa": "US",
+    "america": "US",
+    "uae": "AE",
+    "turkey": "TR",
+}
 # English exonyms of subdivisions pycountry names only in the local language ("Avtonomna Respublika Krym").
 _SUBDIVISION_EXONYMS = {"crimea": "UA-43", "chechnya": "RU-CE", "bavaria": "DE-BY", "catalonia": "ES-CT"}
 
@@ -189,9 +199,9 @@ def _country_index() -> dict[str, _Place]:
 def _resolve_place(name: str, loose: bool) -> _Place | None:
     """The country or subdivision `name` names, if pycountry knows it.
 
-    `loose` (spaCy already labelled the span a place) also accepts ISO codes in capitals ("US") and
-    subdivision names ("England" stays England, not the UK); other labels resolve only on a country
-    name or exonym, so a county cricket club labelled ORG ("Kent") is left alone.
+    `loose` (spaCy already labelled the span a place) also accepts subdivision names ("England" stays
+    England, not the UK); other labels resolve only on a country name, alias or exonym, so a county
+    cricket club labelled ORG ("Kent") is left alone.
     """
     query = _key(name)
     if query.startswith("the "):
@@ -205,12 +215,6 @@ def _resolve_place(name: str, loose: bool) -> _Place | None:
         return _Place(" ".join(w.capitalize() for w in query.split()), sub_code)
     if not loose:
         return None
-    if name.replace(".", "").isupper() and len(query) in (2, 3):
-        country = pycountry.countries.get(alpha_2=query.upper()) or pycountry.countries.get(
-            alpha_3=query.upper()
-        )
-        if country is not None:
-            return _Place(_country_name(country), country.alpha_2)
     try:
         sub = pycountry.subdivisions.lookup(query)
     except LookupError:

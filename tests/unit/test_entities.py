@@ -291,3 +291,13 @@ def test_one_entity_per_id_even_when_spellings_differ(nlp: Language) -> None:
     found = extract_entities(ParsedArticle(clean_article, doc, segments))
     assert [e.entity_id for e in found] == ["person:jean-luc-picard"]
     assert len(found[0].mentions) == 2
+
+
+def test_iso_codes_are_not_country_names_but_us_and_uk_are(nlp: Language) -> None:
+    clean_article = article("Flights from LA and the U.S. reached the UK.")
+    text, segments = article_text(clean_article)
+    doc = nlp(text)
+    words = [t.text for t in doc]
+    doc.ents = [Span(doc, words.index(w), words.index(w) + 1, label="GPE") for w in ("LA", "U.S.", "UK")]
+    found = by_name(extract_entities(ParsedArticle(clean_article, doc, segments)))
+    assert set(found) == {"LA", "United States", "United Kingdom"}
