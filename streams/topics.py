@@ -17,7 +17,7 @@ import spacy
 from spacy.attrs import IS_ALPHA, IS_STOP, LOWER
 from spacy.language import Language
 from spacy.ml.models.textcat import NEG_VALUE, resize_and_set_ref, resize_linear_weighted
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 from spacy.training import Example
 from spacy.util import fix_random_seed, minibatch
 from thinc.api import Logistic, Model, chain, resizable, with_cpu
@@ -216,6 +216,7 @@ def train(
     seed: int = 0,
     ngram_size: int = 1,
     length: int = 2**16,
+    scale: float = 5.0,
     learn_rate: float = 0.01,
     extra_meta: dict[str, Any] | None = None,
 ) -> Path:
@@ -238,6 +239,7 @@ def train(
         "@architectures": "newsstreams.NormalisedBOW.v1",
         "ngram_size": ngram_size,
         "length": length,
+        "scale": scale,
     }
     top_pipe = nlp.add_pipe(
         "textcat" if exclusive else "textcat_multilabel",
@@ -280,7 +282,12 @@ def train(
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    nlp.meta["name"] = "newsstreams_topics"
+    nlp.meta["description"] = "IPTC Media Topics classifier written by streams.topics.train"
     nlp.to_disk(out)
+    # The classifier keys on hashes alone: the archive's word list is not needed to predict, so it is
+    # not shipped (the BBC texts behind the default model are research-licensed).
+    (out / "vocab" / "strings.json").write_text("[]\n", "utf-8")
     meta = {
         "format": 1,
         "architecture": "newsstreams.NormalisedBOW.v1",
@@ -291,6 +298,8 @@ def train(
         "seed": seed,
         "ngram_size": ngram_size,
         "length": length,
+        "scale": scale,
+        "learn_rate": learn_rate,
         "trained_on": {"fingerprints": sorted({text_fingerprint(text) for text, _ in rows})},
         **(extra_meta or {}),
     }
@@ -306,70 +315,73 @@ _STOP_HEADS = frozenset(
         *("time", "times", "year", "years", "day", "days", "week", "weeks", "month", "months"),
         *("people", "thing", "things", "way", "ways", "lot", "lots", "part", "number", "kind", "sort"),
         *("end", "side", "case", "point", "fact", "place", "today", "yesterday", "tomorrow"),
+        *("moment", "need", "reason", "issue", "matter", "question", "thing", "something", "anything"),
     }
 )
 _DROP_POS = frozenset({"DET", "PRON", "PUNCT", "NUM", "SYM", "SPACE", "CCONJ", "ADP"})
-_ENTITY_TYPES = frozenset(
-    {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "LAW", "WORK_OF_ART"}
-)
+# A phrase headed by a name is an entity; the entities stage publishes those (people, organisations,
+# places), so key phrases keep to what the story is about: "iranian nuclear deal", "cyber attack".
+_NAMED = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC"})
+
+
+def _within_one_segment(span: Span) -> list[Token]:
+    """The tokens of `span` in the same paragraph as its head (the parser can run a chunk across one)."""
+    runs: list[list[Token]] = [[]]
+    for token in span:
+        if token.is_space:
+            runs.append([])
+        else:
+            runs[-1].append(token)
+    return next((run for run in runs if span.root in run), runs[-1])
 
 
 def normalise_phrase(span: Span) -> str | None:
     """The counting form of a noun phrase: lowercase, no determiners or possessives, head lemmatised.
 
     "the Iranian nuclear deal" and "Iranian nuclear deals" both give "iranian nuclear deal"; a phrase
-    that is only pronouns, numbers or stop words gives None.
+    that is only pronouns, numbers or stop words, or that names a person, organisation or place,
+    gives None.
     """
-    tokens = list(span)
-    # Leading determiners, possessives ("his", "Russia's": owner and 's) and numbers go; so does
-    # trailing punctuation.
-    while tokens and (tokens[0].pos_ in _DROP_POS or tokens[0].dep_ in ("poss", "case") or tokens[0].is_stop):
+    tokens = _within_one_segment(span)
+    if span.root.pos_ == "PROPN" or span.root.ent_type_ in _NAMED:
+        return None
+    # A possessive inside the phrase: keep what is owned ("Russia's cyber attacks" -> "cyber attacks").
+    owner = [i for i, t in enumerate(tokens) if t.tag_ == "POS" or t.dep_ == "poss"]
+    if owner:
+        tokens = tokens[max(owner) + 1 :]
+    # Leading determiners, numbers and stop words go, and trailing punctuation.
+    while tokens and (tokens[0].pos_ in _DROP_POS or tokens[0].is_stop):
         tokens = tokens[1:]
-    while tokens and (tokens[0].tag_ == "POS" or tokens[0].text in ("'s", "’s")):
-        tokens = tokens[1:]
-    while tokens and (tokens[-1].pos_ in _DROP_POS or tokens[-1].tag_ == "POS"):
+    while tokens and tokens[-1].pos_ in _DROP_POS:
         tokens = tokens[:-1]
     if not tokens or all(t.is_stop or not t.is_alpha for t in tokens):
         return None
-    if any(t.tag_ == "POS" for t in tokens):
-        # A possessive inside the phrase: keep what is owned ("russia 's cyber attacks" -> "cyber attacks").
-        cut = max(i for i, t in enumerate(tokens) if t.tag_ == "POS")
-        tokens = tokens[cut + 1 :]
-        if not tokens:
-            return None
     head = tokens[-1]
-    # Plural common nouns fold to their lemma; proper nouns keep their form ("Sports Direct", "Wales").
+    # Plural common nouns fold to their lemma ("deals" -> "deal").
     last = head.lemma_ if head.pos_ == "NOUN" and head.lemma_ else head.text
-    words = [t.text for t in tokens[:-1]] + [last]
-    phrase = " ".join(w.lower() for w in words)
-    phrase = re.sub(r"\s+", " ", phrase).strip(" -'\"‘’“”")
+    phrase = " ".join([*(t.text for t in tokens[:-1]), last]).lower().strip(" -'\"‘’“”")
     if len(phrase) < 3 or (len(tokens) == 1 and (head.lemma_.lower() in _STOP_HEADS or head.is_stop)):
         return None
     return phrase
 
 
 def keyphrases(parsed: ParsedArticle, limit: int = 10) -> list[str]:
-    """The article's key phrases, most frequent first (earlier first mention breaks ties)."""
+    """The article's key phrases from the shared parse, most mentioned first.
+
+    Mentions in the headline or standfirst count three times; multi-word phrases win ties over single
+    nouns, then the earlier first mention.
+    """
     doc = parsed.doc
-    counts: dict[str, int] = {}
+    if not doc.has_annotation("DEP"):
+        return []
+    lead_end = max((s.end for s in parsed.segments if s.section != "body"), default=0)
+    score: dict[str, int] = {}
     first: dict[str, int] = {}
-    spans: list[Span] = list(doc.noun_chunks) if doc.has_annotation("DEP") else []
-    spans += [e for e in doc.ents if e.label_ in _ENTITY_TYPES]
-    seen: set[tuple[int, int, str]] = set()
-    for span in spans:
-        phrase = normalise_phrase(span)
+    for chunk in doc.noun_chunks:
+        phrase = normalise_phrase(chunk)
         if phrase is None:
             continue
-        # An entity inside a noun chunk with the same normal form is the same mention: count it once.
-        key = (span.start, span.end, phrase)
-        if any(s <= span.start and span.end <= e and p == phrase for s, e, p in seen):
-            continue
-        seen.add(key)
-        counts[phrase] = counts.get(phrase, 0) + 1
-        first.setdefault(phrase, span.start_char)
-        first[phrase] = min(first[phrase], span.start_char)
-    # Headline and standfirst phrases carry the story: weigh them like two extra mentions.
-    lead_end = max((s.end for s in parsed.segments if s.section != "body"), default=0)
-    score = {p: c + (2 if first[p] < lead_end else 0) for p, c in counts.items()}
-    ranked = sorted(score, key=lambda p: (-score[p], first[p]))
+        score[phrase] = score.get(phrase, 0) + (3 if chunk.start_char < lead_end else 1)
+        first.setdefault(phrase, chunk.start_char)
+    ranked = sorted(score, key=lambda p: (-score[p], -p.count(" "), first[p]))
     return ranked[:limit]

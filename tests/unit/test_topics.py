@@ -157,4 +157,8 @@ def test_keyphrases_rank_repeated_phrases_and_skip_pronouns(nlp: Any) -> None:
     assert phrases[0] == "iranian nuclear deal"
     assert "cyber attack" in phrases
     assert not {"he", "they", "we", "it"} & set(phrases)
+    # Names are the entities stage's job; a chunk never runs across two paragraphs.
+    assert not any(
+        "johnson" in p for p in keyphrases(parse(nlp, [article("Boris Johnson met Mr Lavrov.")])[0])
+    )
     assert len(keyphrases(parsed, limit=1)) == 1
