@@ -605,10 +605,15 @@ def extract_entities(
     """
     doc = parsed.doc
     layout = _Layout.of(parsed)
+    # doc.ents → trimmed names (no "the", honorific, job title or possessive; no dates or numbers)
     mentions = [m for ent in doc.ents if (m := _mention(doc, layout.text, ent)) is not None]
+    # → labels fixed where pycountry knows the place ("Crimea" ORG → GPE)
     _fix_labels(mentions)
+    # → one cluster per referent (surnames to full names, country aliases to one country, "EU" to "European Union")
     clusters, names = _cluster(mentions, known_people or {})
+    # → plus the later occurrences spaCy missed of names it found once
     _propagate(doc, clusters)
+    # → minus the byline's writer; one Entity per id with roles and salience, most salient first
     byline = {
         _key(b.name.removeprefix("By ").removeprefix("by ")) for b in parsed.article.byline or [] if b.name
     }
