@@ -569,6 +569,9 @@ def _looks_like_headline(text: str) -> bool:
     return len(text.split()) <= 30 and not text.endswith((".", ":", ";", ",")) and parse_date(text) is None
 
 
+MIN_HTML_WORDS = 8
+
+
 def _structure_html(html: str, raw: RawArticle, parts: _Parts, extract_options: dict[str, Any]) -> list[str]:
     """Main text and metadata with trafilatura; lines that only repeat the metadata are dropped."""
     doc = trafilatura.bare_extraction(
@@ -579,7 +582,8 @@ def _structure_html(html: str, raw: RawArticle, parts: _Parts, extract_options: 
         **extract_options,
     )
     text = normalise(doc.text or "") if isinstance(doc, Document) else ""
-    if not isinstance(doc, Document) or not text.strip():
+    # With no article on the page, extractors fall back to whatever text is left: a menu, a button.
+    if not isinstance(doc, Document) or len(text.split()) < MIN_HTML_WORDS:
         raise Rejected(Reason.NO_TEXT, "no main text found in the HTML")
     if not raw.headline and doc.title:
         parts.headline = normalise(doc.title)
