@@ -158,7 +158,7 @@ def build_events(
     for e in entities:
         if e.type in _NINJS_GROUP:
             groups[_NINJS_GROUP[e.type]].append(
-                {"name": e.name, "uri": e.entity_id, "rel": e.type, "salience": round(e.salience, 4)}
+                {"name": e.name, "uri": e.entity_id, "type": e.type, "salience": round(e.salience, 4)}
             )
     enriched = EnrichedArticle(
         event_id=event_id(*ids, "enriched"),
@@ -169,7 +169,17 @@ def build_events(
         url=article.url,
         byline=article.byline,
         body_text="\n\n".join(article.paragraphs),
-        subjects=[{"uri": t.code, "name": t.label, "score": round(t.score, 4)} for t in topics],
+        subjects=[
+            {
+                # ninjs subjects: the Media Topic's URI and its QCode.
+                "uri": "http://cv.iptc.org/newscodes/mediatopic/" + t.code.removeprefix("medtop:"),
+                "code": t.code,
+                "name": t.label,
+                "score": round(t.score, 4),
+                "rank": rank,
+            }
+            for rank, t in enumerate(topics, start=1)
+        ],
         quotes=[
             {
                 "text": q.text,

@@ -214,6 +214,7 @@ class TrendingCount(Event):
     previous_count: int
     rising: float
     schema_version: str = SCHEMA_VERSION
+    pipeline_version: str = ""
 
 
 class DeadLetter(Event):
@@ -251,7 +252,13 @@ def event_id(*parts: object) -> str:
 
 def cloudevent_headers(event: Event, *, subject: str | None = None) -> dict[str, bytes]:
     """CloudEvents binary-mode Kafka headers for `event` (its `event_id` is the `ce_id`)."""
-    when = getattr(event, "published_at", None) or getattr(event, "failed_at", None) or datetime.now(UTC)
+    # The event's own time, so a replay yields the same headers; the send time only when it has none.
+    when = (
+        getattr(event, "published_at", None)
+        or getattr(event, "failed_at", None)
+        or getattr(event, "window_end", None)
+        or datetime.now(UTC)
+    )
     headers = {
         "ce_specversion": CE_SPECVERSION,
         "ce_id": event.event_id,

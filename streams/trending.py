@@ -40,7 +40,15 @@ def rising(count: int, previous: int) -> float:
 
 
 def trending_event(
-    *, key: str, kind: str, name: str, window: Window, timestamp: float, count: int, previous: int
+    *,
+    key: str,
+    kind: str,
+    name: str,
+    window: Window,
+    timestamp: float,
+    count: int,
+    previous: int,
+    pipeline_version: str,
 ) -> TrendingCount:
     """The trending record for `key` in the window of `timestamp` (one id per key and window)."""
     start = latest_window_start(timestamp, window)
@@ -55,6 +63,7 @@ def trending_event(
         count=count,
         previous_count=previous,
         rising=rising(count, previous),
+        pipeline_version=pipeline_version,
     )
 
 
@@ -103,7 +112,14 @@ def register(
             current = table[key].current(event)
             previous = table[key].delta(w.size, event)
             out = trending_event(
-                key=key, kind=kind, name=name, window=w, timestamp=timestamp, count=current, previous=previous
+                key=key,
+                kind=kind,
+                name=name,
+                window=w,
+                timestamp=timestamp,
+                count=current,
+                previous=previous,
+                pipeline_version=settings.pipeline_version,
             )
             await send(Outgoing(flow.TRENDING, key, out))
 
