@@ -138,7 +138,9 @@ class TopicClassifier:
     def load(cls, path: str | Path | None = None) -> TopicClassifier:
         """Load a model directory written by `train`; None or "" is the model shipped in the package."""
         where = Path(path) if path else DEFAULT_MODEL
-        meta = json.loads((where / META_FILE).read_text("utf-8"))
+        # Any spaCy text classifier with IPTC labels works; ours also carry topics.json.
+        meta_file = where / META_FILE
+        meta = json.loads(meta_file.read_text("utf-8")) if meta_file.exists() else {}
         return cls(spacy.load(where), meta)
 
     @property
@@ -154,16 +156,32 @@ class TopicClassifier:
 
     def classify_many(self, texts: Iterable[str], batch_size: int = 64) -> list[list[TopicScore]]:
         """Scores for each text: every top-level subject best first, then confident second-level terms."""
-        out: list[list[TopicScore]] = []
-        for doc in self.nlp.pipe(texts, batch_size=batch_size):
-            top = [TopicScore(c, self.label(c), float(s)) for c, s in doc.cats.items() if is_top_level(c)]
-            sub = [
-                TopicScore(c, self.label(c), float(s))
-                for c, s in doc.cats.items()
-                if not is_top_level(c) and s >= SUBTOPIC_CONFIDENCE
-            ]
-            out.append(_best_first(top) + _best_first(sub))
-        return out
+        return [self._scores(doc.cats) for doc in self.nlp.pipe(texts, batch_size=batch_size)]
+
+    def classify_docs(self, docs: Sequence[Doc]) -> list[list[TopicScore]]:
+        """As `classify_many`, on Docs another English pipeline already made (the shared parse).
+
+        The model reads only lowercase forms, alphabetic and stop-word flags, which any English
+        tokenizer gives, so the article is not tokenised twice. The Docs are left unchanged.
+        """
+        if not docs:
+            return []
+        cats: list[dict[str, float]] = [{} for _ in docs]
+        for _, pipe in self.nlp.pipeline:
+            labels = pipe.labels  # type: ignore[attr-defined]
+            predicted = pipe.predict(list(docs))  # type: ignore[attr-defined]
+            for doc_cats, row in zip(cats, predicted, strict=True):
+                doc_cats.update((label, float(score)) for label, score in zip(labels, row, strict=True))
+        return [self._scores(c) for c in cats]
+
+    def _scores(self, cats: dict[str, float]) -> list[TopicScore]:
+        top = [TopicScore(c, self.label(c), float(s)) for c, s in cats.items() if is_top_level(c)]
+        sub = [
+            TopicScore(c, self.label(c), float(s))
+            for c, s in cats.items()
+            if not is_top_level(c) and s >= SUBTOPIC_CONFIDENCE
+        ]
+        return _best_first(top) + _best_first(sub)
 
 
 def _best_first(scores: list[TopicScore]) -> list[TopicScore]:

@@ -66,6 +66,23 @@ def test_classify_many_matches_classify(default: TopicClassifier) -> None:
     assert default.classify_many([]) == []
 
 
+def test_classify_docs_reuses_the_shared_parse(default: TopicClassifier, nlp: Any) -> None:
+    texts = ["The striker scored twice as the club won the cup final.", "MPs voted on the budget."]
+    docs = [nlp.make_doc(t) for t in texts]
+    for by_doc, by_text in zip(default.classify_docs(docs), default.classify_many(texts), strict=True):
+        assert [s.code for s in by_doc] == [s.code for s in by_text]
+        assert [s.score for s in by_doc] == pytest.approx([s.score for s in by_text], abs=1e-5)
+    assert all(not d.cats for d in docs)
+    assert default.classify_docs([]) == []
+
+
+def test_any_spacy_textcat_with_iptc_labels_loads(tmp_path: Path, default: TopicClassifier) -> None:
+    default.nlp.to_disk(tmp_path / "plain")
+    plain = TopicClassifier.load(tmp_path / "plain")
+    assert plain.trained_on == frozenset()
+    assert plain.classify("The striker scored.")[0].label == "sport"
+
+
 def test_assign_keeps_the_best_always_and_ranks() -> None:
     scores = [
         TopicScore("medtop:15000000", "sport", 0.1),
