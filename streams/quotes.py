@@ -61,6 +61,8 @@ _OPEN_CONTEXT = frozenset("([{—–-/\u2014\u2013\"'“”‘’„«»…")
 _CLOSE_CONTEXT = frozenset(".,;:!?)]}—–-/\u2014\u2013\"'“”‘’„«»…*")
 _DOUBLE = frozenset({'"', "''", "``", "“", "”", "„", "«", "»"})
 _WORD = re.compile(r"\w+")
+# Links that stay inside a noun phrase: "Joel Pollak of Breitbart", "a spokeswoman, Anna White".
+_NOUN_PHRASE = frozenset({"compound", "flat", "appos", "prep", "pobj", "nmod", "npadvmod"})
 _MARKUP = re.compile(r"</?[A-Za-z][^<>\n]*>")
 # Short words a title in title case leaves in lower case ("Face the Nation", "Empire of the Fund").
 _SMALL_WORDS = "a an the of in on at to for and or but nor with by from as vs"
@@ -318,10 +320,14 @@ class _Resolver:
                 return named
         # "Joel Pollak of Breitbart": a person named anywhere in the subject phrase.
         # Adjectives ("the Russian foreign minister") name a place or people, not the speaker.
-        for t in token.subtree:
-            e = self.entity_at(t) if t.dep_ not in ("amod", "poss") else None
+        # Clauses hanging off the subject ("Others, reacting to the Van Dyke shooting,") name other people.
+        todo = [c for c in token.children if c.dep_ in _NOUN_PHRASE]
+        while todo:
+            t = todo.pop(0)
+            e = self.entity_at(t)
             if e is not None and e.type in ("PERSON", "ORG"):
                 return e
+            todo.extend(c for c in t.children if c.dep_ in _NOUN_PHRASE)
         return None
 
     def role_entity(self, token: Token) -> Entity | None:
@@ -402,20 +408,20 @@ def _speaker_token(verb: Token) -> Token | None:
                     if p.dep_ == "pobj":
                         return p
         return None
+    # "was asked by host John Dickerson": the agent of a passive cue is the speaker.
+    agent = [c for c in verb.children if c.dep_ == "agent"]
+    if agent and any(c.dep_ in ("auxpass", "nsubjpass") for c in verb.children):
+        for p in agent[0].children:
+            if p.dep_ == "pobj":
+                return p
     current = verb
     for _ in range(4):
-        agent = [c for c in current.children if c.dep_ == "agent"]
-        passive = any(c.dep_ in ("auxpass", "nsubjpass") for c in current.children)
-        if passive and agent:
-            for p in agent[0].children:
-                if p.dep_ == "pobj":
-                    return p
         subj = [c for c in current.children if c.dep_ in SUBJECTS]
         if subj:
             # A misparsed participle phrase ("Facing Mr Johnson ..., Mr Lavrov said") yields two subjects:
             # the one next to the verb is the speaker.
             return min(subj, key=lambda c: abs(c.i - current.i))
-        if current.dep_ not in SHARED_SUBJECT or current.head is current:
+        if current.dep_ not in SHARED_SUBJECT or current.head.i == current.i:
             return None
         current = current.head
     return None
@@ -436,23 +442,52 @@ def _addressee_token(verb: Token) -> Token | None:
     return None
 
 
-def _ancestor_cue(doc: Doc, a: int, b: int, quoted: list[bool]) -> Token | None:
+def _ancestor_cue(doc: Doc, span: _Span, a: int, b: int, quoted: list[bool]) -> Token | None:
     """A cue verb governing the quotation: the quote is its object, complement or 'as' phrase."""
+    seg = span.segment
     best: Token | None = None
     best_depth = 99
     for t in doc[a:b]:
         if a <= t.head.i < b:
             continue
         h, depth = t.head, 1
-        while depth <= 6 and not quoted[h.i]:
+        # The parser sometimes runs a sentence over a paragraph break: a cue there is another quote's.
+        while depth <= 6 and not quoted[h.i] and seg.start <= h.idx < seg.end:
             if _is_cue(h):
                 if depth < best_depth:
                     best, best_depth = h, depth
                 break
-            if h.head is h:
+            if h.head.i == h.i:
                 break
             h, depth = h.head, depth + 1
     return best
+
+
+def _preceding_cue(doc: Doc, span: _Span, a: int, quoted: list[bool]) -> Token | None:
+    """A cue a few words before the quote in its own paragraph ("criticised 'hostile' Russia"), for when
+    the parse runs a headline into the next paragraph and the quote's own tree leads nowhere."""
+    for i in range(a - 1, max(-1, a - 7), -1):
+        t = doc[i]
+        if t.idx < span.segment.start or quoted[i] or t.text in ".!?;":
+            return None
+        if _is_cue(t):
+            return t
+    return None
+
+
+def _colon_cue(doc: Doc, a: int) -> Token | None:
+    """The verb a colon right before the quote hangs on ("Mr Christie gloated: ..."), whatever its lemma."""
+    i = a - 1
+    while (i >= 0 and doc[i].is_space) or (i >= 0 and doc[i].is_quote):
+        i -= 1
+    if i < 1 or doc[i].text != ":":
+        return None
+    head = doc[i].head
+    while head.pos_ not in ("VERB", "AUX") and head.head.i != head.i:
+        head = head.head
+    if head.pos_ not in ("VERB", "AUX") or head.i > i or (head.lemma_ == "be" and not _is_cue(head)):
+        return None
+    return head
 
 
 def _nearby_cue(doc: Doc, span: _Span, a: int, b: int, quoted: list[bool]) -> Token | None:
@@ -463,16 +498,19 @@ def _nearby_cue(doc: Doc, span: _Span, a: int, b: int, quoted: list[bool]) -> To
     sentences = [s for s in (first, last) if s is not None]
     for sent in {(s.start, s.end): s for s in sentences}.values():
         for t in sent:
-            if quoted[t.i] or not _is_cue(t):
+            if quoted[t.i] or not _is_cue(t) or not span.segment.start <= t.idx < span.segment.end:
                 continue
             distance = a - t.i if t.i < a else t.i - b + 1
             candidates.append((distance, t))
     # Attribution right after the quote ("..." he said.) in a short sentence of its own.
-    if not candidates and b < len(doc):
-        after = doc[b].sent
-        if after.start >= b - 1 and len(after) <= 12:
+    nxt = b
+    while nxt < len(doc) and (doc[nxt].is_punct or doc[nxt].is_space):
+        nxt += 1
+    if not candidates and nxt < len(doc):
+        after = doc[nxt].sent
+        if after.start >= b and len(after) <= 12:
             for t in after:
-                if not quoted[t.i] and _is_cue(t):
+                if not quoted[t.i] and _is_cue(t) and span.segment.start <= t.idx < span.segment.end:
                     candidates.append((t.i - b + 1, t))
     if not candidates:
         return None
@@ -523,7 +561,8 @@ def attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> list[_Span]:
         a, b = s.tokens
         if a == b:
             continue
-        cue = _ancestor_cue(doc, a, b, quoted)
+        cue = _colon_cue(doc, a) if quote_kind(doc.text[s.start : s.end]) == "full" else None
+        cue = cue or _ancestor_cue(doc, s, a, b, quoted) or _preceding_cue(doc, s, a, quoted)
         # A phrase quoted inside a sentence belongs to the cue that governs it, never to a cue nearby.
         if cue is None and quote_kind(doc.text[s.start : s.end]) == "full":
             cue = _nearby_cue(doc, s, a, b, quoted) or _intro_cue(parsed, doc, s, a, quoted)
@@ -540,7 +579,7 @@ def attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> list[_Span]:
         to = _addressee_token(cue)
         if to is not None:
             addressee = resolver.resolve(to, before=to.i)
-            if addressee is not None and addressee is not s.speaker:
+            if addressee is not None and (s.speaker is None or addressee.entity_id != s.speaker.entity_id):
                 s.addressee = addressee
     _share_within_groups(spans)
     _inherit(parsed, spans)
