@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, cast
 
 import faust
+from faust.streams import _current_event
 
 from streams import flow, health, trending
 from streams.deadletter import dead_letter
@@ -50,6 +52,11 @@ def broker_credentials(settings: Settings) -> Any:
     if ssl_context is not None:
         return faust.SSLCredentials(ssl_context)
     return None
+
+
+# Headers on the re-keyed raw copy: the original message's key and topic.
+ORIGIN_KEY = "ns-origin-key"
+ORIGIN_TOPIC = "ns-origin-topic"
 
 
 def source_partition(source: str, partitions: int) -> int:
@@ -113,12 +120,13 @@ def create_app(settings: Settings) -> faust.App:
     async def refuse(stage: str, error: Exception, event: faust.EventT) -> None:
         # Records were decoded from the message; the dead letter keeps the bytes as they arrived.
         value = cast(bytes, event.value if isinstance(event.value, bytes) else event.message.value)
+        headers = dict(event.headers or {})
         letter = dead_letter(
             stage=stage,
             error=error,
-            key=event.key,
+            key=headers.get(ORIGIN_KEY, event.key),
             value=value,
-            topic=event.message.topic,
+            topic=headers.get(ORIGIN_TOPIC, event.message.topic.encode()).decode("utf-8"),
             pipeline_version=settings.pipeline_version,
         )
         metrics.messages.labels(stage, "dead_letter").inc()
@@ -142,7 +150,12 @@ def create_app(settings: Settings) -> faust.App:
             except Exception as exc:  # one bad message never stops the agent
                 await refuse("intake", exc, event)
                 continue
-            await topics.raw_by_source.send(key=raw.source.encode("utf-8"), value=event.value)
+            # The re-keyed copy remembers where it came from, for any dead letter the clean stage writes.
+            await topics.raw_by_source.send(
+                key=raw.source.encode("utf-8"),
+                value=event.value,
+                headers={ORIGIN_KEY: event.key or b"", ORIGIN_TOPIC: event.message.topic.encode("utf-8")},
+            )
             metrics.messages.labels("intake", "ok").inc()
 
     # raw bytes by source ──clean──► CleanArticle keyed by article id
@@ -188,6 +201,9 @@ def create_app(settings: Settings) -> faust.App:
                 if isinstance(result, Exception):
                     await refuse("enrich", result, event)
                     continue
+                # Tables write their changelog to the partition of the event being processed; after the
+                # executor hop the stream no longer says which event that is, so name it.
+                _current_event.set(weakref.ref(event))
                 state.people[result.article.source] = result.people
                 for out in result.outgoing:
                     await send(out)

@@ -624,6 +624,10 @@ def _is_meta_line(line: str, parts: _Parts) -> bool:
     return False
 
 
+# Footers and prompts are short; a long paragraph a source repeats is background text, kept.
+LEARNED_MAX_WORDS = 60
+
+
 def _filter_body(paragraphs: Iterable[str], parts: _Parts, is_learned: Callable[[str], bool]) -> None:
     """Separate captions and boilerplate from the story paragraphs, recording every removal."""
     paragraphs = list(paragraphs)
@@ -639,8 +643,17 @@ def _filter_body(paragraphs: Iterable[str], parts: _Parts, is_learned: Callable[
             # A bare name right under an appeal, or said twice (an editor's signature), is no story text;
             # a name alone elsewhere may be a list heading and stays.
             reasons[k] = "repeated_name"
-    for para, reason in zip(paragraphs, reasons, strict=True):
-        if reason is None and is_learned(fingerprint(para)):
+    learned = [
+        reason is None and len(para.split()) <= LEARNED_MAX_WORDS and is_learned(fingerprint(para))
+        for para, reason in zip(paragraphs, reasons, strict=True)
+    ]
+    story = sum(1 for reason in reasons if reason is None)
+    if story and sum(learned) * 2 > story:
+        # Most of the story "learned": this is a re-sent or syndicated copy of an article the source
+        # already published, not a page of boilerplate. Learned rules stand aside for it.
+        learned = [False] * len(paragraphs)
+    for para, reason, seen in zip(paragraphs, reasons, learned, strict=True):
+        if seen:
             reason = "learned"
         if reason is not None:
             parts.removed.append(Removal(text=para, reason=reason))
