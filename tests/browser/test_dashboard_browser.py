@@ -193,6 +193,8 @@ async def test_articles_through_the_worker_show_their_quotes_as_text(
     assert await page.locator("#quotes script").count() == 0
     assert SCRIPT_QUOTE in await page.locator("#quotes").inner_text()
     assert not page.errors, page.errors
+    # The speakers' entity events reach the trending panel too (refreshed about once a second).
+    await page.locator("#people li", has_text="Maria Keller").wait_for(timeout=10_000)
     path = screenshot_path("dashboard.png")
     await page.screenshot(path=str(path), full_page=True)
     print(f"screenshot: {path}")
