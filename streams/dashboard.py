@@ -63,9 +63,12 @@ class Article:
     url: str | None = None
     entities: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (name, type)
     topics: dict[str, str] = field(default_factory=dict)  # medtop id -> label
+    # Entity ids and names the enriched article lists: for filtering only, counts come from news.entities.
+    listed: frozenset[str] = frozenset()
 
     def match_keys(self) -> set[str]:
-        return {k for eid, (name, _) in self.entities.items() for k in (eid, name.casefold())}
+        named = {k for eid, (name, _) in self.entities.items() for k in (eid, name.casefold())}
+        return named | self.listed
 
 
 def _text(value: Any) -> str | None:
@@ -117,7 +120,7 @@ class DashboardState:
         self.entity_counts: dict[str | None, Counter[str]] = {None: Counter()}  # by source; None = all
         self.topic_counts: dict[str | None, Counter[str]] = {None: Counter()}
         self.labels: dict[str, str] = {}
-        self.window_counts: OrderedDict[tuple[str, str], Json] = OrderedDict()  # (key, window) -> row
+        self.windows: OrderedDict[str, dict[str, Json]] = OrderedDict()  # key -> window name -> row
         self.sources: Counter[str] = Counter()  # articles seen per source
         self.seen: OrderedDict[str, None] = OrderedDict()  # event ids already applied
         self.applied: Counter[str] = Counter()
@@ -246,14 +249,15 @@ class DashboardState:
             "count": int(event["count"]),
             "rising": float(event["rising"]),
         }
-        current = self.window_counts.get((key, window))
+        per_key = self.windows.setdefault(key, {})
+        current = per_key.get(window)
         # Windows only move forward: a replayed older window must not replace the newer one.
         if current is not None and current["window_end"] > row["window_end"]:
             return []
-        self.window_counts[(key, window)] = row
-        self.window_counts.move_to_end((key, window))
-        while len(self.window_counts) > self.max_trending:
-            self.window_counts.popitem(last=False)
+        per_key[window] = row
+        self.windows.move_to_end(key)
+        while len(self.windows) > self.max_trending:
+            self.windows.popitem(last=False)
         return [self._push("trending", None, (key, str(event["name"]).casefold()), row)]
 
     def _enriched(self, event: Json) -> list[Item]:
@@ -261,6 +265,9 @@ class DashboardState:
         article = self._article(str(event["article_id"]), source)
         article.headline = _text(event.get("headline"))
         article.url = _text(event.get("url"))
+        listed = [e for group in ("people", "organisations", "places") for e in event.get(group) or ()]
+        names = (_text(e.get(k)) for e in listed if isinstance(e, dict) for k in ("uri", "name"))
+        article.listed = frozenset(n.casefold() for n in names if n)
         data = {"article_id": event["article_id"], "headline": article.headline, "source": source}
         return [self._push("article", source, article.match_keys(), data)]
 
@@ -304,8 +311,7 @@ class DashboardState:
                 continue
             windows = {
                 w: {"count": row["count"], "rising": row["rising"]}
-                for (key, w), row in self.window_counts.items()
-                if key == entity_id
+                for w, row in self.windows.get(entity_id, {}).items()
             }
             rows.append(
                 {"entity_id": entity_id, "name": name, "type": kind, "count": count, "windows": windows}

@@ -37,6 +37,8 @@ CHROMIUM_ARGS = [
 ARTIFACTS = ROOT / "tests" / "artifacts"
 TITLE = "newsstreams dashboard"
 SCRIPT_QUOTE = "<script>document.title='pwned'</script> is not a tag"
+# The page runs behind a token, as deployed: ?token= for the page and EventSource, a Bearer header for fetch.
+TOKEN = "browser-test-token"
 
 
 @dataclass
@@ -58,7 +60,7 @@ def _start_dashboard(env: dict[str, str], log: Path, timeout: float = 60.0) -> D
     with log.open("ab") as out:
         proc = subprocess.Popen(
             [sys.executable, "-c", code],
-            env={**env, "NEWSSTREAMS_DASHBOARD_PORT": str(port)},
+            env={**env, "NEWSSTREAMS_DASHBOARD_PORT": str(port), "NEWSSTREAMS_DASHBOARD_TOKEN": TOKEN},
             stdout=out,
             stderr=subprocess.STDOUT,
             cwd=ROOT,
@@ -130,7 +132,7 @@ async def page(playwright_api: Any) -> AsyncIterator[Any]:
 
 
 async def open_live(page: Any, dashboard: Dashboard) -> None:
-    await page.goto(dashboard.url)
+    await page.goto(f"{dashboard.url}?token={TOKEN}")
     await page.wait_for_function("document.getElementById('status').textContent === 'live'", timeout=15_000)
     assert await page.title() == TITLE
 

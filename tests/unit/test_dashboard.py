@@ -381,3 +381,92 @@ async def test_serve_binds_to_the_configured_host_and_stops(caplog: pytest.LogCa
         assert "/api/sources" in caplog.text and "s3cret" not in caplog.text
     finally:
         await served.stop()
+
+
+def test_reads_the_wire_form_of_every_downstream_record() -> None:
+    """Events as the worker publishes them (Record -> JSON bytes), so contract drift shows up here."""
+    from streams import records
+
+    when = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+    common = {"article_id": "w1", "source": "wire.example", "published_at": when}
+    events = [
+        (
+            "news.articles.enriched",
+            records.EnrichedArticle(
+                event_id="x1",
+                uri="urn:w1",
+                version=1,
+                headline="Headline <i>here</i>",
+                language="en",
+                people=[{"name": "Jane Doe", "uri": "person:jane-doe", "type": "PERSON", "salience": 0.9}],
+                organisations=[],
+                places=[],
+                subjects=[],
+                quotes=[],
+                keyphrases=[],
+                **common,
+            ),
+        ),
+        (
+            "news.entities",
+            records.EntityEvent(
+                event_id="x2",
+                entity_id="person:jane-doe",
+                name="Jane Doe",
+                type="PERSON",
+                mentions=[records.Mention(text="Jane Doe", section="body", paragraph=0, start=0, end=8)],
+                salience=0.9,
+                **common,
+            ),
+        ),
+        (
+            "news.quotes",
+            records.QuoteEvent(
+                event_id="x3",
+                text="It works",
+                kind="full",
+                section="body",
+                paragraph=0,
+                start=1,
+                end=9,
+                speaker=records.Speaker(entity_id="person:jane-doe", name="Jane Doe"),
+                cue="said",
+                **common,
+            ),
+        ),
+        (
+            "news.topics",
+            records.TopicEvent(
+                event_id="x4", topic="medtop:11000000", label="politics", score=0.8, rank=1, **common
+            ),
+        ),
+        (
+            "news.entities.trending",
+            records.TrendingCount(
+                event_id="x5",
+                key="person:jane-doe",
+                kind="entity",
+                name="Jane Doe",
+                window="1m",
+                window_start=when,
+                window_end=when,
+                count=3,
+                previous_count=1,
+                rising=0.5,
+            ),
+        ),
+    ]
+    state = DashboardState()
+    for topic_name, event in events:
+        [item] = state.apply(topic_name, orjson.loads(records.to_json(event)))
+        assert item.matches("wire.example" if item.kind != "trending" else None, "Jane Doe")
+    assert state.ignored == 0
+    [q] = state.quotes(entity="person:jane-doe")
+    assert (q["speaker"], q["headline"], q["published_at"]) == (
+        "Jane Doe",
+        "Headline <i>here</i>",
+        when.isoformat(),
+    )
+    [row] = state.trending("PERSON")
+    assert row["windows"] == {"1m": {"count": 3, "rising": 0.5}}
+    assert state.topics("wire.example")[0]["label"] == "politics"
