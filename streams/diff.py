@@ -11,7 +11,7 @@ import orjson
 from aiokafka import TopicPartition
 
 from streams import flow
-from streams.kafka import consumer
+from streams.kafka import consumer, partitions
 from streams.settings import Settings
 
 # What identifies "the same" event across two runs, per topic (event ids differ when versions do).
@@ -94,10 +94,8 @@ async def read_topics(settings: Settings, suffix: str) -> dict[str, list[dict[st
     await client.start()
     out: dict[str, list[dict[str, Any]]] = {t: [] for t in IDENTITY}
     try:
-        await client._client.force_metadata_update()  # a fresh client may not know the topics yet
-        tps = [
-            TopicPartition(name, p) for name in names for p in sorted(client.partitions_for_topic(name) or ())
-        ]
+        found = await partitions(settings, list(names))
+        tps = [TopicPartition(name, p) for name, parts in found.items() for p in parts]
         if not tps:
             return out
         client.assign(tps)

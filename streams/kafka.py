@@ -35,3 +35,20 @@ def producer(settings: Settings, **extra: Any) -> AIOKafkaProducer:
 
 def consumer(settings: Settings, *topics: str, **extra: Any) -> AIOKafkaConsumer:
     return AIOKafkaConsumer(*topics, **client_options(settings), **extra)
+
+
+async def partitions(settings: Settings, topics: list[str]) -> dict[str, list[int]]:
+    """The partitions of each existing topic in `topics` (missing topics are left out)."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    options = client_options(settings)
+    options.pop("ssl_context", None)
+    admin = AIOKafkaAdminClient(**options)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [t for t in topics if t in existing]
+        described = await admin.describe_topics(wanted) if wanted else []
+    finally:
+        await admin.close()
+    return {d["topic"]: sorted(p["partition"] for p in d["partitions"]) for d in described if d["partitions"]}

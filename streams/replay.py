@@ -7,14 +7,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import OffsetAndMetadata
 from tqdm import tqdm
 
 from streams import flow, process
 from streams.admin import apply
-from streams.kafka import client_options, consumer, producer
+from streams.kafka import client_options, consumer, partitions, producer
 from streams.records import cloudevent_headers, to_json
 from streams.settings import Settings
 
@@ -54,8 +54,9 @@ async def read_raw(
     client = consumer(settings, enable_auto_commit=False)
     await client.start()
     try:
-        partitions = sorted(client.partitions_for_topic(topic) or await _partitions(client, topic))
-        tps = [TopicPartition(topic, p) for p in partitions]
+        tps = [TopicPartition(topic, p) for p in (await partitions(settings, [topic])).get(topic, [])]
+        if not tps:
+            return [], {}
         client.assign(tps)
         ends = await client.end_offsets(tps)
         starts = await client.beginning_offsets(tps)
@@ -84,11 +85,6 @@ async def read_raw(
     # Broker time, then partition and offset: the order the feed published in, repeatable run to run.
     messages.sort(key=lambda m: (m.timestamp_ms, m.partition, m.offset))
     return messages, ends
-
-
-async def _partitions(client: AIOKafkaConsumer, topic: str) -> set[int]:
-    await client._client.force_metadata_update()  # a fresh client may not have fetched topic metadata yet
-    return client.partitions_for_topic(topic) or set()
 
 
 async def active_members(settings: Settings, group: str) -> int:

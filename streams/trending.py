@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
 import faust
 
@@ -109,8 +109,11 @@ def register(
         for w in WINDOWS:
             table = tables[(kind, w.name)]
             table[key] += 1
-            current = table[key].current(event)
-            previous = table[key].delta(w.size, event)
+            windows = table[key]
+            # value() follows the table's relative_to_field (event time); current()/delta() would
+            # follow the Kafka message time instead. The window before is looked up by its range.
+            current = windows.value(event)
+            previous = windows[cast(Any, windows.table).window.current(timestamp - w.size)]
             out = trending_event(
                 key=key,
                 kind=kind,
