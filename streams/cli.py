@@ -106,6 +106,14 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     return run_all(args.folder, settings, only=args.only, json_out=args.json)
 
 
+def _train_topics(args: argparse.Namespace, settings: Settings) -> int:
+    from streams.topics import train
+
+    out = train(args.data, args.out, epochs=args.epochs, seed=args.seed)
+    print(f"trained topic model written to {out}; use it with NEWSSTREAMS_TOPIC_MODEL={out}")
+    return 0
+
+
 def _dashboard(args: argparse.Namespace, settings: Settings) -> int:
     from streams.dashboard import run
 
@@ -163,6 +171,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only", default="", help="comma-separated metrics (aeb,ner,quotes,topics)")
     p.add_argument("--json", type=Path, default=None, help="also write the figures as JSON here")
     p.set_defaults(func=_eval)
+
+    p = sub.add_parser("train-topics", help="train an IPTC topic classifier on a labelled JSONL archive")
+    p.add_argument("data", type=Path, help='JSONL lines {"text": ..., "topics": ["medtop:...", ...]}')
+    p.add_argument("--out", type=Path, required=True, help="model folder to write")
+    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=_train_topics)
 
     p = sub.add_parser("dashboard", help="the live newsroom dashboard (reads the downstream topics)")
     p.set_defaults(func=_dashboard)

@@ -56,7 +56,8 @@ class Enricher:
         except Exception:
             # Find the article that breaks the parser: parse one at a time.
             return [self._one(a, known_people) for a in articles]
-        scores = self.classifier.classify_many([p.doc.text for p in parsed])
+        # The classifier reads the shared parse's tokens: the text is not tokenised twice.
+        scores = self.classifier.classify_docs([p.doc for p in parsed])
         # Articles of one source in this batch learn from each other in order, as if sent one by one.
         known = {source: dict(people) for source, people in known_people.items()}
         results: list[Enriched | Exception] = []
@@ -73,7 +74,7 @@ class Enricher:
     def _one(self, article: CleanArticle, known: Mapping[str, Mapping[str, str]]) -> Enriched | Exception:
         try:
             [p] = parse(self.nlp, [article])
-            [topic_scores] = self.classifier.classify_many([p.doc.text])
+            [topic_scores] = self.classifier.classify_docs([p.doc])
             return self._enrich(p, topic_scores, known.get(article.source) or {})
         except Exception as exc:
             return exc
