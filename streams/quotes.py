@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -61,6 +62,8 @@ _OPEN_CONTEXT = frozenset("([{—–-/\u2014\u2013\"'“”‘’„«»…")
 _CLOSE_CONTEXT = frozenset(".,;:!?)]}—–-/\u2014\u2013\"'“”‘’„«»…*")
 _DOUBLE = frozenset({'"', "''", "``", "“", "”", "„", "«", "»"})
 _WORD = re.compile(r"\w+")
+_BYLINE_AFTER = re.compile(r"\s+by\s+(?:the\s+)?[A-Z]")
+_DASHES = frozenset({"―", "—", "–", "-", "--", "–-"})
 # Links that stay inside a noun phrase: "Joel Pollak of Breitbart", "a spokeswoman, Anna White".
 _NOUN_PHRASE = frozenset({"compound", "flat", "appos", "prep", "pobj", "nmod", "npadvmod"})
 _MARKUP = re.compile(r"</?[A-Za-z][^<>\n]*>")
@@ -288,6 +291,10 @@ class _Resolver:
                         refs[span.root.i] = (span.root.i, e, span.root.dep_ in SUBJECTS)
         return sorted(refs.values(), key=lambda r: r[0])
 
+    def remember(self, token: Token, entity: Entity) -> None:
+        """A pronoun resolved to `entity` becomes a subject mention for the pronouns after it."""
+        bisect.insort(self.references, (token.i, entity, True), key=lambda r: r[0])
+
     def entity_at(self, token: Token) -> Entity | None:
         for c in range(token.idx, token.idx + len(token.text)):
             e = self.by_char.get(c)
@@ -475,6 +482,58 @@ def _preceding_cue(doc: Doc, span: _Span, a: int, quoted: list[bool]) -> Token |
     return None
 
 
+def _after(doc: Doc, span: _Span, b: int) -> int:
+    """Index of the first token after the quote's closing mark (and spaces), within its paragraph."""
+    i = b
+    while i < len(doc) and doc[i].idx < span.outer_end:
+        i += 1
+    while i < len(doc) and (doc[i].is_space or doc[i].text in ("\u00a0",)):
+        i += 1
+    return i
+
+
+def _labelled(doc: Doc, span: _Span, a: int, b: int, resolver: _Resolver) -> tuple[Token, Entity] | None:
+    """A name right before a colon that opens the quote, or right after a dash that follows it."""
+    i = a - 1
+    while i >= 0 and (doc[i].is_space or doc[i].is_quote):
+        i -= 1
+    if i >= 1 and doc[i].text == ":" and doc[i - 1].pos_ == "PROPN":
+        # Only a bare label ("Clinton: ..."): after a verb the name is an addressee or a place.
+        k = i - 1
+        while k > 0 and doc[k - 1].idx >= span.segment.start and doc[k - 1].text not in _DASHES:
+            k -= 1
+            if doc[k].pos_ in ("VERB", "AUX", "ADP") or doc[k].text in ".!?":
+                break
+        else:
+            who = resolver.entity_at(doc[i - 1]) or resolver.by_name.get(doc[i - 1].text)
+            if who is not None and who.type in ("PERSON", "ORG"):
+                return doc[i], who
+    j = _after(doc, span, b)
+    if j + 1 < len(doc) and doc[j].text in _DASHES:
+        k = j + 1
+        while k < len(doc) and doc[k].is_space:
+            k += 1
+        if k < len(doc) and doc[k].pos_ == "PROPN":
+            who = resolver.entity_at(doc[k]) or resolver.by_name.get(doc[k].text)
+            if who is not None:
+                return doc[j], who
+    return None
+
+
+def _trailing_verb(doc: Doc, span: _Span, b: int, quoted: list[bool]) -> Token | None:
+    """The verb of an attribution right after a quote ending in , ? or ! ("...?" Hannity pressed.)."""
+    if doc.text[span.start : span.end].rstrip()[-1:] not in ",?!—-":
+        return None
+    j = _after(doc, span, b)
+    for k in range(j, min(len(doc), j + 4)):
+        t = doc[k]
+        if quoted[t.i] or t.idx >= span.segment.end:
+            return None
+        if t.pos_ == "VERB" and (k == j or (doc[j].dep_ in SUBJECTS and doc[j].head.i == t.i)):
+            return t
+    return None
+
+
 def _colon_cue(doc: Doc, a: int) -> Token | None:
     """The verb a colon right before the quote hangs on ("Mr Christie gloated: ..."), whatever its lemma."""
     i = a - 1
@@ -561,17 +620,30 @@ def attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> list[_Span]:
         a, b = s.tokens
         if a == b:
             continue
-        cue = _colon_cue(doc, a) if quote_kind(doc.text[s.start : s.end]) == "full" else None
+        full = quote_kind(doc.text[s.start : s.end]) == "full"
+        labelled = _labelled(doc, s, a, b, resolver) if full else None
+        if labelled is not None:
+            # "Clinton: “...”" and "“...” ― Karen Bobadilla": the name is the attribution.
+            s.cue, s.speaker = labelled
+            continue
+        cue = _colon_cue(doc, a) if full else None
         cue = cue or _ancestor_cue(doc, s, a, b, quoted) or _preceding_cue(doc, s, a, quoted)
         # A phrase quoted inside a sentence belongs to the cue that governs it, never to a cue nearby.
-        if cue is None and quote_kind(doc.text[s.start : s.end]) == "full":
-            cue = _nearby_cue(doc, s, a, b, quoted) or _intro_cue(parsed, doc, s, a, quoted)
+        if cue is None and full:
+            cue = (
+                _nearby_cue(doc, s, a, b, quoted)
+                or _trailing_verb(doc, s, b, quoted)
+                or _intro_cue(parsed, doc, s, a, quoted)
+            )
         if cue is None:
             continue
         s.cue = cue
         who = _speaker_token(cue)
         if who is not None:
             s.speaker = resolver.resolve(who, before=who.i)
+            if s.speaker is not None and who.pos_ == "PRON":
+                # The next "he said" most likely means the same person: let the chain carry on.
+                resolver.remember(who, s.speaker)
             if s.speaker is None:
                 s.notes.append("pronoun unresolved" if who.pos_ == "PRON" else "speaker not an entity")
         else:
@@ -614,7 +686,13 @@ def _inherit(parsed: ParsedArticle, spans: Iterable[_Span]) -> None:
     text = parsed.doc.text
     previous: _Span | None = None
     for s in spans:
-        if s.cue is None and previous is not None and previous.cue is not None:
+        # A dash label ("” ― Karen Bobadilla") names only the quote it follows.
+        if (
+            s.cue is None
+            and previous is not None
+            and previous.cue is not None
+            and previous.cue.text not in _DASHES
+        ):
             same_paragraph = previous.segment == s.segment
             i = parsed.segments.index(s.segment)
             opens = not text[s.segment.start : s.outer_start].strip()
@@ -644,6 +722,9 @@ def _keep(doc: Doc, s: _Span) -> bool:
     if s.tokens[0] == s.tokens[1]:
         return False
     words = doc.text[s.start : s.end]
+    # '"Posthumous books could come with a lot of dollar signs," by Boston Globe's ...': an article's title.
+    if _BYLINE_AFTER.match(doc.text, s.outer_end):
+        return False
     if is_title(words) and not (
         s.cue is not None and s.cue.i == s.tokens[0] - 2 and doc[s.tokens[0] - 1].is_punct
     ):

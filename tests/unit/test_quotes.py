@@ -236,3 +236,34 @@ def test_seed_article_quotes(nlp: Any, seed_raw_bytes: bytes, seed_expected: dic
         matching = [q for q in quotes if want["contains"] in q.text]
         assert matching, want["contains"]
         assert (_speaker(matching[0]), matching[0].kind) == (want["speaker"], want["kind"]), want["contains"]
+
+
+def test_name_label_before_a_colon_and_after_a_dash(nlp: Any) -> None:
+    _, quotes = _quotes(
+        nlp,
+        [
+            "Hillary Clinton and Donald Trump spoke on Monday.",
+            "Clinton: “Our goal is not to contain the group but to defeat it.”",
+            "“We will build a wall and make them pay for it.” ― Donald Trump",
+        ],
+    )
+    assert [(_speaker(q), q.cue) for q in quotes] == [("Hillary Clinton", ":"), ("Donald Trump", "―")]
+
+
+def test_a_name_after_a_verb_and_colon_is_not_the_speaker(nlp: Any) -> None:
+    _, quotes = _quotes(
+        nlp,
+        [
+            "Donald Trump spoke to CNN on Monday.",
+            "On Saturday, Mr. Trump said on Twitter: “The system is rigged.”",
+        ],
+    )
+    [q] = quotes
+    assert _speaker(q) == "Donald Trump"
+
+
+def test_article_titles_with_a_byline_are_not_quotes(nlp: Any) -> None:
+    _, quotes = _quotes(
+        nlp, ['—"An NYPD sketch artist gets a gallery show," by Hyperallergic\'s Carey Dunne.']
+    )
+    assert quotes == []
