@@ -114,6 +114,13 @@ def _train_topics(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _bench(args: argparse.Namespace, settings: Settings) -> int:
+    from streams.bench import run_bench
+
+    run_bench(settings, args.corpus, args.articles, args.out)
+    return 0
+
+
 def _dashboard(args: argparse.Namespace, settings: Settings) -> int:
     from streams.dashboard import run
 
@@ -178,6 +185,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=_train_topics)
+
+    p = sub.add_parser("bench", help="throughput against plain nlp.pipe, scale-out, latency, memory")
+    p.add_argument(
+        "--corpus", type=Path, default=None, help="JSONL/folder of articles (default: sample feed)"
+    )
+    p.add_argument("--articles", type=int, default=600, help="articles per run (the corpus repeats)")
+    p.add_argument("--out", type=Path, default=Path("benchmarks/results/bench.json"))
+    p.set_defaults(func=_bench)
 
     p = sub.add_parser("dashboard", help="the live newsroom dashboard (reads the downstream topics)")
     p.set_defaults(func=_dashboard)

@@ -1,0 +1,347 @@
+"""`newsstreams bench`: the pipeline through a real broker against plain `nlp.pipe`, measured in one run."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from streams import flow, sources
+from streams.admin import apply
+from streams.kafka import consumer, producer
+from streams.nlp import article_text, load_model
+from streams.pipeline import State, clean_stage, intake
+from streams.records import CleanArticle
+from streams.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+KAFKA_SCRIPT = ROOT / "deploy" / "local-kafka" / "kafka.sh"
+SAMPLE_FEED = ROOT / "samples" / "feed.jsonl"
+
+
+def load_corpus(path: Path | None, articles: int) -> list[bytes]:
+    """`articles` raw messages with distinct ids, cycling through the corpus (JSONL raw, BBC-style, files)."""
+    base: list[bytes] = []
+    for _, value in sources.read([path or SAMPLE_FEED], source="bench"):
+        data = orjson.loads(value)
+        if "category" in data and "body" in data and "content_type" not in data:
+            # The BBC evaluation layout: headline + body, one article a line.
+            data = {
+                "id": data["id"],
+                "source": "bbc.example",
+                "content_type": "text/plain",
+                "headline": data["headline"],
+                "body": data["body"],
+            }
+        base.append(orjson.dumps(data))
+    out = []
+    for i in range(articles):
+        data = orjson.loads(base[i % len(base)])
+        key = "uri" if "uri" in data and "id" not in data else "id"
+        data[key] = f"{data[key]}#bench-{i}"
+        out.append(orjson.dumps(data))
+    return out
+
+
+def clean_all(messages: list[bytes], settings: Settings) -> list[CleanArticle]:
+    state = State()
+    articles = []
+    for value in messages:
+        for out in clean_stage(intake(value, settings), settings, state):
+            if isinstance(out.event, CleanArticle):
+                articles.append(out.event)
+    return articles
+
+
+def reference(articles: list[CleanArticle], settings: Settings) -> dict[str, Any]:
+    """Plain `nlp.pipe` with the pipeline's own spaCy components over the same texts, one process."""
+    nlp = load_model(settings.model)
+    texts = [article_text(a)[0] for a in articles]
+    words = sum(len(t.split()) for t in texts)
+    list(nlp.pipe(texts[: min(8, len(texts))]))  # warm-up: first calls allocate
+    started = time.perf_counter()
+    for _ in nlp.pipe(texts, batch_size=settings.batch_size):
+        pass
+    seconds = time.perf_counter() - started
+    return {
+        "components": list(nlp.pipe_names),
+        "articles": len(texts),
+        "words": words,
+        "seconds": round(seconds, 2),
+        "articles_per_s": round(len(texts) / seconds, 2),
+        "words_per_s": round(words / seconds, 1),
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def local_kafka(settings: Settings) -> Iterator[Settings]:
+    """The broker named in settings if NEWSSTREAMS_BROKER is set, else a local one for this run."""
+    if "NEWSSTREAMS_BROKER" in os.environ:
+        yield settings
+        return
+    port = _free_port()
+    data = Path(tempfile.mkdtemp(prefix="newsstreams-bench-kafka-"))
+    subprocess.run(["bash", str(KAFKA_SCRIPT), "start", "--port", str(port), "--data", str(data)], check=True)
+    try:
+        yield dataclasses.replace(settings, broker=f"kafka://127.0.0.1:{port}")
+    finally:
+        subprocess.run(
+            ["bash", str(KAFKA_SCRIPT), "stop", "--port", str(port), "--data", str(data)], check=False
+        )
+        shutil.rmtree(data, ignore_errors=True)
+
+
+class Workers:
+    """N worker subprocesses in one consumer group, each with its own web port and data folder."""
+
+    def __init__(self, settings: Settings, count: int, work: Path) -> None:
+        self.procs: list[subprocess.Popen[bytes]] = []
+        self.ports: list[int] = []
+        self.logs: list[Path] = []
+        for n in range(count):
+            port = _free_port()
+            log = work / f"worker-{n}.log"
+            env = {
+                **{k: v for k, v in os.environ.items() if not k.startswith("NEWSSTREAMS_")},
+                "NEWSSTREAMS_BROKER": settings.broker,
+                "NEWSSTREAMS_TOPIC_PREFIX": settings.topic_prefix,
+                "NEWSSTREAMS_APP_ID": settings.app_id,
+                "NEWSSTREAMS_DATA_DIR": str(work / f"data-{n}"),
+                "NEWSSTREAMS_WEB_PORT": str(port),
+                "NEWSSTREAMS_BATCH_SIZE": str(settings.batch_size),
+                "NEWSSTREAMS_BATCH_WITHIN": str(settings.batch_within),
+                "NEWSSTREAMS_LOG_LEVEL": "warning",
+            }
+            with log.open("wb") as out:
+                self.procs.append(
+                    subprocess.Popen(
+                        [sys.executable, "-m", "streams.cli", "worker"], env=env, stdout=out, stderr=out
+                    )
+                )
+            self.ports.append(port)
+            self.logs.append(log)
+
+    def wait_ready(self, timeout: float = 180) -> None:
+        import urllib.request
+
+        deadline = time.monotonic() + timeout
+        for port, proc, log in zip(self.ports, self.procs, self.logs, strict=True):
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"worker exited: {log.read_text()[:3000]}")
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready", timeout=2) as r:
+                        if r.status == 200:
+                            break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"worker not ready: {log.read_text()[-2000:]}")
+                time.sleep(0.5)
+
+    def peak_rss_mb(self) -> list[float]:
+        peaks = []
+        for proc in self.procs:
+            status = Path(f"/proc/{proc.pid}/status").read_text()
+            kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
+            peaks.append(round(kb / 1024, 1))
+        return peaks
+
+    def stage_seconds(self) -> dict[str, float]:
+        """Seconds spent per stage, summed over workers, from their Prometheus endpoints."""
+        import urllib.request
+
+        totals: dict[str, float] = {}
+        for port in self.ports:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+                for line in r.read().decode().splitlines():
+                    if line.startswith("newsstreams_stage_seconds_sum"):
+                        stage = line.split('stage="')[1].split('"')[0]
+                        totals[stage] = round(totals.get(stage, 0.0) + float(line.rsplit(" ", 1)[1]), 2)
+        return totals
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+async def _produce(settings: Settings, messages: list[bytes], rate: float | None = None) -> dict[str, float]:
+    """Publish raw messages (at `rate` per second when given); returns each article id's send time."""
+    sent: dict[str, float] = {}
+    client = producer(settings, linger_ms=5, max_request_size=8 * 1024 * 1024)
+    await client.start()
+    try:
+        started = time.monotonic()
+        for i, value in enumerate(messages):
+            if rate:
+                await asyncio.sleep(max(0.0, started + i / rate - time.monotonic()))
+            key = sources.guess_key(value) or str(i)
+            sent[key] = time.time()
+            await client.send(settings.topic(flow.RAW.name), value=value, key=key.encode())
+        await client.flush()
+    finally:
+        await client.stop()
+    return sent
+
+
+async def _collect(
+    settings: Settings, expected: int, timeout: float, sent: dict[str, float] | None = None
+) -> dict[str, Any]:
+    """Arrival times of enriched articles (throughput) and of entity/quote/topic events (latency)."""
+    specs = (flow.ENRICHED,) if sent is None else (flow.ENRICHED, flow.ENTITIES, flow.QUOTES, flow.TOPICS)
+    names = [settings.topic(s.name) for s in specs]
+    client = consumer(settings, *names, auto_offset_reset="earliest", enable_auto_commit=False)
+    await client.start()
+    enriched: list[float] = []
+    latencies: list[float] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while len(enriched) < expected and time.monotonic() < deadline:
+            batch = await client.getmany(timeout_ms=500)
+            now = time.time()
+            for tp, records in batch.items():
+                for r in records:
+                    if tp.topic == names[0]:
+                        enriched.append(now)
+                    elif sent is not None:
+                        article = orjson.loads(r.value)["article_id"] if r.value else None
+                        if article in sent:
+                            latencies.append(now - sent[article])
+    finally:
+        await client.stop()
+    return {"enriched": sorted(enriched), "latencies": latencies}
+
+
+def _steady_rate(arrivals: list[float]) -> float:
+    """Articles per second between the 10th and 90th percentile arrivals (start-up and tail left out)."""
+    if len(arrivals) < 10:
+        return float("nan")
+    lo, hi = arrivals[len(arrivals) // 10], arrivals[(len(arrivals) * 9) // 10]
+    return ((len(arrivals) * 9) // 10 - len(arrivals) // 10) / max(hi - lo, 1e-9)
+
+
+def throughput_run(settings: Settings, messages: list[bytes], expected: int, workers: int) -> dict[str, Any]:
+    """All messages published first, then `workers` processes drain them; steady articles/s."""
+    run = dataclasses.replace(
+        settings, topic_prefix=f"bench{uuid.uuid4().hex[:8]}.", app_id=f"bench-{workers}"
+    )
+    run = dataclasses.replace(run, app_id=f"{run.topic_prefix}newsstreams")
+    work = Path(tempfile.mkdtemp(prefix="newsstreams-bench-"))
+    asyncio.run(apply(run))
+    asyncio.run(_produce(run, messages))
+    group = Workers(run, workers, work)
+    try:
+        group.wait_ready()
+        started = time.time()
+        got = asyncio.run(_collect(run, expected, timeout=3600))
+        rss, stages = group.peak_rss_mb(), group.stage_seconds()
+    finally:
+        group.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    arrivals = got["enriched"]
+    return {
+        "workers": workers,
+        "articles": len(arrivals),
+        "wall_seconds": round((arrivals[-1] if arrivals else time.time()) - started, 1),
+        "articles_per_s": round(_steady_rate(arrivals), 2),
+        "peak_rss_mb": rss,
+        "stage_seconds": stages,
+    }
+
+
+def latency_run(settings: Settings, messages: list[bytes], expected: int, rate: float) -> dict[str, Any]:
+    """One worker under a steady offered load; end-to-end latency from raw send to event arrival."""
+    run = dataclasses.replace(settings, topic_prefix=f"bench{uuid.uuid4().hex[:8]}.")
+    run = dataclasses.replace(run, app_id=f"{run.topic_prefix}newsstreams")
+    work = Path(tempfile.mkdtemp(prefix="newsstreams-bench-"))
+    asyncio.run(apply(run))
+    group = Workers(run, 1, work)
+    try:
+        group.wait_ready()
+
+        async def both() -> dict[str, Any]:
+            sent: dict[str, float] = {}
+            collector = asyncio.create_task(_collect(run, expected, timeout=600, sent=sent))
+            await asyncio.sleep(2)  # the collector is subscribed before the first send
+            sent.update(await _produce(run, messages, rate=rate))
+            return await collector
+
+        got = asyncio.run(both())
+        rss = group.peak_rss_mb()
+    finally:
+        group.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    lat = sorted(got["latencies"])
+
+    def pct(p: float) -> float:
+        return round(lat[min(len(lat) - 1, int(p * len(lat)))], 3) if lat else float("nan")
+
+    return {
+        "offered_articles_per_s": round(rate, 2),
+        "events": len(lat),
+        "p50_s": pct(0.50),
+        "p95_s": pct(0.95),
+        "p99_s": pct(0.99),
+        "max_s": round(lat[-1], 3) if lat else float("nan"),
+        "peak_rss_mb": rss,
+        "median_s": round(statistics.median(lat), 3) if lat else float("nan"),
+    }
+
+
+def run_bench(settings: Settings, corpus: Path | None, articles: int, out: Path | None) -> dict[str, Any]:
+    """Reference, one worker, two workers and latency at half the one-worker maximum, in one run."""
+    messages = load_corpus(corpus, articles)
+    cleaned = clean_all(messages, settings)
+    words = sum(len(article_text(a)[0].split()) for a in cleaned)
+    print(f"corpus: {len(messages)} raw articles, {len(cleaned)} after cleaning, {words} words", flush=True)
+    result: dict[str, Any] = {"corpus": str(corpus or SAMPLE_FEED), "articles": len(cleaned), "words": words}
+    result["reference"] = ref = reference(cleaned, settings)
+    print(f"reference nlp.pipe: {ref['articles_per_s']} articles/s, {ref['words_per_s']} words/s", flush=True)
+    with local_kafka(settings) as broker:
+        one = throughput_run(broker, messages, len(cleaned), 1)
+        one["words_per_s"] = round(one["articles_per_s"] * words / len(cleaned), 1)
+        print(f"1 worker: {one['articles_per_s']} articles/s, RSS {one['peak_rss_mb']} MB", flush=True)
+        two = throughput_run(broker, messages, len(cleaned), 2)
+        two["words_per_s"] = round(two["articles_per_s"] * words / len(cleaned), 1)
+        print(f"2 workers: {two['articles_per_s']} articles/s, RSS {two['peak_rss_mb']} MB", flush=True)
+        latency_messages = load_corpus(corpus, min(articles, max(50, int(one["articles_per_s"] * 30))))
+        lat = latency_run(broker, latency_messages, len(latency_messages), one["articles_per_s"] / 2)
+        print(
+            f"latency at {lat['offered_articles_per_s']}/s: p50 {lat['p50_s']} p95 {lat['p95_s']} p99 {lat['p99_s']}"
+        )
+    result.update(one_worker=one, two_workers=two, latency=lat)
+    result["ratios"] = {
+        "one_worker_vs_reference": round(one["articles_per_s"] / ref["articles_per_s"], 3),
+        "two_workers_vs_one": round(two["articles_per_s"] / one["articles_per_s"], 3),
+    }
+    print(f"ratios: {result['ratios']}", flush=True)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
+        print(f"written to {out}")
+    return result
