@@ -178,14 +178,22 @@ def create_app(settings: Settings) -> faust.App:
     # spaCy runs in this one thread: the event loop stays free for sends, heartbeats and the web server.
     nlp_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nlp")
 
-    def enrich_batch(articles: list[CleanArticle], known: dict[str, dict[str, str]]) -> list[Any]:
+    def get_enricher() -> Enricher:
         if not enricher:
             enricher.append(
                 Enricher(
                     load_model(settings.model), TopicClassifier.load(settings.topic_model or None), settings
                 )
             )
-        return enricher[0].run(articles, known)
+        return enricher[0]
+
+    def enrich_batch(articles: list[CleanArticle], known: dict[str, dict[str, str]]) -> list[Any]:
+        return get_enricher().run(articles, known)
+
+    @app.task
+    async def load_models() -> None:
+        # Load spaCy and the topic model at start, off the event loop, not on the first article.
+        await asyncio.get_running_loop().run_in_executor(nlp_thread, get_enricher)
 
     # CleanArticle ──enrich (batched, one parse each)──► enriched article, entities, quotes, topics
     @app.agent(topics.clean, name="enrich")
