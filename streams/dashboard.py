@@ -412,6 +412,9 @@ class Feed:
     status: str = "starting"
     malformed: int = 0
     assigned: int = 0  # partitions this dashboard reads now
+    # Of all partitions of its topics: fewer means another member of the group reads the rest, and
+    # this page shows part of the news (dashboard replicas each need everything).
+    available: int = 0
 
     def topic_name(self, full: str) -> str:
         prefix = self.settings.topic_prefix
@@ -441,6 +444,8 @@ class _Rewind(ConsumerRebalanceListener):
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
         self.feed.assigned = len(assigned)
+        topics = self.kafka.subscription()
+        self.feed.available = sum(len(self.kafka.partitions_for_topic(t) or ()) for t in topics)
         fresh = [tp for tp in assigned if tp not in self.feed.positions]
         if fresh:
             await self.kafka.seek_to_beginning(*fresh)
@@ -601,14 +606,21 @@ async def api_sources(request: web.Request) -> web.Response:
 async def health(request: web.Request) -> web.Response:
     feed = request.app.get(FEED)
     kafka = (
-        {"status": feed.status, "partitions": feed.assigned, "malformed": feed.malformed}
+        {
+            "status": feed.status,
+            "partitions": feed.assigned,
+            "of": feed.available,
+            "malformed": feed.malformed,
+        }
         if feed
         else {"status": "not consuming"}
     )
     # 200 either way: the page still serves what it holds while the broker is away.
     return _json(
         {
-            "status": "ok" if feed is None or feed.status == "consuming" else "degraded",
+            "status": "ok"
+            if feed is None or (feed.status == "consuming" and 0 < feed.assigned == feed.available)
+            else "degraded",
             "kafka": kafka,
             "subscribers": len(request.app[HUB].subscribers),
             **request.app[STATE].health(),

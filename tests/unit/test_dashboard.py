@@ -470,3 +470,18 @@ def test_reads_the_wire_form_of_every_downstream_record() -> None:
     [row] = state.trending("PERSON")
     assert row["windows"] == {"1m": {"count": 3, "rising": 0.5}}
     assert state.topics("wire.example")[0]["label"] == "politics"
+
+
+@pytest.mark.asyncio
+async def test_health_is_degraded_until_every_partition_is_read() -> None:
+    from streams.dashboard import FEED, HUB
+
+    app = create_app(Settings(), DashboardState())
+    feed = app[FEED] = Feed(Settings(), app[STATE], app[HUB])
+    async with TestClient(TestServer(app)) as client:
+        statuses = []
+        for status, assigned, available in (("starting", 0, 0), ("consuming", 10, 20), ("consuming", 20, 20)):
+            feed.status, feed.assigned, feed.available = status, assigned, available
+            statuses.append((await (await client.get("/health")).json())["status"])
+    # Half the partitions: another member of the dashboard group reads the rest.
+    assert statuses == ["degraded", "degraded", "ok"]
