@@ -388,7 +388,7 @@ def test_reads_the_wire_form_of_every_downstream_record() -> None:
     from streams import records
 
     when = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
-    common = {"article_id": "w1", "source": "wire.example", "published_at": when}
+    common: dict[str, Any] = {"article_id": "w1", "source": "wire.example", "published_at": when}
     events = [
         (
             "news.articles.enriched",
