@@ -54,12 +54,9 @@ class Dashboard:
 
 def _start_dashboard(env: dict[str, str], log: Path, timeout: float = 60.0) -> Dashboard:
     port = free_port()
-    code = (
-        "from streams.dashboard import run; from streams.settings import Settings; run(Settings.from_env())"
-    )
     with log.open("ab") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-c", code],
+            [sys.executable, "-m", "streams.cli", "dashboard"],
             env={**env, "NEWSSTREAMS_DASHBOARD_PORT": str(port), "NEWSSTREAMS_DASHBOARD_TOKEN": TOKEN},
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -84,7 +81,7 @@ def _start_dashboard(env: dict[str, str], log: Path, timeout: float = 60.0) -> D
 
 @pytest.fixture
 def dashboard(worker_env: dict[str, str], tmp_path: Path) -> Iterator[Dashboard]:
-    """`newsstreams dashboard` (through `streams.dashboard.run`) as a subprocess in this test's namespace."""
+    """`newsstreams dashboard` as a subprocess in this test's namespace."""
     # The dashboard only reads; the topics come from whoever runs first (here, the test).
     asyncio.run(apply(Settings.from_env(worker_env)))
     d = _start_dashboard(worker_env, tmp_path / "dashboard.log")
