@@ -63,6 +63,8 @@ _CLOSE_CONTEXT = frozenset(".,;:!?)]}—–-/\u2014\u2013\"'“”‘’„«»�
 _DOUBLE = frozenset({'"', "''", "``", "“", "”", "„", "«", "»"})
 _WORD = re.compile(r"\w+")
 _BYLINE_AFTER = re.compile(r"\s+by\s+(?:the\s+)?[A-Z]")
+# Dependencies a misparsed subject gets after an inverted speech verb.
+_INVERTED = frozenset({"advmod", "dobj", "attr", "npadvmod", "appos", "dep", "oprd", "nmod"})
 _DASHES = frozenset({"―", "—", "–", "-", "--", "–-"})
 # Links that stay inside a noun phrase: "Joel Pollak of Breitbart", "a spokeswoman, Anna White".
 _NOUN_PHRASE = frozenset({"compound", "flat", "appos", "prep", "pobj", "nmod", "npadvmod"})
@@ -320,7 +322,7 @@ class _Resolver:
         role = self.role_entity(token)
         if role is not None:
             return role
-        if token.pos_ == "PROPN":
+        if token.text[:1].isupper():  # the tagger calls a sentence-initial surname a noun ("Waters tweeted")
             # A surname the entity stage missed here but named elsewhere ("Fallon said" after "Brian Fallon").
             named = self.by_name.get(token.text)
             if named is not None:
@@ -421,6 +423,21 @@ def _speaker_token(verb: Token) -> Token | None:
         for p in agent[0].children:
             if p.dep_ == "pobj":
                 return p
+    # '"...," said Skelly': the tagger sometimes misses the subject of an inverted attribution.
+    before = verb.i - 1
+    while before >= 0 and (verb.doc[before].is_space or verb.doc[before].text == ","):
+        before -= 1
+    if before >= 0 and verb.doc[before].is_quote and not any(c.dep_ in SUBJECTS for c in verb.children):
+        for c in verb.children:
+            if c.i > verb.i and c.dep_ in _INVERTED and (c.pos_ in ("PROPN", "NOUN") or c.text[:1].isupper()):
+                return c
+    # '"...," Trump barked': a name between the quote and the verb, misparsed as a compound.
+    names = verb.i
+    while names > 0 and verb.doc[names - 1].pos_ == "PROPN":
+        names -= 1
+    has_subject = any(c.dep_ in SUBJECTS for c in verb.children)
+    if 0 < names < verb.i and verb.doc[names - 1].is_quote and not has_subject:
+        return verb.doc[verb.i - 1]
     current = verb
     for _ in range(4):
         subj = [c for c in current.children if c.dep_ in SUBJECTS]
@@ -529,7 +546,11 @@ def _trailing_verb(doc: Doc, span: _Span, b: int, quoted: list[bool]) -> Token |
         t = doc[k]
         if quoted[t.i] or t.idx >= span.segment.end:
             return None
-        if t.pos_ == "VERB" and (k == j or (doc[j].dep_ in SUBJECTS and doc[j].head.i == t.i)):
+        if t.pos_ == "VERB" and (
+            k == j
+            or (doc[j].dep_ in SUBJECTS and doc[j].head.i == t.i)
+            or all(doc[n].pos_ == "PROPN" for n in range(j, k))
+        ):
             return t
     return None
 
