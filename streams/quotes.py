@@ -306,6 +306,8 @@ class _Resolver:
 
     def resolve(self, token: Token, *, before: int | None = None) -> Entity | None:
         """The entity a speaker (or addressee) token names, or None when it names no entity."""
+        if self.quoted[token.i]:
+            return None  # a name inside the quote is what was said, not who said it
         lower = token.lower_
         if token.pos_ == "PRON" or lower in PERSONAL or lower in COLLECTIVE:
             return self.antecedent(token, before if before is not None else token.i)
@@ -560,6 +562,12 @@ def _colon_cue(doc: Doc, a: int) -> Token | None:
     i = a - 1
     while (i >= 0 and doc[i].is_space) or (i >= 0 and doc[i].is_quote):
         i -= 1
+    if i >= 1 and doc[i].text == ",":
+        # "Hillary shot back, “...”": a verb (or verb and particle) right before the comma introduces it.
+        verb = doc[i - 1] if doc[i - 1].dep_ not in ("prt", "advmod") else doc[i - 1].head
+        if verb.pos_ == "VERB" and verb.i < i and verb.lemma_ not in ("be", "have", "do"):
+            return verb
+        return None
     if i < 1 or doc[i].text != ":":
         return None
     head = doc[i].head
