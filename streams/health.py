@@ -65,11 +65,15 @@ class Metrics:
 
 
 def dead_agents(app: AppT) -> list[str]:
-    """Agents whose actors have crashed or stopped: the worker is no longer doing its work."""
+    """Agents with no running actor: the worker is no longer doing their work.
+
+    Faust's supervisor replaces a crashed actor with a new one and keeps the crashed one in the agent's
+    actor set, so a crashed actor beside a running replacement is a recovered agent, not a dead one.
+    """
     dead = []
     for name, agent in app.agents.items():
         actors = getattr(agent, "_actors", None) or []
-        if not actors or any(actor.crashed or actor.should_stop for actor in actors):
+        if not any(not actor.crashed and not actor.should_stop for actor in actors):
             dead.append(name)
     return dead
 
