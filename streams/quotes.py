@@ -754,9 +754,13 @@ def _keep(doc: Doc, s: _Span) -> bool:
     # '"Posthumous books could come with a lot of dollar signs," by Boston Globe's ...': an article's title.
     if _BYLINE_AFTER.match(doc.text, s.outer_end):
         return False
-    if is_title(words) and not (
-        s.cue is not None and s.cue.i == s.tokens[0] - 2 and doc[s.tokens[0] - 1].is_punct
-    ):
+    # Title case right after its cue and punctuation ('said, "No."', 'chanting: "Lock Her Up!"') is speech.
+    introduced = (
+        s.cue is not None
+        and s.cue.i < s.tokens[0]
+        and all(doc[i].is_punct or doc[i].is_space for i in range(s.cue.i + 1, s.tokens[0]))
+    )
+    if is_title(words) and not introduced:
         return False
     if s.cue is not None:
         return True
