@@ -12,6 +12,7 @@ import pytest
 
 from streams import diff, flow
 from streams.admin import apply
+from streams.contracts import validate
 from streams.replay import ReplayRefused, replay
 from streams.settings import Settings
 from tests.integration.conftest import Broker, Worker
@@ -58,6 +59,10 @@ async def test_replay_with_unchanged_pipeline_reproduces_ids_and_payloads(
     summary = await replay(settings, suffix=".v2", progress=False)
     assert summary.read == len(feed)
     live, side = await diff.read_topics(settings, ""), await diff.read_topics(settings, ".v2")
+    # Every event the worker published for the seed and the sample feed honours its topic's schema.
+    for topic, events in live.items():
+        for event in events:
+            validate(topic, event)
     changes = diff.compare(live, side)
     assert all(d.unchanged for d in changes.values()), diff.report(changes)
     for topic in ("news.entities", "news.quotes", "news.topics", "news.articles.clean"):
