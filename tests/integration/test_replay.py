@@ -88,9 +88,10 @@ async def test_since_replays_only_messages_from_that_time_on(kafka: Broker, name
     await apply(settings)
     feed = _feed()
     await produce(kafka.bootstrap, settings.topic("news.articles.raw"), feed[:2])
-    await asyncio.sleep(1.5)
+    # Broker timestamps are the producer's clock at send time: leave a clear gap on both sides.
+    await asyncio.sleep(2.0)
     since = datetime.now(UTC)
-    await asyncio.sleep(0.5)
+    await asyncio.sleep(2.0)
     await produce(kafka.bootstrap, settings.topic("news.articles.raw"), feed[2:4])
     summary = await replay(settings, suffix=".since", since=since, progress=False)
     assert summary.read == 2
