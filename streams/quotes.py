@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from spacy.tokens import Doc, Token
 
@@ -85,7 +85,6 @@ class _Span:
     end: int
     outer_start: int
     outer_end: int
-    closed: bool = True
     continues: bool = False  # runs on into the next paragraph
     continued: bool = False  # continues one from the paragraph before
     tokens: tuple[int, int] = (0, 0)
@@ -93,8 +92,6 @@ class _Span:
     cue: Token | None = None
     speaker: Entity | None = None
     addressee: Entity | None = None
-    inherited: bool = False
-    notes: list[str] = field(default_factory=list)
 
 
 def _flanking(text: str, i: int, j: int) -> tuple[bool, bool]:
@@ -157,7 +154,7 @@ def _scan(text: str, base: int, seg: Segment, continued: bool) -> tuple[list[_Sp
                 spans.append(_Span(seg, base + oj, base + i, base + oi, base + j))
                 break
     unclosed = [
-        _Span(seg, base + oj, base + len(text), base + oi, base + len(text), closed=False)
+        _Span(seg, base + oj, base + len(text), base + oi, base + len(text))
         for fam, oi, oj in stack
         if fam == "d"
     ]
@@ -181,13 +178,14 @@ def find_spans(parsed: ParsedArticle) -> list[_Span]:
     result: list[_Span] = []
     pending: _Span | None = None
     group = 0
-    for seg in parsed.segments:
+    segments = parsed.segments
+    for n, seg in enumerate(segments):
         seg_text = text[seg.start : seg.end]
         continued = pending is not None and pending.segment.section == seg.section
         closed, unclosed = _scan(seg_text, seg.start, seg, continued)
         spans = list(closed)
         opener = unclosed[0] if unclosed else None
-        nxt = _next_segment(parsed.segments, seg)
+        nxt = segments[n + 1] if n + 1 < len(segments) and segments[n + 1].section == seg.section else None
         if opener is not None and nxt is not None and _OPENS_WITH_QUOTE.match(text, nxt.start):
             opener.continues = True
             spans.append(opener)
@@ -208,13 +206,6 @@ def find_spans(parsed: ParsedArticle) -> list[_Span]:
             result.append(s)
         pending = spans[-1] if spans and spans[-1].continues else None
     return [s for s in result if re.search(r"\w", text[s.start : s.end])]
-
-
-def _next_segment(segments: Sequence[Segment], seg: Segment) -> Segment | None:
-    i = segments.index(seg)
-    if i + 1 < len(segments) and segments[i + 1].section == seg.section:
-        return segments[i + 1]
-    return None
 
 
 def _words(text: str) -> int:
@@ -248,6 +239,7 @@ class _Resolver:
                     if current is None or SPEAKER_TYPES[e.type] < SPEAKER_TYPES[current.type]:
                         self.by_char[c] = e
         self.gender = {id(e): self._gender(e) for e in self.entities}
+        self.position = {seg: n for n, seg in enumerate(parsed.segments)}
         # Name words that point at exactly one person of the article.
         owners: dict[str, set[str]] = {}
         for e in self.entities:
@@ -363,8 +355,7 @@ class _Resolver:
         """Most recent compatible subject (else mention) in this or the two previous paragraphs."""
         lower = pronoun.lower_
         seg, _ = self.parsed.locate(pronoun.idx)
-        first = self.parsed.segments.index(seg)
-        window_start = self.parsed.segments[max(0, first - 2)].start
+        window_start = self.parsed.segments[max(0, self.position[seg] - 2)].start
         if lower in PERSONAL:
             want = "f" if lower in ("she", "her") else "m"
             types = {"PERSON"}
@@ -373,22 +364,19 @@ class _Resolver:
             types = {"ORG", "NORP", "GPE"} if lower != "it" else {"ORG", "GPE"}
         else:
             return None
-        candidates = [
-            (i, e, subj)
-            for i, e, subj in self.references
-            if i < before
-            and self.doc[i].idx >= window_start
-            and e.type in types
-            and self.gender.get(id(e)) in (None, want, "")
-        ]
-        if not candidates:
-            return None
-        subjects = [c for c in candidates if c[2]]
-        # A subject in the same sentence wins over an object nearer the pronoun ("he did trust Mr X, but he").
-        pick = subjects[-1] if subjects else candidates[-1]
-        if len({c[1].entity_id for c in candidates}) > 1 and not subjects:
-            return candidates[-1][1]
-        return pick[1]
+        # Walk back from the pronoun through the window only, so the cost stays local.
+        nearest: Entity | None = None
+        k = bisect.bisect_left(self.references, before, key=lambda r: r[0]) - 1
+        while k >= 0 and self.doc[self.references[k][0]].idx >= window_start:
+            _, e, subject = self.references[k]
+            k -= 1
+            if e.type not in types or self.gender.get(id(e)) not in (None, want, ""):
+                continue
+            # A subject wins over an object nearer the pronoun ("he did trust Mr X, but he insisted").
+            if subject:
+                return e
+            nearest = nearest or e
+        return nearest
 
 
 def _cue_text(verb: Token) -> str:
@@ -606,13 +594,16 @@ def _nearby_cue(doc: Doc, span: _Span, a: int, b: int, quoted: list[bool]) -> To
     return candidates[0][1]
 
 
-def _intro_cue(parsed: ParsedArticle, doc: Doc, span: _Span, a: int, quoted: list[bool]) -> Token | None:
+def _intro_cue(
+    parsed: ParsedArticle, position: dict[Segment, int], span: _Span, a: int, quoted: list[bool]
+) -> Token | None:
     """A cue ending the previous paragraph with a colon ("Cruz called them on it:") for a quote opening this one."""
+    doc = parsed.doc
     text = doc.text
     seg = span.segment
     if text[seg.start : span.outer_start].strip():
         return None
-    i = parsed.segments.index(seg)
+    i = position[seg]
     if i == 0 or not text[parsed.segments[i - 1].start : parsed.segments[i - 1].end].rstrip().endswith(":"):
         return None
     prev = parsed.segments[i - 1]
@@ -662,7 +653,7 @@ def attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> list[_Span]:
             cue = (
                 _nearby_cue(doc, s, a, b, quoted)
                 or _trailing_verb(doc, s, b, quoted)
-                or _intro_cue(parsed, doc, s, a, quoted)
+                or _intro_cue(parsed, resolver.position, s, a, quoted)
             )
         if cue is None:
             continue
@@ -673,17 +664,13 @@ def attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> list[_Span]:
             if s.speaker is not None and who.pos_ == "PRON":
                 # The next "he said" most likely means the same person: let the chain carry on.
                 resolver.remember(who, s.speaker)
-            if s.speaker is None:
-                s.notes.append("pronoun unresolved" if who.pos_ == "PRON" else "speaker not an entity")
-        else:
-            s.notes.append("no subject")
         to = _addressee_token(cue)
         if to is not None:
             addressee = resolver.resolve(to, before=to.i)
             if addressee is not None and (s.speaker is None or addressee.entity_id != s.speaker.entity_id):
                 s.addressee = addressee
     _share_within_groups(spans)
-    _inherit(parsed, spans)
+    _inherit(parsed, spans, resolver.position)
     return [s for s in spans if _keep(doc, s)]
 
 
@@ -702,16 +689,12 @@ def _share_within_groups(spans: list[_Span]) -> None:
             continue
         for m in members:
             if m.cue is None:
-                m.cue, m.speaker, m.addressee, m.inherited = (
-                    source.cue,
-                    source.speaker,
-                    source.addressee,
-                    True,
-                )
+                m.cue, m.speaker, m.addressee = source.cue, source.speaker, source.addressee
 
 
-def _inherit(parsed: ParsedArticle, spans: Iterable[_Span]) -> None:
-    """Unattributed quotes after an attributed one ("X," he said. "Y.") take the same speaker."""
+def _inherit(parsed: ParsedArticle, spans: Iterable[_Span], position: dict[Segment, int]) -> None:
+    """Unattributed quotes after an attributed one ("X," he said. "Y.") take the same speaker: in the
+    same paragraph, or opening the next one when little text follows the attributed quote."""
     text = parsed.doc.text
     previous: _Span | None = None
     for s in spans:
@@ -722,27 +705,15 @@ def _inherit(parsed: ParsedArticle, spans: Iterable[_Span]) -> None:
             and previous.cue is not None
             and previous.cue.text not in _DASHES
         ):
-            same_paragraph = previous.segment == s.segment
-            i = parsed.segments.index(s.segment)
-            opens = not text[s.segment.start : s.outer_start].strip()
+            i = position[s.segment]
             follows = (
-                opens
-                and i > 0
-                and parsed.segments[i - 1] == previous.segment
-                and not text[previous.outer_end : previous.segment.end].strip(" .,;:”\"'’")
-            ) or (
-                opens
+                not text[s.segment.start : s.outer_start].strip()
                 and i > 0
                 and parsed.segments[i - 1] == previous.segment
                 and len(text[previous.outer_end : previous.segment.end]) < 60
             )
-            if same_paragraph or follows:
-                s.cue, s.speaker, s.addressee, s.inherited = (
-                    previous.cue,
-                    previous.speaker,
-                    previous.addressee,
-                    True,
-                )
+            if previous.segment == s.segment or follows:
+                s.cue, s.speaker, s.addressee = previous.cue, previous.speaker, previous.addressee
         previous = s
 
 

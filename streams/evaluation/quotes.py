@@ -167,6 +167,8 @@ def score_article(
 def _missed_kind(text: str, q: dict[str, Any], partly: bool) -> str:
     content: str = q["content"]
     before = text[max(0, q["content_start"] - 2) : q["content_start"]]
+    if partly and len(re.findall(r"[“”\"]|''", content)) > 2:
+        return "recall: gold span runs over attribution text between quote pieces"
     if partly:
         return "recall: gold quote only partly covered"
     if content.startswith("''") or before.endswith("''"):
