@@ -11,11 +11,14 @@ from pathlib import Path
 from typing import Any, cast
 
 import faust
+from aiokafka.errors import MessageSizeTooLargeError
+from faust.exceptions import ProducerSendError
 from faust.streams import _current_event
 
 from streams import flow, health, trending
 from streams.deadletter import dead_letter
 from streams.enrich import Enricher
+from streams.errors import Reason, Rejected
 from streams.health import Metrics
 from streams.nlp import load_model
 from streams.pipeline import Outgoing, State, clean_stage, intake
@@ -81,6 +84,10 @@ def create_app(settings: Settings) -> faust.App:
         web_port=settings.web_port,
         web_in_thread=True,
         producer_acks=-1,
+        # Faust's 1 MB defaults are below what intake accepts: a larger article's events could not be
+        # sent, crashing the agent, and the supervisor's restart skipped the article without a trace.
+        producer_max_request_size=settings.max_message_bytes,
+        consumer_max_fetch_size=settings.max_message_bytes,
         autodiscover=False,
         table_cleanup_interval=60.0,
     )
@@ -117,9 +124,20 @@ def create_app(settings: Settings) -> faust.App:
             partition=partition,
         )
 
+    # The most of an input's bytes a dead letter keeps: all of anything intake accepts.
+    keep_bytes = settings.max_body_bytes + 64 * 1024
+
     async def refuse(stage: str, error: Exception, event: faust.EventT) -> None:
         # Records were decoded from the message; the dead letter keeps the bytes as they arrived.
         value = cast(bytes, event.value if isinstance(event.value, bytes) else event.message.value)
+        if len(value) > keep_bytes:
+            # The letter must fit in one message; the whole input stays on its topic for its retention.
+            reason = error.reason if isinstance(error, Rejected) else Reason.STAGE_ERROR
+            detail = error.detail if isinstance(error, Rejected) else f"{type(error).__name__}: {error}"
+            error = Rejected(
+                reason, f"{detail} (original_value keeps the first {keep_bytes} of {len(value)} bytes)"
+            )
+            value = value[:keep_bytes]
         headers = dict(event.headers or {})
         letter = dead_letter(
             stage=stage,
@@ -140,6 +158,21 @@ def create_app(settings: Settings) -> faust.App:
         )
         await send(Outgoing(flow.DEADLETTER, letter.original_key or "", letter))
 
+    async def send_all(stage: str, outputs: list[Outgoing], event: faust.EventT) -> bool:
+        """Send one input's events; one too large for a Kafka message dead-letters the input instead of
+        crashing the agent (whose restart would skip the input silently)."""
+        try:
+            for out in outputs:
+                await send(out)
+        except ProducerSendError as exc:
+            if not isinstance(exc.__cause__, MessageSizeTooLargeError):
+                raise
+            await refuse(
+                stage, Rejected(Reason.TOO_LARGE, f"an output event is too large: {exc.__cause__}"), event
+            )
+            return False
+        return True
+
     # raw bytes ──intake──► the same bytes keyed by source (bad input ──► dead letter)
     @app.agent(topics.raw, name="intake")
     async def intake_agent(stream: faust.StreamT[bytes]) -> None:
@@ -151,11 +184,17 @@ def create_app(settings: Settings) -> faust.App:
                 await refuse("intake", exc, event)
                 continue
             # The re-keyed copy remembers where it came from, for any dead letter the clean stage writes.
-            await topics.raw_by_source.send(
-                key=raw.source.encode("utf-8"),
-                value=event.value,
-                headers={ORIGIN_KEY: event.key or b"", ORIGIN_TOPIC: event.message.topic.encode("utf-8")},
-            )
+            try:
+                await topics.raw_by_source.send(
+                    key=raw.source.encode("utf-8"),
+                    value=event.value,
+                    headers={ORIGIN_KEY: event.key or b"", ORIGIN_TOPIC: event.message.topic.encode("utf-8")},
+                )
+            except ProducerSendError as exc:
+                if not isinstance(exc.__cause__, MessageSizeTooLargeError):
+                    raise
+                await refuse("intake", Rejected(Reason.TOO_LARGE, str(exc.__cause__)), event)
+                continue
             metrics.messages.labels("intake", "ok").inc()
 
     # raw bytes by source ──clean──► CleanArticle keyed by article id
@@ -170,9 +209,8 @@ def create_app(settings: Settings) -> faust.App:
             except Exception as exc:
                 await refuse("clean", exc, event)
                 continue
-            for out in outputs:
-                await send(out)
-            metrics.messages.labels("clean", "ok" if outputs else "unchanged").inc()
+            if await send_all("clean", outputs, event):
+                metrics.messages.labels("clean", "ok" if outputs else "unchanged").inc()
 
     enricher: list[Enricher] = []
     # spaCy runs in this one thread: the event loop stays free for sends, heartbeats and the web server.
@@ -213,9 +251,8 @@ def create_app(settings: Settings) -> faust.App:
                 # executor hop the stream no longer says which event that is, so name it.
                 _current_event.set(weakref.ref(event))
                 state.people[result.article.source] = result.people
-                for out in result.outgoing:
-                    await send(out)
-                metrics.messages.labels("enrich", "ok").inc()
+                if await send_all("enrich", result.outgoing, event):
+                    metrics.messages.labels("enrich", "ok").inc()
 
     trending.register(app, topics, settings, send)
     app.conf.newsstreams_topics = topics

@@ -83,6 +83,12 @@ class Settings:
         return ";".join(s.split("://", 1)[-1] for s in self.broker.split(";")).replace(";", ",")
 
     @property
+    def max_message_bytes(self) -> int:
+        """The largest Kafka message the worker writes or reads: an event made from the largest article
+        intake accepts (JSON escaping, a dead letter's base64) fits. Brokers and topics must allow it."""
+        return 4 * self.max_body_bytes + 1024 * 1024
+
+    @property
     def accepted_languages(self) -> frozenset[str]:
         return frozenset(code.strip() for code in self.languages.split(",") if code.strip())
 

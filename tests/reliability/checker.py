@@ -1,0 +1,222 @@
+"""Reading every output topic of one namespace and checking nothing was lost and duplicates agree.
+
+`Outputs` consumes the pipeline's output topics (read_committed, so an exactly-once run is judged on
+committed transactions only) and indexes what arrived as it arrives; `check_complete` asserts that
+every good raw article has its clean, enriched, entity, quote and topic events, that no good article
+was dead-lettered, and that a logical event seen twice (at-least-once redelivery) carries the same
+`ce_id` both times, so consumers can de-duplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+OUTPUTS = (
+    "news.articles.clean",
+    "news.articles.enriched",
+    "news.entities",
+    "news.quotes",
+    "news.topics",
+    "news.deadletter",
+)
+
+
+def _identity(topic: str, value: dict[str, Any]) -> tuple[Any, ...]:
+    """What makes two records the same logical event, whatever their ids say."""
+    if topic == "news.articles.clean" or topic == "news.articles.enriched":
+        return (value["article_id"], value["version"])
+    if topic == "news.entities":
+        return (value["article_id"], value["entity_id"])
+    if topic == "news.quotes":
+        return (value["article_id"], value["section"], value["paragraph"], value["start"])
+    if topic == "news.topics":
+        return (value["article_id"], value["topic"])
+    return (value["original_key"], value["stage"], value["reason"])
+
+
+@dataclass
+class Outputs:
+    """What one namespace's output topics hold so far, indexed by design topic name."""
+
+    namespace: str
+    records: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    # (design topic, logical identity) → the ce_ids seen for it
+    ce_ids: dict[tuple[str, tuple[Any, ...]], set[str]] = field(default_factory=lambda: defaultdict(set))
+    header_mismatches: list[str] = field(default_factory=list)
+    # design topic → article id → values (dead letters: by original key)
+    by_article: dict[str, dict[str, list[dict[str, Any]]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(list))
+    )
+
+    def add(self, full_topic: str, headers: Iterable[tuple[str, bytes]], raw: bytes) -> None:
+        topic = full_topic.removeprefix(self.namespace)
+        value = orjson.loads(raw)
+        ce_id = dict(headers).get("ce_id", b"").decode()
+        if ce_id != value.get("event_id"):
+            self.header_mismatches.append(f"{topic}: ce_id {ce_id!r} != event_id {value.get('event_id')!r}")
+        self.records[topic] += 1
+        self.ce_ids[(topic, _identity(topic, value))].add(ce_id)
+        owner = value["original_key"] if topic == "news.deadletter" else value["article_id"]
+        self.by_article[topic][owner].append(value)
+
+    def articles(self, topic: str) -> set[str]:
+        return set(self.by_article[topic])
+
+    def dead_letters(self) -> list[dict[str, Any]]:
+        return [v for vs in self.by_article["news.deadletter"].values() for v in vs]
+
+    def complete(self, good: set[str], dead: int = 0) -> bool:
+        """Every good article has each kind of output, and at least `dead` distinct dead letters."""
+        kinds = (
+            "news.articles.clean",
+            "news.articles.enriched",
+            "news.entities",
+            "news.quotes",
+            "news.topics",
+        )
+        return all(good <= self.by_article[k].keys() for k in kinds) and (
+            len(self.by_article["news.deadletter"]) >= dead
+        )
+
+
+class Reader:
+    """A consumer of the namespace's output topics that feeds an `Outputs` until a condition holds."""
+
+    def __init__(self, bootstrap: str, namespace: str, **client: Any) -> None:
+        self.outputs = Outputs(namespace)
+        self._consumer = AIOKafkaConsumer(
+            *(namespace + t for t in OUTPUTS),
+            bootstrap_servers=bootstrap,
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+            isolation_level="read_committed",
+            # Dead letters of oversized input carry up to the worker's message limit.
+            max_partition_fetch_bytes=64 * 1024 * 1024,
+            fetch_max_bytes=64 * 1024 * 1024,
+            metadata_max_age_ms=2000,
+            **client,
+        )
+
+    async def __aenter__(self) -> Reader:
+        await self._consumer.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._consumer.stop()
+
+    async def until(self, done: Callable[[Outputs], bool], timeout: float) -> bool:
+        """Read until `done(outputs)` or `timeout` seconds; whether it got there."""
+        deadline = time.monotonic() + timeout
+        while not done(self.outputs):
+            if time.monotonic() >= deadline:
+                return False
+            batch = await self._consumer.getmany(timeout_ms=500, max_records=5000)
+            for part in batch.values():
+                for r in part:
+                    if r.value is not None:
+                        self.outputs.add(r.topic, r.headers, r.value)
+        return True
+
+    async def drain(self, quiet: float = 3.0) -> None:
+        """Keep reading until nothing new arrives for `quiet` seconds (late duplicates included)."""
+        last = time.monotonic()
+        while time.monotonic() - last < quiet:
+            batch = await self._consumer.getmany(timeout_ms=500)
+            for part in batch.values():
+                for r in part:
+                    if r.value is not None:
+                        self.outputs.add(r.topic, r.headers, r.value)
+                        last = time.monotonic()
+
+
+@dataclass(frozen=True)
+class Figures:
+    outputs: int  # good articles with an enriched article
+    records: int  # records read on every output topic
+    duplicates: int  # records beyond the first of their logical event
+    dead_letters: int  # distinct dead-lettered keys
+
+
+def check_complete(out: Outputs, good: set[str], *, dead: Iterable[str] = ()) -> Figures:
+    """Assert nothing was lost and duplicates share their ce_id; the figures to report."""
+    missing = {
+        topic: sorted(good - out.articles(topic))[:5]
+        for topic in (
+            "news.articles.clean",
+            "news.articles.enriched",
+            "news.entities",
+            "news.quotes",
+            "news.topics",
+        )
+        if good - out.articles(topic)
+    }
+    assert not missing, f"good articles without outputs (first 5 per topic): {missing}"
+    wrongly_dead = good & out.articles("news.deadletter")
+    assert not wrongly_dead, f"good articles dead-lettered: {sorted(wrongly_dead)[:5]}"
+    assert out.articles("news.deadletter") == set(dead), (
+        f"dead letters for {sorted(out.articles('news.deadletter') - set(dead))[:5]}, "
+        f"none for {sorted(set(dead) - out.articles('news.deadletter'))[:5]}"
+    )
+    assert not out.header_mismatches, out.header_mismatches[:5]
+    split = {k: ids for k, ids in out.ce_ids.items() if len(ids) > 1}
+    assert not split, f"one logical event under several ce_ids: {list(split.items())[:3]}"
+    # Each enriched article's own lists agree with the events fanned out for it (by distinct ce_id).
+    for article_id in good:
+        enriched = out.by_article["news.articles.enriched"][article_id][-1]
+        topics = {v["event_id"] for v in out.by_article["news.topics"][article_id]}
+        quotes = {v["event_id"] for v in out.by_article["news.quotes"][article_id]}
+        entity_ids = {v["entity_id"] for v in out.by_article["news.entities"][article_id]}
+        assert len(topics) == len(enriched["subjects"]), article_id
+        assert len(quotes) == len(enriched["quotes"]), article_id
+        listed = {e["uri"] for group in ("people", "organisations", "places") for e in enriched[group]}
+        assert listed <= entity_ids, (article_id, listed - entity_ids)
+    total = sum(out.records.values())
+    return Figures(
+        outputs=len(good & out.articles("news.articles.enriched")),
+        records=total,
+        duplicates=total - len(out.ce_ids),
+        dead_letters=len(out.articles("news.deadletter")),
+    )
+
+
+async def send_all(
+    bootstrap: str,
+    topic: str,
+    messages: Iterable[tuple[bytes | None, bytes]],
+    *,
+    rate: float | None = None,
+    **client: Any,
+) -> None:
+    """Publish `messages` (acks=all), all at once or at `rate` messages a second."""
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        acks="all",
+        enable_idempotence=True,
+        max_request_size=64 * 1024 * 1024,
+        linger_ms=5,
+        **client,
+    )
+    await producer.start()
+    try:
+        started = time.monotonic()
+        pending = []
+        for n, (key, value) in enumerate(messages):
+            if rate:
+                delay = started + n / rate - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            pending.append(await producer.send(topic, value=value, key=key))
+            if len(pending) >= 500:
+                await asyncio.gather(*pending)
+                pending.clear()
+        await asyncio.gather(*pending)
+    finally:
+        await producer.stop()

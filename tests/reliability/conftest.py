@@ -1,0 +1,124 @@
+"""Reliability tests: worker subprocesses killed, crowded, cut off and fed poison on a real broker.
+
+The shared broker and worker fixtures come from tests/integration/conftest.py. Tests that must stop
+and restart a broker, or need SASL, start their own from deploy/local-kafka/kafka.sh (Java and the
+jars Maven fetched; always there on these machines, so under CI=true they fail rather than skip).
+Each test prints what it measured and appends it to tests/artifacts/reliability.jsonl.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from streams.settings import Settings
+from tests.integration.conftest import (  # noqa: F401  (fixtures used by the tests of this folder)
+    KAFKA_SCRIPT,
+    ROOT,
+    Worker,
+    _unavailable,
+    free_port,
+    kafka,
+    namespace,
+    worker_env,
+)
+
+ARTIFACTS = ROOT / "tests" / "artifacts" / "reliability.jsonl"
+
+
+def report(test: str, **figures: Any) -> None:
+    """Print a test's figures and append them as one JSON line to the artifacts file."""
+    line = {"test": test, "at": datetime.now(UTC).isoformat(timespec="seconds"), **figures}
+    print(f"\n[reliability] {json.dumps(line)}")
+    ARTIFACTS.parent.mkdir(parents=True, exist_ok=True)
+    with ARTIFACTS.open("a") as out:
+        out.write(json.dumps(line) + "\n")
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident memory of a process now (VmRSS)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise LookupError(f"no VmRSS for pid {pid}")
+
+
+async def group_lag(env: dict[str, str]) -> int:
+    """Messages the worker's consumer group has not committed on the topics it reads."""
+    from streams.admin import describe
+
+    settings = Settings.from_env(env)
+    states = await describe(settings, groups=(settings.app_id,))
+    return sum(s.lag.get(settings.app_id, 0) for s in states)
+
+
+@dataclass
+class LocalBroker:
+    """A broker this test owns (so it may stop it), from the project's local Kafka script."""
+
+    data: Path
+    port: int = field(default_factory=free_port)
+    sasl: bool = False
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def _run(self, action: str) -> subprocess.CompletedProcess[str]:
+        args = ["bash", str(KAFKA_SCRIPT), action, "--port", str(self.port), "--data", str(self.data)]
+        return subprocess.run(
+            args + (["--sasl"] if self.sasl else []),
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env={**os.environ, **self.env},
+        )
+
+    def start(self) -> float:
+        """Start (formatting storage the first time); seconds it took to answer."""
+        started = time.monotonic()
+        done = self._run("start")
+        if done.returncode != 0:
+            raise RuntimeError(f"local Kafka did not start:\n{done.stderr[-3000:]}")
+        return time.monotonic() - started
+
+    def stop(self) -> None:
+        self._run("stop")
+
+
+@pytest.fixture
+def own_broker(tmp_path: Path) -> Iterator[Any]:
+    """A factory of brokers owned by the test; every one is stopped afterwards."""
+    if not shutil.which("java") or not shutil.which("mvn"):
+        _unavailable("the local Kafka script needs java and mvn")
+    brokers: list[LocalBroker] = []
+
+    def make(**kwargs: Any) -> LocalBroker:
+        # The controller listens on port + 1: keep both inside the port range.
+        port = free_port()
+        while port >= 65535:
+            port = free_port()
+        broker = LocalBroker(data=tmp_path / f"kafka-{len(brokers)}", port=port, **kwargs)
+        brokers.append(broker)
+        broker.start()
+        return broker
+
+    yield make
+    for broker in brokers:
+        broker.stop()
+
+
+def worker_on(env: dict[str, str], log: Path, **overrides: str) -> Worker:
+    """An unstarted worker with `env` plus overrides (each its own web port unless given)."""
+    return Worker(env={**env, "NEWSSTREAMS_WEB_PORT": str(free_port()), **overrides}, log=log)
