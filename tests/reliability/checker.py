@@ -204,8 +204,9 @@ async def send_all(
         linger_ms=5,
         **client,
     )
-    await producer.start()
     try:
+        # Inside the try: a producer whose start failed (say, on authentication) must still be closed.
+        await producer.start()
         started = time.monotonic()
         pending = []
         for n, (key, value) in enumerate(messages):
