@@ -8,6 +8,9 @@ from typing import Any
 
 import pytest
 
+# The real-broker fixtures, shared by every tier (one broker per test session).
+pytest_plugins = ("tests.kafka_fixtures",)
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 SEED = SHARED / "seed"

@@ -1,3 +1,1 @@
-"""Browser tests reuse the real-broker fixtures (kafka, namespace, worker_env, worker) of the integration tier."""
-
-from tests.integration.conftest import *  # noqa: F403
+"""Browser tests use the suite's real-broker fixtures (kafka, namespace, worker_env, worker) from tests/kafka_fixtures.py."""

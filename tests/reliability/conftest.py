@@ -1,6 +1,6 @@
 """Reliability tests: worker subprocesses killed, crowded, cut off and fed poison on a real broker.
 
-The shared broker and worker fixtures come from tests/integration/conftest.py. Tests that must stop
+The shared broker and worker fixtures come from tests/kafka_fixtures.py. Tests that must stop
 and restart a broker, or need SASL, start their own from deploy/local-kafka/kafka.sh (Java and the
 jars Maven fetched; always there on these machines, so under CI=true they fail rather than skip).
 Each test prints what it measured and appends it to tests/artifacts/reliability.jsonl.
@@ -22,16 +22,9 @@ from typing import Any
 import pytest
 
 from streams.settings import Settings
-from tests.integration.conftest import (  # noqa: F401  (fixtures used by the tests of this folder)
-    KAFKA_SCRIPT,
-    ROOT,
-    Worker,
-    _unavailable,
-    free_port,
-    kafka,
-    namespace,
-    worker_env,
-)
+
+# The kafka, namespace and worker_env fixtures come from tests/kafka_fixtures.py (one broker per session).
+from tests.kafka_fixtures import KAFKA_SCRIPT, ROOT, Worker, _unavailable, free_port, free_port_pair
 
 ARTIFACTS = ROOT / "tests" / "artifacts" / "reliability.jsonl"
 
@@ -105,10 +98,8 @@ def own_broker(tmp_path: Path) -> Iterator[Any]:
     brokers: list[LocalBroker] = []
 
     def make(**kwargs: Any) -> LocalBroker:
-        # The controller listens on port + 1: keep both inside the port range.
-        port = free_port()
-        while port >= 65535:
-            port = free_port()
+        # The controller listens on port + 1: both must be free.
+        port = free_port_pair()
         broker = LocalBroker(data=tmp_path / f"kafka-{len(brokers)}", port=port, **kwargs)
         brokers.append(broker)
         broker.start()
