@@ -12,7 +12,7 @@ from streams import flow
 from streams.entities import Entity, extract_entities, remember_people
 from streams.flow import Outgoing
 from streams.nlp import ParsedArticle, parse
-from streams.quotes import Quote, extract_quotes
+from streams.quotes import Quote, extract_quotes_and_speakers
 from streams.records import (
     CleanArticle,
     EnrichedArticle,
@@ -82,7 +82,10 @@ class Enricher:
     def _enrich(self, parsed: ParsedArticle, scores: list[TopicScore], known: Mapping[str, str]) -> Enriched:
         s = self.settings
         entities = extract_entities(parsed, known_people=known, max_entities=s.max_entities)
-        quotes = extract_quotes(parsed, entities, max_quotes=s.max_quotes)
+        quotes, speakers = extract_quotes_and_speakers(parsed, entities, max_quotes=s.max_quotes)
+        # People the entity stage missed but a quote names as its speaker are entities of the article too.
+        ids = {e.entity_id for e in entities}
+        entities = [*entities, *(e for e in speakers if e.entity_id not in ids)]
         topics = assign(scores, s.topic_threshold)
         phrases = keyphrases(parsed)
         return Enriched(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Token
 
-from streams.entities import Entity
+from streams.entities import HONORIFICS, ROLE_HEADS, Entity, EntityMention, _salience, make_entity_id
 from streams.nlp import ParsedArticle, Segment
 
 
@@ -54,6 +54,23 @@ SUBJECTS = frozenset({"nsubj", "nsubjpass"})
 # Clause links through which a participle or conjoined verb shares its head's subject.
 SHARED_SUBJECT = frozenset({"conj", "xcomp", "advcl", "ccomp", "pcomp", "acl", "relcl", "prep", "pobj"})
 SPEAKER_TYPES = {"PERSON": 0, "ORG": 1, "NORP": 2, "GPE": 2, "FAC": 3, "PRODUCT": 3}
+
+
+def _wordset(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Calendar words: alone they name no one ("May said" is rare, "Theresa May said" is a name).
+_CALENDAR = _wordset(
+    """january february march april may june july august september october november december
+    monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow"""
+)
+# Capitalised words that never name a person: collective or generic subjects.
+_NOT_PERSON = _wordset(
+    """police officials official authorities aides aide sources source critics supporters voters
+    experts analysts residents witnesses democrats republicans people everyone someone nobody
+    god lord mom mum dad father mother"""
+)
 # Words after a leading apostrophe that make it an elision, not an opening quote ('em, 'til).
 ELISIONS = frozenset({"em", "til", "tis", "twas", "cause", "bout", "n", "s", "round", "nuff", "ol", "er"})
 
@@ -62,6 +79,7 @@ _OPEN_CONTEXT = frozenset("([{—–-/\u2014\u2013\"'“”‘’„«»…")
 _CLOSE_CONTEXT = frozenset(".,;:!?)]}—–-/\u2014\u2013\"'“”‘’„«»…*")
 _DOUBLE = frozenset({'"', "''", "``", "“", "”", "„", "«", "»"})
 _WORD = re.compile(r"\w+")
+_NAME_WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*\.?")
 _BYLINE_AFTER = re.compile(r"\s+by\s+(?:the\s+)?[A-Z]")
 # Dependencies a misparsed subject gets after an inverted speech verb.
 _INVERTED = frozenset({"advmod", "dobj", "attr", "npadvmod", "appos", "dep", "oprd", "nmod"})
@@ -255,6 +273,135 @@ class _Resolver:
             if owners.get(w) == {e.entity_id}
         }
         self.references = self._references()
+        self.ids = {e.entity_id: e for e in entities}
+        # People by the last word of their name, for a name the entity stage missed at the speaker; and
+        # full names spaCy labelled an organisation ("Sean Hannity" ORG), so "Hannity" finds them too.
+        self.surnames: dict[str, list[Entity]] = {}
+        for e in self.entities:
+            if e.type == "PERSON" or (e.type == "ORG" and len(e.name.split()) in (2, 3)):
+                self.surnames.setdefault(e.name.split()[-1], []).append(e)
+        # People named only at a speech cue, with the spans naming them: new entities of the article.
+        self.added: dict[str, list[EntityMention]] = {}
+        self._caps: set[str] | None = None
+        self._lower: set[str] = set()
+
+    def named(self, token: Token) -> Entity | None:
+        """The person a proper name at a cue names when the entity stage missed it ("Reid: ...",
+        "Trump tagged a noun"): the article's person of that surname, else a new person entity."""
+        span = _name_span(token)
+        if span is None or any(self.quoted[i] for i in range(*span)):
+            return None
+        if token.pos_ != "PROPN" and not self._proper(token):
+            return None  # a capitalised common noun ("Research suggests"), not a name the tagger missed
+        lo, hi = span
+        words = [t.text for t in self.doc[lo:hi]]
+        name = " ".join(words)
+        same = self.surnames.get(words[-1], [])
+        if len(same) > 1:
+            same = [e for e in same if e.type == "PERSON"] or same
+        if len(same) > 1:
+            same = [e for e in same if e.name == name]
+        if len(same) == 1:
+            found = same[0]
+        elif same:
+            return None
+        elif any(t.ent_type_ not in ("", "PERSON", "WORK_OF_ART") for t in self.doc[lo:hi]) or (
+            hi - lo == 1 and token.lower_ in _CALENDAR
+        ):
+            return None  # spaCy calls it a place, a date or a work: not a person it missed
+        else:
+            found = self.ids.get(make_entity_id("PERSON", name)) or Entity(
+                make_entity_id("PERSON", name), name, "PERSON", ()
+            )
+            if found.type not in SPEAKER_TYPES:
+                return None
+            if found.entity_id not in self.ids:
+                self.ids[found.entity_id] = found
+                self.entities.append(found)
+                self.surnames.setdefault(words[-1], []).append(found)
+                self.added[found.entity_id] = []
+                self.gender[id(found)] = _title_gender(self.doc, lo)
+        if found.entity_id in self.added:
+            self._add_mention(found, lo, hi)
+        return found
+
+    def beside(self, cue: Token) -> Entity | None:
+        """For a cue the parse gives no subject ("“...,” Tulsa police Chief Chuck Jordan said", "said
+        retired neurosurgeon Ben Carson, asked ..."): the person named in the words
+        right before it, back to the quote, or right after it, up to a comma. Organisations and places
+        there are mostly where or to whom it was said ("told Fox News"), never taken."""
+        doc = self.doc
+        seg, _ = self.parsed.locate(cue.idx)
+
+        def side(indices: range, comma_stops: bool) -> list[Entity]:
+            found: list[Entity] = []
+            for i in indices:
+                t = doc[i]
+                if (
+                    self.quoted[i]
+                    or t.is_quote
+                    or t.is_space
+                    or not seg.start <= t.idx < seg.end
+                    or t.text in ".!?;:"
+                    or (comma_stops and t.text == ",")
+                    or (t.pos_ in ("VERB", "AUX") and not t.ent_type_ and t.dep_ not in ("amod", "compound"))
+                ):
+                    break
+                e = self.entity_at(t)
+                if e is not None and e.type == "PERSON" and e not in found:
+                    found.append(e)
+            return found
+
+        near = side(range(cue.i - 1, max(-1, cue.i - 13), -1), False) + side(
+            range(cue.i + 1, min(len(doc), cue.i + 9)), True
+        )
+        return near[0] if near else None
+
+    def _proper(self, token: Token) -> bool:
+        """Whether the article writes this word capitalised inside sentences and never in lower case."""
+        if self._caps is None:
+            doc = self.doc
+            self._lower = {t.lower_ for t in doc if t.is_lower}
+            self._caps = {
+                t.text
+                for t in doc[1:]
+                if t.text[:1].isupper()
+                and not t.is_sent_start
+                and not (doc[t.i - 1].is_punct or doc[t.i - 1].is_space)
+            }
+        return token.text in self._caps and token.lower_ not in self._lower
+
+    def _add_mention(self, entity: Entity, lo: int, hi: int) -> None:
+        start, end = self.doc[lo].idx, self.doc[hi - 1].idx + len(self.doc[hi - 1].text)
+        mentions = self.added[entity.entity_id]
+        if any(m.doc_start == start for m in mentions):
+            return
+        title = ""
+        if lo > 0 and self.doc[lo - 1].lower_.rstrip(".") in HONORIFICS:
+            title, start = self.doc[lo - 1].text.rstrip("."), self.doc[lo - 1].idx
+        seg, offset = self.parsed.locate(start)
+        text = self.doc.text[start:end]
+        mentions.append(
+            EntityMention(text, seg.section, seg.index, offset, offset + len(text), start, end, title)
+        )
+        for c in range(start, end):
+            self.by_char.setdefault(c, entity)
+        self.remember(self.doc[hi - 1], entity)
+
+    def added_entities(self, entities: Sequence[Entity]) -> list[Entity]:
+        """The people named only at a cue, as entities with their mentions and salience."""
+        most = max((len(e.mentions) for e in entities), default=1)
+        length = len(self.doc.text)
+        result = []
+        for entity_id, mentions in self.added.items():
+            if not mentions:
+                continue
+            e = self.ids[entity_id]
+            ordered = tuple(sorted(mentions, key=lambda m: m.doc_start))
+            result.append(
+                Entity(entity_id, e.name, e.type, ordered, salience=_salience(ordered, length, max(most, 1)))
+            )
+        return result
 
     def _gender(self, e: Entity) -> str | None:
         if e.type != "PERSON":
@@ -313,7 +460,7 @@ class _Resolver:
                 )
                 if found is not None:
                     return found
-        role = self.role_entity(token)
+        role = self.role_entity(token) or self.organisation(token)
         if role is not None:
             return role
         if token.text[:1].isupper():  # the tagger calls a sentence-initial surname a noun ("Waters tweeted")
@@ -351,6 +498,14 @@ class _Resolver:
             return matches[0]
         return None
 
+    def organisation(self, token: Token) -> Entity | None:
+        """ "The ministry said": the one organisation of the article whose name has that noun."""
+        if token.pos_ != "NOUN" or token.tag_ != "NN" or not any(c.lower_ == "the" for c in token.children):
+            return None
+        word = token.lower_
+        matches = [e for e in self.entities if e.type == "ORG" and word in e.name.lower().split()]
+        return matches[0] if len(matches) == 1 else None
+
     def antecedent(self, pronoun: Token, before: int) -> Entity | None:
         """Most recent compatible subject (else mention) in this or the two previous paragraphs."""
         lower = pronoun.lower_
@@ -377,6 +532,41 @@ class _Resolver:
                 return e
             nearest = nearest or e
         return nearest
+
+
+def _title_gender(doc: Doc, lo: int) -> str | None:
+    title = doc[lo - 1].lower_ if lo > 0 else ""
+    return "m" if title in MALE_TITLES else "f" if title in FEMALE_TITLES else None
+
+
+def _is_name_word(t: Token) -> bool:
+    """A capitalised word that can be part of a person's name: no title, role, pronoun or plural."""
+    w = t.text
+    return (
+        w[:1].isupper()
+        and not (len(w) > 1 and w.isupper())
+        and _NAME_WORD.fullmatch(w) is not None
+        and t.pos_ in ("PROPN", "NOUN", "VERB", "ADJ")
+        and t.tag_ not in ("NNS", "NNPS")
+        and t.lower_.rstrip(".") not in HONORIFICS | ROLE_HEADS | _NOT_PERSON | PERSONAL | COLLECTIVE
+    )
+
+
+def _name_span(token: Token) -> tuple[int, int] | None:
+    """The token range of the proper name a speaker token heads ("Theresa May", "Reid"), or None."""
+    doc = token.doc
+    if not _is_name_word(token) or token.pos_ not in ("PROPN", "NOUN"):
+        return None
+    if any(c.dep_ == "det" or (c.dep_ == "poss" and c.pos_ == "PRON") for c in token.children):
+        return None  # "the Journal", "his Excellency"
+    lo = hi = token.i
+    while lo > 0 and _is_name_word(doc[lo - 1]) and lo <= doc[lo - 1].head.i <= token.i:
+        lo -= 1
+    while hi + 1 < len(doc) and _is_name_word(doc[hi + 1]) and doc[hi + 1].dep_ in ("flat", "compound"):
+        if not lo <= doc[hi + 1].head.i <= hi + 1:
+            break
+        hi += 1
+    return lo, hi + 1
 
 
 def _cue_text(verb: Token) -> str:
@@ -504,7 +694,8 @@ def _labelled(doc: Doc, span: _Span, a: int, b: int, resolver: _Resolver) -> tup
     i = a - 1
     while i >= 0 and (doc[i].is_space or doc[i].is_quote):
         i -= 1
-    if i >= 1 and doc[i].text == ":" and doc[i - 1].pos_ == "PROPN":
+    # The tagger calls a sentence-initial name a noun ("Reid: ..."); only an entity is taken then.
+    if i >= 1 and doc[i].text == ":" and (doc[i - 1].pos_ == "PROPN" or _is_name_word(doc[i - 1])):
         # Only a bare label ("Clinton: ..."): after a verb the name is an addressee or a place.
         k = i - 1
         while k > 0 and doc[k - 1].idx >= span.segment.start and doc[k - 1].text not in _DASHES:
@@ -512,7 +703,11 @@ def _labelled(doc: Doc, span: _Span, a: int, b: int, resolver: _Resolver) -> tup
             if doc[k].pos_ in ("VERB", "AUX", "ADP") or doc[k].text in ".!?":
                 break
         else:
-            who = resolver.entity_at(doc[i - 1]) or resolver.by_name.get(doc[i - 1].text)
+            who = (
+                resolver.entity_at(doc[i - 1])
+                or resolver.by_name.get(doc[i - 1].text)
+                or resolver.named(doc[i - 1])
+            )
             if who is not None and who.type in ("PERSON", "ORG"):
                 return doc[i], who
     j = _after(doc, span, b)
@@ -521,7 +716,10 @@ def _labelled(doc: Doc, span: _Span, a: int, b: int, resolver: _Resolver) -> tup
         while k < len(doc) and doc[k].is_space:
             k += 1
         if k < len(doc) and doc[k].pos_ == "PROPN":
-            who = resolver.entity_at(doc[k]) or resolver.by_name.get(doc[k].text)
+            last = k  # a new name is built from its last word: "Karen Bobadilla"
+            while last + 1 < len(doc) and doc[last + 1].pos_ == "PROPN":
+                last += 1
+            who = resolver.entity_at(doc[k]) or resolver.by_name.get(doc[k].text) or resolver.named(doc[last])
             if who is not None:
                 return doc[j], who
     return None
@@ -619,11 +817,34 @@ def extract_quotes(
     parsed: ParsedArticle, entities: Sequence[Entity], *, max_quotes: int = 300
 ) -> list[Quote]:
     """Direct quotations of one parsed article with cue, canonical speaker and addressee, in text order."""
-    return [_to_quote(parsed, s) for s in attribute(parsed, entities)[:max_quotes]]
+    return extract_quotes_and_speakers(parsed, entities, max_quotes=max_quotes)[0]
+
+
+def extract_quotes_and_speakers(
+    parsed: ParsedArticle, entities: Sequence[Entity], *, max_quotes: int = 300
+) -> tuple[list[Quote], list[Entity]]:
+    """The quotations, and the people the entity stage missed that some kept quotation names as its
+    speaker ("Reid: ..."): new PERSON entities of the article, with the mentions at those cues."""
+    spans, added = _attribute(parsed, entities)
+    kept = spans[:max_quotes]
+    used = {s.speaker.entity_id for s in kept if s.speaker} | {
+        s.addressee.entity_id for s in kept if s.addressee
+    }
+    new = {e.entity_id: e for e in added if e.entity_id in used}
+    for s in kept:
+        if s.speaker is not None and s.speaker.entity_id in new:
+            s.speaker = new[s.speaker.entity_id]
+        if s.addressee is not None and s.addressee.entity_id in new:
+            s.addressee = new[s.addressee.entity_id]
+    return [_to_quote(parsed, s) for s in kept], list(new.values())
 
 
 def attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> list[_Span]:
     """Quotation spans with their cue token, speaker and addressee filled in."""
+    return _attribute(parsed, entities)[0]
+
+
+def _attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> tuple[list[_Span], list[Entity]]:
     doc = parsed.doc
     spans = find_spans(parsed)
     quoted = [False] * len(doc)
@@ -659,11 +880,14 @@ def attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> list[_Span]:
             continue
         s.cue = cue
         who = _speaker_token(cue)
-        if who is not None:
-            s.speaker = resolver.resolve(who, before=who.i)
+        if who is not None and not quoted[who.i]:
+            s.speaker = resolver.resolve(who, before=who.i) or resolver.named(who)
             if s.speaker is not None and who.pos_ == "PRON":
                 # The next "he said" most likely means the same person: let the chain carry on.
                 resolver.remember(who, s.speaker)
+        elif cue.pos_ == "VERB":
+            # No subject, or one inside the quotation: the parse went wrong around the attribution.
+            s.speaker = resolver.beside(cue)
         to = _addressee_token(cue)
         if to is not None:
             addressee = resolver.resolve(to, before=to.i)
@@ -671,7 +895,7 @@ def attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> list[_Span]:
                 s.addressee = addressee
     _share_within_groups(spans)
     _inherit(parsed, spans, resolver.position)
-    return [s for s in spans if _keep(doc, s)]
+    return [s for s in spans if _keep(doc, s)], resolver.added_entities(entities)
 
 
 def _share_within_groups(spans: list[_Span]) -> None:
