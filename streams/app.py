@@ -124,29 +124,36 @@ def create_app(settings: Settings) -> faust.App:
             partition=partition,
         )
 
-    # The most of an input's bytes a dead letter keeps: all of anything intake accepts.
-    keep_bytes = settings.max_body_bytes + 64 * 1024
+    # A dead letter must fit in one Kafka message (headers and fields aside); base64 grows bytes by 4/3.
+    letter_budget = settings.max_message_bytes - 64 * 1024
 
     async def refuse(stage: str, error: Exception, event: faust.EventT) -> None:
         # Records were decoded from the message; the dead letter keeps the bytes as they arrived.
         value = cast(bytes, event.value if isinstance(event.value, bytes) else event.message.value)
-        if len(value) > keep_bytes:
-            # The letter must fit in one message; the whole input stays on its topic for its retention.
-            reason = error.reason if isinstance(error, Rejected) else Reason.STAGE_ERROR
-            detail = error.detail if isinstance(error, Rejected) else f"{type(error).__name__}: {error}"
-            error = Rejected(
-                reason, f"{detail} (original_value keeps the first {keep_bytes} of {len(value)} bytes)"
-            )
-            value = value[:keep_bytes]
         headers = dict(event.headers or {})
-        letter = dead_letter(
-            stage=stage,
-            error=error,
-            key=headers.get(ORIGIN_KEY, event.key),
-            value=value,
-            topic=headers.get(ORIGIN_TOPIC, event.message.topic.encode()).decode("utf-8"),
-            pipeline_version=settings.pipeline_version,
-        )
+        # Of an input too large for that, the letter keeps the first bytes (the whole message stays on its
+        # topic for its retention); slicing first means a 50 MB input is never decoded or escaped whole.
+        kept = value[: letter_budget * 3 // 4]
+        while True:
+            cause = error
+            if len(kept) < len(value):
+                reason = error.reason if isinstance(error, Rejected) else Reason.STAGE_ERROR
+                detail = error.detail if isinstance(error, Rejected) else f"{type(error).__name__}: {error}"
+                note = f"original_value keeps the first {len(kept)} of {len(value)} bytes"
+                cause = Rejected(reason, f"{detail} ({note})")
+            letter = dead_letter(
+                stage=stage,
+                error=cause,
+                key=headers.get(ORIGIN_KEY, event.key),
+                value=kept,
+                topic=headers.get(ORIGIN_TOPIC, event.message.topic.encode()).decode("utf-8"),
+                pipeline_version=settings.pipeline_version,
+            )
+            # JSON escaping can grow text up to sixfold (control characters): measure, shrink if needed.
+            size = len(letter.dumps(serializer="orjson"))
+            if size <= letter_budget or not kept:
+                break
+            kept = kept[: len(kept) * letter_budget // size * 9 // 10]
         metrics.messages.labels(stage, "dead_letter").inc()
         metrics.dead_letters.labels(stage, letter.reason).inc()
         log.warning(
