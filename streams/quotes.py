@@ -83,6 +83,7 @@ _NAME_WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*\.?")
 _BYLINE_AFTER = re.compile(r"\s+by\s+(?:the\s+)?[A-Z]")
 # Dependencies a misparsed subject gets after an inverted speech verb.
 _INVERTED = frozenset({"advmod", "dobj", "attr", "npadvmod", "appos", "dep", "oprd", "nmod"})
+_QUOTE_CHARS = "\"'“”‘’„«»"
 _DASHES = frozenset({"―", "—", "–", "-", "--", "–-"})
 # Links that stay inside a noun phrase: "Joel Pollak of Breitbart", "a spokeswoman, Anna White".
 _NOUN_PHRASE = frozenset({"compound", "flat", "appos", "prep", "pobj", "nmod", "npadvmod"})
@@ -572,7 +573,7 @@ def _name_span(token: Token) -> tuple[int, int] | None:
 def _cue_text(verb: Token) -> str:
     if verb.lower_ == "according":
         return "according to"
-    parts = [verb.text]
+    parts = [verb.text.lstrip(_QUOTE_CHARS) or verb.text]
     particles = [c.text for c in verb.children if c.dep_ == "prt"]
     parts.extend(particles)
     if verb.lemma_ in ("describe", "characterize", "characterise", "brand", "dub", "label", "see") and any(
@@ -711,7 +712,9 @@ def _labelled(doc: Doc, span: _Span, a: int, b: int, resolver: _Resolver) -> tup
             if who is not None and who.type in ("PERSON", "ORG"):
                 return doc[i], who
     j = _after(doc, span, b)
-    if j + 1 < len(doc) and doc[j].text in _DASHES:
+    if 0 < j < len(doc) and doc[j - 1].idx < span.outer_end and _is_dash(doc[j - 1]):
+        j -= 1  # the tokenizer glued the dash to the closing mark: '”―'
+    if j + 1 < len(doc) and _is_dash(doc[j]):
         k = j + 1
         while k < len(doc) and doc[k].is_space:
             k += 1
@@ -723,6 +726,10 @@ def _labelled(doc: Doc, span: _Span, a: int, b: int, resolver: _Resolver) -> tup
             if who is not None:
                 return doc[j], who
     return None
+
+
+def _is_dash(token: Token) -> bool:
+    return token.text.lstrip(_QUOTE_CHARS) in _DASHES
 
 
 def _trailing_verb(doc: Doc, span: _Span, b: int, quoted: list[bool]) -> Token | None:
@@ -923,12 +930,7 @@ def _inherit(parsed: ParsedArticle, spans: Iterable[_Span], position: dict[Segme
     previous: _Span | None = None
     for s in spans:
         # A dash label ("” ― Karen Bobadilla") names only the quote it follows.
-        if (
-            s.cue is None
-            and previous is not None
-            and previous.cue is not None
-            and previous.cue.text not in _DASHES
-        ):
+        if s.cue is None and previous is not None and previous.cue is not None and not _is_dash(previous.cue):
             i = position[s.segment]
             follows = (
                 not text[s.segment.start : s.outer_start].strip()

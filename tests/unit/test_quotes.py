@@ -350,3 +350,15 @@ def test_enrich_publishes_the_new_speaker_as_an_entity(nlp: Any) -> None:
     ids = [e.entity_id for e in events]
     assert "person:theresa-may" in ids
     assert len(ids) == len(set(ids))
+
+
+def test_a_dash_label_glued_to_the_closing_mark(nlp: Any) -> None:
+    _, quotes = _quotes(
+        nlp,
+        [
+            "Readers wrote to us.",
+            "“He is ignorant of our culture and lives and he makes blanket statements.”― Pamela Padilla",
+            "“We should all vote in November.”",
+        ],
+    )
+    assert [(_speaker(q), q.cue) for q in quotes] == [("Pamela Padilla", "―"), (None, None)]
