@@ -100,8 +100,11 @@ async def read_topics(settings: Settings, suffix: str) -> dict[str, list[dict[st
             return out
         client.assign(tps)
         ends = await client.end_offsets(tps)
-        await client.seek_to_beginning(*tps)
-        remaining = {tp for tp in tps if ends[tp] > 0}
+        # Explicit offsets: seek_to_beginning() on assigned partitions can land on the end instead.
+        starts = await client.beginning_offsets(tps)
+        for tp in tps:
+            client.seek(tp, starts[tp])
+        remaining = {tp for tp in tps if starts[tp] < ends[tp]}
         while remaining:
             batch = await client.getmany(*remaining, timeout_ms=1000)
             for tp, records in batch.items():
