@@ -65,6 +65,8 @@ _CALENDAR = _wordset(
     """january february march april may june july august september october november december
     monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow"""
 )
+# Nouns of a message that speaks for whoever issued it ("issued a statement saying").
+_MESSAGES = _wordset("statement message letter post tweet video note email e-mail release memo")
 # Capitalised words that never name a person: collective or generic subjects.
 _NOT_PERSON = _wordset(
     """police officials official authorities aides aide sources source critics supporters voters
@@ -626,7 +628,9 @@ def _speaker_token(verb: Token) -> Token | None:
             # A misparsed participle phrase ("Facing Mr Johnson ..., Mr Lavrov said") yields two subjects:
             # the one next to the verb is the speaker.
             return min(subj, key=lambda c: abs(c.i - current.i))
-        if current.dep_ not in SHARED_SUBJECT or current.head.i == current.i:
+        # "Trump issued a statement saying ...": whoever issued the message said it.
+        message = current.dep_ == "dobj" and current.lemma_ in _MESSAGES
+        if (current.dep_ not in SHARED_SUBJECT and not message) or current.head.i == current.i:
             return None
         current = current.head
     return None

@@ -362,3 +362,15 @@ def test_a_dash_label_glued_to_the_closing_mark(nlp: Any) -> None:
         ],
     )
     assert [(_speaker(q), q.cue) for q in quotes] == [("Pamela Padilla", "―"), (None, None)]
+
+
+def test_whoever_issued_a_statement_said_it(nlp: Any) -> None:
+    _, quotes = _quotes(
+        nlp,
+        [
+            "Donald Trump spoke in Ohio.",
+            "Mr. Trump issued a statement Tuesday saying, “I do not feel that one's heritage makes them incapable.”",
+        ],
+    )
+    [q] = quotes
+    assert (_speaker(q), q.cue) == ("Donald Trump", "saying")
