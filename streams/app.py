@@ -244,7 +244,9 @@ def create_app(settings: Settings) -> faust.App:
     @app.agent(topics.clean, name="enrich")
     async def enrich_agent(stream: faust.StreamT[CleanArticle]) -> None:
         loop = asyncio.get_running_loop()
-        batches = cast(Any, stream).take_events(settings.batch_size, within=settings.batch_within)
+        # noack_take, acked by hand after the outputs are sent: take_events acks a batch whenever its
+        # generator closes, also mid-batch on a rebalance, and those articles were never enriched.
+        batches = cast(Any, stream).noack_take(settings.batch_size, within=settings.batch_within)
         async for events in batches:
             articles = [e.value for e in events]
             known = {a.source: dict(state.people.get(a.source) or {}) for a in articles}
@@ -260,6 +262,8 @@ def create_app(settings: Settings) -> faust.App:
                 state.people[result.article.source] = result.people
                 if await send_all("enrich", result.outgoing, event):
                     metrics.messages.labels("enrich", "ok").inc()
+            for event in events:
+                await stream.ack(event)
 
     trending.register(app, topics, settings, send)
     app.conf.newsstreams_topics = topics
