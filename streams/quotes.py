@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc, Span, Token
 
 from streams.entities import HONORIFICS, ROLE_HEADS, Entity, EntityMention, _salience, make_entity_id
 from streams.nlp import ParsedArticle, Segment
@@ -775,10 +775,25 @@ def _colon_cue(doc: Doc, a: int) -> Token | None:
     return head
 
 
+def sentence_of(doc: Doc, i: int) -> Span:
+    """The sentence holding token `i`. Token.sent walks every sentence of the Doc on each call; the
+    sentence list is built once per Doc here and searched by position."""
+    cached = doc.user_data.get(_SENTENCES)
+    if cached is None:
+        sentences = list(doc.sents)
+        cached = ([s.start for s in sentences], sentences)
+        doc.user_data[_SENTENCES] = cached
+    starts, sentences = cached
+    return sentences[bisect.bisect_right(starts, i) - 1]
+
+
+_SENTENCES = "newsstreams.sentences"
+
+
 def _nearby_cue(doc: Doc, span: _Span, a: int, b: int, quoted: list[bool]) -> Token | None:
     """A cue verb outside quotations in the sentences the quotation starts and ends in."""
-    first = doc[a].sent if a < len(doc) else None
-    last = doc[max(a, b - 1)].sent
+    first = sentence_of(doc, a) if a < len(doc) else None
+    last = sentence_of(doc, max(a, b - 1))
     candidates: list[tuple[int, Token]] = []
     sentences = [s for s in (first, last) if s is not None]
     for sent in {(s.start, s.end): s for s in sentences}.values():
@@ -792,7 +807,7 @@ def _nearby_cue(doc: Doc, span: _Span, a: int, b: int, quoted: list[bool]) -> To
     while nxt < len(doc) and (doc[nxt].is_punct or doc[nxt].is_space):
         nxt += 1
     if not candidates and nxt < len(doc):
-        after = doc[nxt].sent
+        after = sentence_of(doc, nxt)
         if after.start >= b and len(after) <= 12:
             for t in after:
                 if not quoted[t.i] and _is_cue(t) and span.segment.start <= t.idx < span.segment.end:
@@ -819,7 +834,7 @@ def _intro_cue(
     tail = doc.char_span(prev.start, prev.end, alignment_mode="expand")
     if tail is None:
         return None
-    sent = doc[tail.end - 1].sent
+    sent = sentence_of(doc, tail.end - 1)
     cues = [t for t in sent if not quoted[t.i] and _is_cue(t)]
     return cues[-1] if cues else None
 
