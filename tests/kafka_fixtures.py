@@ -67,7 +67,7 @@ def _docker_answers() -> bool:
 def _unavailable(why: str) -> None:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"no Kafka broker for integration tests under CI=true: {why}", pytrace=False)
-    pytest.skip(f"no Kafka broker: {why}")
+    pytest.skip(f"no Kafka broker (outside CI only; CI=true fails above): {why}")
 
 
 @pytest.fixture(scope="session")
