@@ -780,11 +780,12 @@ def sentence_of(doc: Doc, i: int) -> Span:
     sentence list is built once per Doc here and searched by position."""
     cached = doc.user_data.get(_SENTENCES)
     if cached is None:
-        sentences = list(doc.sents)
-        cached = ([s.start for s in sentences], sentences)
+        # Plain offsets, not Spans: a Span kept on its own Doc would make a reference cycle, and the
+        # Doc's memory would wait for the cyclic garbage collector.
+        cached = [(s.start, s.end) for s in doc.sents]
         doc.user_data[_SENTENCES] = cached
-    starts, sentences = cached
-    return sentences[bisect.bisect_right(starts, i) - 1]
+    start, end = cached[bisect.bisect_right(cached, (i, len(doc) + 1)) - 1]
+    return doc[start:end]
 
 
 _SENTENCES = "newsstreams.sentences"
