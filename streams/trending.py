@@ -99,12 +99,15 @@ def register(
         )
         for w in WINDOWS
     }
-    newest: dict[str, float] = {}
+    # Event time advances per input partition (as a watermark does): partitions are read interleaved,
+    # so one partition's newer events must not make another partition's on-time events "late".
+    newest: dict[tuple[str, int], float] = {}
 
     async def count(kind: str, key: str, name: str, when: datetime | None, event: faust.EventT) -> None:
         timestamp = (when or datetime.now(UTC)).timestamp()
-        newest[kind] = max(newest.get(kind, timestamp), timestamp)
-        if is_too_late(timestamp, newest[kind], grace):
+        where = (kind, event.message.partition)
+        newest[where] = max(newest.get(where, timestamp), timestamp)
+        if is_too_late(timestamp, newest[where], grace):
             return
         for w in WINDOWS:
             table = tables[(kind, w.name)]
