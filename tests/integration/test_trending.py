@@ -68,6 +68,8 @@ async def test_counts_per_window_are_exact_and_late_events_within_grace_count(
         lambda rs: (
             lavrov_first_minute(rs) >= 4
             and (lavrov, "1m", (T0 + timedelta(seconds=960)).isoformat()) in last_per_window(rs)
+            # The hour window is sent right after the minute one: wait for both.
+            and (lavrov, "1h/5m", (T0 + timedelta(seconds=900)).isoformat()) in last_per_window(rs)
         ),
         timeout=90,
     )
