@@ -212,7 +212,8 @@ def create_app(settings: Settings) -> faust.App:
                 # Validated by intake already; parsing again here is ~50 µs and keeps the
                 # original bytes on this topic for any dead letter this stage writes.
                 with metrics.timed("clean"):
-                    outputs = clean_stage(intake(event.value, settings), settings, state)
+                    origin = f"{event.message.partition}:{event.message.offset}"
+                    outputs = clean_stage(intake(event.value, settings), settings, state, origin)
             except Exception as exc:
                 await refuse("clean", exc, event)
                 continue

@@ -63,18 +63,25 @@ class ArticleVersions:
     def __init__(self, table: MutableMapping[str, dict[str, Any]]) -> None:
         self.table = table
 
-    def decide(self, article_id: str, content_hash: str) -> int | None:
-        """1 for a new id, the next version when the content changed, None when this content was seen."""
+    def decide(self, article_id: str, content_hash: str, origin: str | None = None) -> int | None:
+        """1 for a new id, the next version when the content changed, None when this content was seen.
+
+        `origin` names the input message (partition and offset) being processed. The table's changelog can
+        reach Kafka before the stage's output does; a worker killed in between is redelivered the same
+        message after its restart, and that message gets its version again instead of being taken for a
+        repeat (the output is the same event, with the same id, so consumers see a duplicate at most).
+        """
         state = self.table.get(article_id)
         if state is None:
-            self.table[article_id] = {"version": 1, "hashes": [content_hash]}
+            self.table[article_id] = {"version": 1, "hashes": [content_hash], "origin": origin}
             return 1
         hashes: list[str] = list(state["hashes"])
         if content_hash in hashes:
-            return None
+            redelivered = origin is not None and state.get("origin") == origin and hashes[-1] == content_hash
+            return int(state["version"]) if redelivered else None
         version = int(state["version"]) + 1
         hashes = [*hashes, content_hash][-self.KEEP_HASHES :]
-        self.table[article_id] = {"version": version, "hashes": hashes}
+        self.table[article_id] = {"version": version, "hashes": hashes, "origin": origin}
         return version
 
     def current(self, article_id: str) -> int | None:

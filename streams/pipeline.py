@@ -35,8 +35,14 @@ def raw_hash(raw: RawArticle) -> str:
     return hashlib.sha256(f"{raw.headline or ''}\x1f{raw.body}".encode()).hexdigest()
 
 
-def clean_stage(raw: RawArticle, settings: Settings, state: State) -> list[Outgoing]:
-    """Raw article to its clean event; nothing when this id came with this content before (raises Rejected)."""
+def clean_stage(
+    raw: RawArticle, settings: Settings, state: State, origin: str | None = None
+) -> list[Outgoing]:
+    """Raw article to its clean event; nothing when this id came with this content before (raises Rejected).
+
+    `origin` identifies the input message (e.g. "partition:offset"), so a redelivery after a crash is
+    processed again rather than dropped as a repeat.
+    """
     learned = LearnedBoilerplate(state.learned, settings.boilerplate_threshold)
     article: CleanArticle = clean(
         raw,
@@ -45,7 +51,7 @@ def clean_stage(raw: RawArticle, settings: Settings, state: State) -> list[Outgo
         languages=settings.accepted_languages,
         max_paragraphs=settings.max_paragraphs,
     )
-    version = ArticleVersions(state.versions).decide(raw.id, raw_hash(raw))
+    version = ArticleVersions(state.versions).decide(raw.id, raw_hash(raw), origin)
     if version is None:
         return []
     # Learn after cleaning: a paragraph becomes boilerplate for the articles that come *after* the

@@ -109,6 +109,20 @@ def test_article_versions() -> None:
     assert json.loads(json.dumps(table)) == table
 
 
+def test_a_redelivered_input_gets_its_version_again() -> None:
+    # A worker killed after the table's changelog went out but before its output did is redelivered the
+    # same message: it must be processed again, not dropped as a repeat.
+    table: dict[str, Any] = {}
+    versions = ArticleVersions(table)
+    assert versions.decide("a", "h1", origin="0:7") == 1
+    assert versions.decide("a", "h1", origin="0:7") == 1  # the same message again
+    assert versions.decide("a", "h1", origin="0:9") is None  # the same content in another message
+    assert versions.decide("a", "h2", origin="0:12") == 2
+    assert versions.decide("a", "h2", origin="0:12") == 2
+    assert versions.decide("a", "h1", origin="0:7") is None  # an older revision, whatever its message
+    assert versions.decide("a", "h2") is None  # no origin (process mode): plain repeat
+
+
 def test_article_versions_keeps_a_bounded_history() -> None:
     table: dict[str, Any] = {}
     versions = ArticleVersions(table)
