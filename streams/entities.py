@@ -16,7 +16,7 @@ from typing import Any
 import pycountry
 from spacy.tokens import Doc, Span, Token
 
-from streams.nlp import ParsedArticle, Segment
+from streams.nlp import ParsedArticle, Segment, text_of
 
 
 @dataclass(frozen=True)
@@ -215,13 +215,22 @@ def _resolve_place(name: str, loose: bool) -> _Place | None:
         return _Place(" ".join(w.capitalize() for w in query.split()), sub_code)
     if not loose:
         return None
-    try:
-        sub = pycountry.subdivisions.lookup(query)
-    except LookupError:
-        return None
-    # A name several subdivisions share comes back as a set: it names no one place.
-    name_, code = getattr(sub, "name", None), getattr(sub, "code", None)
-    return _Place(name_, code) if isinstance(name_, str) and isinstance(code, str) else None
+    # A name several subdivisions share names no one place.
+    subs = _subdivision_index().get(query, ())
+    return subs[0] if len(subs) == 1 else None
+
+
+@lru_cache(maxsize=1)
+def _subdivision_index() -> dict[str, tuple[_Place, ...]]:
+    """Every subdivision by matching key of its name and of its code, built once: pycountry's own
+    lookup scans all ~5,000 of them on every call."""
+    index: dict[str, list[_Place]] = {}
+    for sub in pycountry.subdivisions:
+        place = _Place(sub.name, sub.code)
+        for key in {_key(sub.name), sub.code.lower()}:
+            if place not in index.setdefault(key, []):
+                index[key].append(place)
+    return {key: tuple(places) for key, places in index.items()}
 
 
 # --- mentions -----------------------------------------------------------------------------------------
@@ -461,7 +470,7 @@ class _Layout:
 
     @classmethod
     def of(cls, parsed: ParsedArticle) -> _Layout:
-        return cls(parsed.doc.text, parsed.segments, tuple(s.start for s in parsed.segments))
+        return cls(text_of(parsed.doc), parsed.segments, tuple(s.start for s in parsed.segments))
 
     def locate(self, char: int) -> tuple[Segment, int]:
         seg = self.segments[max(0, bisect.bisect_right(self.starts, char) - 1)]

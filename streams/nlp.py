@@ -42,7 +42,19 @@ class ParsedArticle:
         return seg, char - seg.start
 
     def segment_text(self, seg: Segment) -> str:
-        return self.doc.text[seg.start : seg.end]
+        return text_of(self.doc)[seg.start : seg.end]
+
+
+_TEXT = "newsstreams.text"
+
+
+def text_of(doc: Doc) -> str:
+    """`doc.text`, built once per Doc: spaCy joins every token's text on each `Doc.text` call, and the
+    quote rules ask for it thousands of times per batch."""
+    text = doc.user_data.get(_TEXT)
+    if text is None:
+        text = doc.user_data[_TEXT] = doc.text
+    return str(text)
 
 
 def article_text(article: CleanArticle) -> tuple[str, tuple[Segment, ...]]:

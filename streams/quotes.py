@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Span, Token
 
 from streams.entities import HONORIFICS, ROLE_HEADS, Entity, EntityMention, _salience, make_entity_id
-from streams.nlp import ParsedArticle, Segment
+from streams.nlp import ParsedArticle, Segment, text_of
 
 
 @dataclass(frozen=True)
@@ -195,7 +195,7 @@ def _outermost(spans: list[_Span]) -> list[_Span]:
 
 def find_spans(parsed: ParsedArticle) -> list[_Span]:
     """Every quotation of the article by its marks, in text order, multi-paragraph ones linked."""
-    text = parsed.doc.text
+    text = text_of(parsed.doc)
     result: list[_Span] = []
     pending: _Span | None = None
     group = 0
@@ -383,7 +383,7 @@ class _Resolver:
         if lo > 0 and self.doc[lo - 1].lower_.rstrip(".") in HONORIFICS:
             title, start = self.doc[lo - 1].text.rstrip("."), self.doc[lo - 1].idx
         seg, offset = self.parsed.locate(start)
-        text = self.doc.text[start:end]
+        text = text_of(self.doc)[start:end]
         mentions.append(
             EntityMention(text, seg.section, seg.index, offset, offset + len(text), start, end, title)
         )
@@ -394,7 +394,7 @@ class _Resolver:
     def added_entities(self, entities: Sequence[Entity]) -> list[Entity]:
         """The people named only at a cue, as entities with their mentions and salience."""
         most = max((len(e.mentions) for e in entities), default=1)
-        length = len(self.doc.text)
+        length = len(text_of(self.doc))
         result = []
         for entity_id, mentions in self.added.items():
             if not mentions:
@@ -409,7 +409,7 @@ class _Resolver:
     def _gender(self, e: Entity) -> str | None:
         if e.type != "PERSON":
             return None
-        text = self.doc.text
+        text = text_of(self.doc)
         for m in e.mentions:
             before = text[max(0, m.doc_start - 6) : m.doc_start].lower().split()
             title = before[-1] if before else ""
@@ -429,7 +429,7 @@ class _Resolver:
                     refs[span.root.i] = (span.root.i, e, span.root.dep_ in SUBJECTS)
         for e in self.entities:
             for role in e.roles:
-                for hit in re.finditer(rf"\b{re.escape(role)}\b", self.doc.text, flags=re.IGNORECASE):
+                for hit in re.finditer(rf"\b{re.escape(role)}\b", text_of(self.doc), flags=re.IGNORECASE):
                     span = self.doc.char_span(hit.start(), hit.end(), alignment_mode="expand")
                     if span is not None and not self.quoted[span.root.i] and span.root.i not in refs:
                         refs[span.root.i] = (span.root.i, e, span.root.dep_ in SUBJECTS)
@@ -738,7 +738,7 @@ def _is_dash(token: Token) -> bool:
 
 def _trailing_verb(doc: Doc, span: _Span, b: int, quoted: list[bool]) -> Token | None:
     """The verb of an attribution right after a quote ending in , ? or ! ("...?" Hannity pressed.)."""
-    if doc.text[span.start : span.end].rstrip()[-1:] not in ",?!—-":
+    if text_of(doc)[span.start : span.end].rstrip()[-1:] not in ",?!—-":
         return None
     j = _after(doc, span, b)
     for k in range(j, min(len(doc), j + 4)):
@@ -824,7 +824,7 @@ def _intro_cue(
 ) -> Token | None:
     """A cue ending the previous paragraph with a colon ("Cruz called them on it:") for a quote opening this one."""
     doc = parsed.doc
-    text = doc.text
+    text = text_of(doc)
     seg = span.segment
     if text[seg.start : span.outer_start].strip():
         return None
@@ -888,7 +888,7 @@ def _attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> tuple[list[
         a, b = s.tokens
         if a == b:
             continue
-        full = quote_kind(doc.text[s.start : s.end]) == "full"
+        full = quote_kind(text_of(doc)[s.start : s.end]) == "full"
         labelled = _labelled(doc, s, a, b, resolver) if full else None
         if labelled is not None:
             # "Clinton: “...”" and "“...” ― Karen Bobadilla": the name is the attribution.
@@ -946,7 +946,7 @@ def _share_within_groups(spans: list[_Span]) -> None:
 def _inherit(parsed: ParsedArticle, spans: Iterable[_Span], position: dict[Segment, int]) -> None:
     """Unattributed quotes after an attributed one ("X," he said. "Y.") take the same speaker: in the
     same paragraph, or opening the next one when little text follows the attributed quote."""
-    text = parsed.doc.text
+    text = text_of(parsed.doc)
     previous: _Span | None = None
     for s in spans:
         # A dash label ("” ― Karen Bobadilla") names only the quote it follows.
@@ -967,9 +967,9 @@ def _keep(doc: Doc, s: _Span) -> bool:
     """Attributed quotations and sentence-like ones; a short unattributed phrase is a scare quote or a title."""
     if s.tokens[0] == s.tokens[1]:
         return False
-    words = doc.text[s.start : s.end]
+    words = text_of(doc)[s.start : s.end]
     # '"Posthumous books could come with a lot of dollar signs," by Boston Globe's ...': an article's title.
-    if _BYLINE_AFTER.match(doc.text, s.outer_end):
+    if _BYLINE_AFTER.match(text_of(doc), s.outer_end):
         return False
     # Title case right after its cue and punctuation ('said, "No."', 'chanting: "Lock Her Up!"') is speech.
     introduced = (
@@ -997,7 +997,7 @@ def is_title(text: str) -> bool:
 
 
 def _to_quote(parsed: ParsedArticle, s: _Span) -> Quote:
-    text = parsed.doc.text
+    text = text_of(parsed.doc)
     start, end = s.start, s.end
     # Trim the spaces inside the marks so the offsets point at the first and last quoted character.
     while start < end and text[start].isspace():
