@@ -37,6 +37,9 @@ class Settings:
     dashboard_token: str = field(default="", repr=False)
     data_dir: str = str(Path.home() / ".cache" / "newsstreams" / "worker")
     store: str = "rocksdb://"
+    # Memory one RocksDB table partition may use (memtables and block cache); Faust's defaults allow
+    # 2 GiB of block cache and 192 MiB of memtables each, for every table and partition.
+    store_memory_mb: int = 8
     processing_guarantee: str = "at_least_once"
     max_body_bytes: int = 2_000_000
     max_paragraphs: int = 2_000
@@ -87,6 +90,19 @@ class Settings:
         """The largest Kafka message the worker writes or reads: an event made from the largest article
         intake accepts (JSON escaping, a dead letter's base64) fits. Brokers and topics must allow it."""
         return 4 * self.max_body_bytes + 1024 * 1024
+
+    def table_options(self) -> dict[str, Any]:
+        """Options for one Faust table's store (a fresh dict: the RocksDB store pops keys from it)."""
+        if not self.store.startswith("rocksdb"):
+            return {}
+        mib = 1024 * 1024
+        budget = max(self.store_memory_mb, 4) * mib
+        return {
+            "write_buffer_size": budget // 4,
+            "max_write_buffer_number": 2,
+            "block_cache_size": budget // 2,
+            "block_cache_compressed_size": budget // 8,
+        }
 
     @property
     def accepted_languages(self) -> frozenset[str]:

@@ -82,7 +82,10 @@ def register(
         kind: str, w: Window, field: faust.types.FieldDescriptorT
     ) -> faust.types.tables.WindowWrapperT:
         table = app.Table(
-            f"trending-{kind}-{w.name.replace('/', '-')}", default=int, partitions=settings.partitions
+            f"trending-{kind}-{w.name.replace('/', '-')}",
+            default=int,
+            partitions=settings.partitions,
+            options=settings.table_options(),
         )
         # Windows are kept a grace period past their end, so a late event still finds its window.
         expires = timedelta(seconds=w.size + grace)
