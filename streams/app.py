@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import weakref
-import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, cast
@@ -13,7 +11,6 @@ from typing import Any, cast
 import faust
 from aiokafka.errors import MessageSizeTooLargeError
 from faust.exceptions import ProducerSendError
-from faust.streams import _current_event
 
 from streams import flow, health, trending
 from streams.deadletter import dead_letter
@@ -21,6 +18,7 @@ from streams.enrich import Enricher
 from streams.errors import Reason, Rejected
 from streams.health import Metrics
 from streams.nlp import load_model
+from streams.people import KnownPeople, follow
 from streams.pipeline import Outgoing, State, clean_stage, intake
 from streams.records import CleanArticle, cloudevent_headers
 from streams.settings import Settings
@@ -62,11 +60,6 @@ ORIGIN_KEY = "ns-origin-key"
 ORIGIN_TOPIC = "ns-origin-topic"
 
 
-def source_partition(source: str, partitions: int) -> int:
-    """A stable partition for a source (crc32: the same in every process and every run)."""
-    return zlib.crc32(source.encode("utf-8")) % partitions
-
-
 def create_app(settings: Settings) -> faust.App:
     """Build the worker app for `settings`: every stage of the flow as an agent."""
     data_dir = Path(settings.data_dir)
@@ -94,11 +87,14 @@ def create_app(settings: Settings) -> faust.App:
     topics = flow.declare(app, settings)
     metrics = Metrics()
     health.register(app, metrics)
+
+    def table(name: str) -> Any:
+        return app.Table(name, partitions=settings.partitions, default=None, options=settings.table_options())
+
     state = State(
-        versions=app.Table("clean-article-versions", partitions=settings.partitions, default=None),
-        learned=app.Table("clean-learned-boilerplate", partitions=settings.partitions, default=None),
-        syndication=app.Table("clean-syndication", partitions=settings.partitions, default=None),
-        people=app.Table("entities-known-people", partitions=settings.partitions, default=None),
+        versions=table("clean-article-versions"),
+        learned=table("clean-learned-boilerplate"),
+        syndication=table("clean-syndication"),
     )
     by_spec = {
         flow.RAW_BY_SOURCE: topics.raw_by_source,
@@ -107,21 +103,14 @@ def create_app(settings: Settings) -> faust.App:
         flow.ENTITIES: topics.entities,
         flow.QUOTES: topics.quotes,
         flow.TOPICS: topics.topics,
+        flow.PEOPLE_LEARNED: topics.people_learned,
         flow.TRENDING: topics.trending,
         flow.DEADLETTER: topics.deadletter,
     }
 
     async def send(out: Outgoing) -> None:
-        # Clean articles of one source share a partition, so the enrich stage's per-source table
-        # (known people) is only ever written from one partition.
-        partition = (
-            source_partition(out.event.source, settings.partitions) if out.spec is flow.CLEAN else None
-        )
         await by_spec[out.spec].send(
-            key=out.key.encode("utf-8"),
-            value=out.event,
-            headers=cloudevent_headers(out.event),
-            partition=partition,
+            key=out.key.encode("utf-8"), value=out.event, headers=cloudevent_headers(out.event)
         )
 
     # A dead letter must fit in one Kafka message (headers and fields aside); base64 grows bytes by 4/3.
@@ -236,6 +225,20 @@ def create_app(settings: Settings) -> faust.App:
     def enrich_batch(articles: list[CleanArticle], known: dict[str, dict[str, str]]) -> list[Any]:
         return get_enricher().run(articles, known)
 
+    # Clean articles are keyed (so spread) by article id: each worker folds every source's people from
+    # news.people.learned, which the enrich stage writes, into its own memory.
+    known_people = KnownPeople()
+    people_read = asyncio.Event()
+
+    @app.task
+    async def follow_people() -> None:
+        while True:
+            try:
+                await follow(settings, topics.people_learned.get_topic_name(), known_people, people_read)
+            except Exception:  # read again from the beginning (merging twice changes nothing)
+                log.exception("reading news.people.learned failed; starting again in 5 s")
+                await asyncio.sleep(5)
+
     @app.task
     async def load_models() -> None:
         # Load spaCy and the topic model at start, off the event loop, not on the first article.
@@ -249,18 +252,17 @@ def create_app(settings: Settings) -> faust.App:
         # generator closes, also mid-batch on a rebalance, and those articles were never enriched.
         batches = cast(Any, stream).noack_take(settings.batch_size, within=settings.batch_within)
         async for events in batches:
+            # What the sources' earlier articles taught, up to where this worker started, before the first.
+            await people_read.wait()
             articles = [e.value for e in events]
-            known = {a.source: dict(state.people.get(a.source) or {}) for a in articles}
+            known = {a.source: known_people.get(a.source) for a in articles}
             with metrics.timed("enrich"):
                 results = await loop.run_in_executor(nlp_thread, enrich_batch, articles, known)
             for event, result in zip(events, results, strict=True):
                 if isinstance(result, Exception):
                     await refuse("enrich", result, event)
                     continue
-                # Tables write their changelog to the partition of the event being processed; after the
-                # executor hop the stream no longer says which event that is, so name it.
-                _current_event.set(weakref.ref(event))
-                state.people[result.article.source] = result.people
+                known_people.learn(result.article.source, result.learned)
                 if await send_all("enrich", result.outgoing, event):
                     metrics.messages.labels("enrich", "ok").inc()
             for event in events:

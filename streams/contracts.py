@@ -31,6 +31,7 @@ SCHEMA_FILES: dict[str, str] = {
     flow.ENTITIES.name: "entity.schema.json",
     flow.QUOTES.name: "quote.schema.json",
     flow.TOPICS.name: "topic.schema.json",
+    flow.PEOPLE_LEARNED.name: "people-learned.schema.json",
     flow.TRENDING.name: "trending.schema.json",
     flow.DEADLETTER.name: "dead-letter.schema.json",
 }

@@ -9,7 +9,7 @@ from typing import Any
 from spacy.language import Language
 
 from streams import flow
-from streams.entities import Entity, extract_entities, remember_people
+from streams.entities import Entity, extract_entities, merge_people, remember_people
 from streams.flow import Outgoing
 from streams.nlp import ParsedArticle, parse
 from streams.quotes import Quote, extract_quotes_and_speakers
@@ -18,6 +18,7 @@ from streams.records import (
     EnrichedArticle,
     EntityEvent,
     Mention,
+    PeopleLearned,
     QuoteEvent,
     Speaker,
     TopicEvent,
@@ -32,11 +33,13 @@ _NINJS_GROUP = {"PERSON": "people", "ORG": "organisations", "GPE": "places", "LO
 
 @dataclass(frozen=True)
 class Enriched:
-    """What enriching one article produced: its events and the people its source now knows."""
+    """What enriching one article produced: its events, the people it named in full (`learned`) and the
+    people its source now knows (`people`: what was known merged with `learned`)."""
 
     article: CleanArticle
     outgoing: list[Outgoing]
     people: dict[str, str]
+    learned: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,18 @@ class Enricher:
     def run(
         self, articles: Sequence[CleanArticle], known_people: Mapping[str, Mapping[str, str]]
     ) -> list[Enriched | Exception]:
-        """Enrich a batch with one `nlp.pipe` call; a failing article yields its exception, not the batch's."""
+        """Enrich a batch with one `nlp.pipe` call; a failing article yields its exception, not the batch's.
+
+        The batch runs in a spaCy memory zone: the strings and lexemes its words added to the vocabulary are
+        freed when it ends (else a worker's memory grows with every new word it ever reads). Nothing made
+        inside outlives it but plain strings and numbers in the events.
+        """
+        with self.nlp.memory_zone():
+            return self._run(articles, known_people)
+
+    def _run(
+        self, articles: Sequence[CleanArticle], known_people: Mapping[str, Mapping[str, str]]
+    ) -> list[Enriched | Exception]:
         try:
             parsed = parse(self.nlp, articles, batch_size=self.settings.batch_size)
         except Exception:
@@ -88,11 +102,25 @@ class Enricher:
         entities = [*entities, *(e for e in speakers if e.entity_id not in ids)]
         topics = assign(scores, s.topic_threshold)
         phrases = keyphrases(parsed)
-        return Enriched(
-            parsed.article,
-            build_events(parsed.article, entities, quotes, topics, phrases, s),
-            remember_people(entities, known),
-        )
+        learned = remember_people(entities, {})
+        outgoing = build_events(parsed.article, entities, quotes, topics, phrases, s)
+        if learned:
+            outgoing.append(people_learned(parsed.article, learned, s))
+        return Enriched(parsed.article, outgoing, merge_people(known, learned), learned)
+
+
+def people_learned(article: CleanArticle, learned: dict[str, str], settings: Settings) -> Outgoing:
+    """The event that tells every enrich worker whom this article named in full."""
+    event = PeopleLearned(
+        event_id=event_id(article.article_id, article.version, settings.pipeline_version, "people"),
+        source=article.source,
+        article_id=article.article_id,
+        version=article.version,
+        people=learned,
+        published_at=article.published_at,
+        pipeline_version=settings.pipeline_version,
+    )
+    return Outgoing(flow.PEOPLE_LEARNED, article.source, event)
 
 
 def _speaker(entity: Entity | None) -> Speaker | None:

@@ -668,14 +668,24 @@ def remember_people(entities: Iterable[Entity], known: Mapping[str, str]) -> dic
 
     A surname two different people share maps to "" (ambiguous), and is never resolved again.
     """
-    updated = dict(known)
+    learned: dict[str, str] = {}
     for e in entities:
-        if e.type != "PERSON" or len(e.name.split()) < 2:
-            continue
-        surname = _surname(e.name)
-        seen = updated.get(surname)
+        if e.type == "PERSON" and len(e.name.split()) >= 2:
+            learned = merge_people(learned, {_surname(e.name): e.name})
+    return merge_people(known, learned)
+
+
+def merge_people(known: Mapping[str, str], learned: Mapping[str, str]) -> dict[str, str]:
+    """Two surname → full name maps as one; a surname they give two different people becomes "".
+
+    Commutative, associative and idempotent: workers that fold the same updates in any order, some of
+    them twice, know the same people.
+    """
+    merged = dict(known)
+    for surname, name in learned.items():
+        seen = merged.get(surname)
         if seen is None:
-            updated[surname] = e.name
-        elif seen and _key(seen) != _key(e.name):
-            updated[surname] = ""
-    return updated
+            merged[surname] = name
+        elif seen and (not name or _key(seen) != _key(name)):
+            merged[surname] = ""
+    return merged

@@ -70,6 +70,16 @@ QUOTES = TopicSpec("news.quotes", "article id", records.QuoteEvent, "One event p
 TOPICS = TopicSpec(
     "news.topics", "article id", records.TopicEvent, "One event per (article, IPTC Media Topic)."
 )
+#          └──► news.people.learned               key: source       value: PeopleLearned
+# (every worker folds all of it into its memory of each source's people; articles spread over partitions)
+PEOPLE_LEARNED = TopicSpec(
+    "news.people.learned",
+    "source",
+    records.PeopleLearned,
+    "The people each article named in full, read whole by every enrich worker.",
+    retention_ms=30 * DAY_MS,
+    internal=True,
+)
 #   trending ──► news.entities.trending           key: entity id    value: TrendingCount
 TRENDING = TopicSpec(
     "news.entities.trending",
@@ -95,6 +105,7 @@ FLOW: tuple[TopicSpec, ...] = (
     ENTITIES,
     QUOTES,
     TOPICS,
+    PEOPLE_LEARNED,
     TRENDING,
     DEADLETTER,
 )
@@ -122,6 +133,7 @@ class Topics:
     entities: faust.TopicT
     quotes: faust.TopicT
     topics: faust.TopicT
+    people_learned: faust.TopicT
     trending: faust.TopicT
     deadletter: faust.TopicT
 
@@ -162,6 +174,7 @@ def declare(app: faust.App, settings: Settings, *, suffix: str = "") -> Topics:
         entities=topic(ENTITIES),
         quotes=topic(QUOTES),
         topics=topic(TOPICS),
+        people_learned=topic(PEOPLE_LEARNED),
         trending=topic(TRENDING),
         deadletter=topic(DEADLETTER),
     )

@@ -217,6 +217,22 @@ class TrendingCount(Event):
     pipeline_version: str = ""
 
 
+class PeopleLearned(Event):
+    """news.people.learned: the people one article named in full, for every enrich worker's memory of
+    its source's people (lower-case surname → full name; "" where the article names two people so)."""
+
+    ce_type = "news.people.learned"
+
+    event_id: str
+    source: str
+    article_id: str
+    version: int
+    people: dict[str, str]
+    published_at: Optional[datetime] = None
+    schema_version: str = SCHEMA_VERSION
+    pipeline_version: str = ""
+
+
 class DeadLetter(Event):
     """news.deadletter: an input a stage refused, with the reason and the original bytes."""
 

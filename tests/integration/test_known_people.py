@@ -50,3 +50,35 @@ async def test_a_later_surname_only_mention_resolves_to_the_full_name(
     assert "person:sergei-lavrov" in people, people.keys()
     assert people["person:sergei-lavrov"]["name"] == "Sergei Lavrov"
     assert "person:lavrov" not in people
+
+
+async def test_people_another_worker_learned_resolve_a_surname_here(
+    kafka: Broker, worker: Worker, namespace: str
+) -> None:
+    # Articles are spread over workers by id: what another worker learned reaches this one through
+    # news.people.learned. Here that other worker is this test, which writes the update itself.
+    learned = {
+        "event_id": "0" * 32,
+        "source": "elsewhere.example",
+        "article_id": "elsewhere/1",
+        "version": 1,
+        "people": {"lavrov": "Sergei Lavrov"},
+        "published_at": None,
+        "schema_version": "1",
+        "pipeline_version": "",
+    }
+    await produce(
+        kafka.bootstrap, f"{namespace}news.people.learned", [(b"elsewhere.example", orjson.dumps(learned))]
+    )
+    later = {**SECOND, "id": "elsewhere/2", "source": "elsewhere.example"}
+    raw = f"{namespace}news.articles.raw"
+    entities = f"{namespace}news.entities"
+    await produce(kafka.bootstrap, raw, [(later["id"].encode(), orjson.dumps(later))])
+    records = await consume_until(
+        kafka.bootstrap,
+        [entities],
+        lambda rs: any(e["article_id"] == later["id"] for e in values(rs, entities)),
+    )
+    people = {e["entity_id"] for e in values(records, entities) if e["article_id"] == later["id"]}
+    assert "person:sergei-lavrov" in people, people
+    assert "person:lavrov" not in people

@@ -38,6 +38,7 @@ RECORD_SCHEMAS: list[tuple[type[faust.Record], str, tuple[str, ...]]] = [
     (records.QuoteEvent, "quote.schema.json", ()),
     (records.Speaker, "quote.schema.json", ("$defs", "speaker")),
     (records.TopicEvent, "topic.schema.json", ()),
+    (records.PeopleLearned, "people-learned.schema.json", ()),
     (records.TrendingCount, "trending.schema.json", ()),
     (records.DeadLetter, "dead-letter.schema.json", ()),
 ]
