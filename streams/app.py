@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, cast
@@ -86,7 +87,8 @@ def create_app(settings: Settings) -> faust.App:
     )
     topics = flow.declare(app, settings)
     metrics = Metrics()
-    health.register(app, metrics)
+    readiness: list[Callable[[], str | None]] = []
+    health.register(app, metrics, readiness)
 
     def table(name: str) -> Any:
         return app.Table(name, partitions=settings.partitions, default=None, options=settings.table_options())
@@ -238,6 +240,9 @@ def create_app(settings: Settings) -> faust.App:
             except Exception:  # read again from the beginning (merging twice changes nothing)
                 log.exception("reading news.people.learned failed; starting again in 5 s")
                 await asyncio.sleep(5)
+
+    readiness.append(lambda: None if enricher else "loading the NLP models")
+    readiness.append(lambda: None if people_read.is_set() else f"reading {flow.PEOPLE_LEARNED.name}")
 
     @app.task
     async def load_models() -> None:

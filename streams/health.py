@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import faust
 from faust.types import AppT
@@ -78,20 +78,31 @@ def dead_agents(app: AppT) -> list[str]:
     return dead
 
 
-def is_ready(app: AppT) -> tuple[bool, str]:
-    """Ready when partitions are assigned, table recovery is done and no rebalance is under way."""
+def is_ready(app: AppT, checks: Sequence[Callable[[], str | None]] = ()) -> tuple[bool, str]:
+    """Ready when partitions are assigned, table recovery is done, no rebalance is under way and each of
+    `checks` (the worker's own start-up: models loaded, known people read) returns None, not a reason."""
+    # This runs on the web server's thread. Faust builds its consumer and table recovery lazily, bound to
+    # the event loop of whichever thread asks first: asking for them here before the worker has made them
+    # would bind them to this thread's loop and crash the worker's start. Until they exist: "starting".
+    recovery = getattr(app.tables, "_recovery", None)
+    consumer = getattr(app, "_consumer", None)
+    if recovery is None or consumer is None:
+        return False, "starting"
     if app.rebalancing:
         return False, "rebalancing"
-    recovery = cast(Any, app.tables).recovery
     if not recovery.completed.is_set():
         return False, "recovering tables"
-    if not app.consumer.assignment():
+    if not consumer.assignment():
         return False, "no partitions assigned"
+    for check in checks:
+        if (reason := check()) is not None:
+            return False, reason
     return True, "ready"
 
 
-def register(app: faust.App, metrics: Metrics) -> None:
-    """Add /health/live, /health/ready and /metrics to the worker's web server."""
+def register(app: faust.App, metrics: Metrics, checks: Sequence[Callable[[], str | None]] = ()) -> None:
+    """Add /health/live, /health/ready and /metrics to the worker's web server (see `is_ready` for
+    `checks`; the sequence may still be filled after this call)."""
 
     @app.page("/health/live")
     class Live(View):
@@ -102,7 +113,7 @@ def register(app: faust.App, metrics: Metrics) -> None:
     @app.page("/health/ready")
     class Ready(View):
         async def get(self, request: Request) -> Response:
-            ready, why = is_ready(self.app)
+            ready, why = is_ready(self.app, checks)
             return self.json({"ready": ready, "state": why}, status=200 if ready else 503)
 
     @app.page("/metrics")
