@@ -10,8 +10,9 @@ from spacy.language import Language
 
 from streams import flow
 from streams.entities import Entity, extract_entities, merge_people, remember_people
+from streams.errors import Reason, Rejected
 from streams.flow import Outgoing
-from streams.nlp import ParsedArticle, parse
+from streams.nlp import ParsedArticle, article_text, parse
 from streams.quotes import Quote, extract_quotes_and_speakers
 from streams.records import (
     CleanArticle,
@@ -86,6 +87,11 @@ class Enricher:
         return results
 
     def _one(self, article: CleanArticle, known: Mapping[str, Mapping[str, str]]) -> Enriched | Exception:
+        length = len(article_text(article)[0])
+        if length > self.nlp.max_length:
+            # spaCy's own guard (about 1 GB of memory per 100,000 characters for the parser and NER).
+            detail = f"the article's text has {length} characters; the NLP model takes {self.nlp.max_length}"
+            return Rejected(Reason.TOO_LARGE, detail)
         try:
             [p] = parse(self.nlp, [article])
             [topic_scores] = self.classifier.classify_docs([p.doc])

@@ -57,7 +57,7 @@ def pathological() -> list[tuple[str, bytes, set[str]]]:
         (
             "word-1mb",
             _raw("word-1mb", "".join(noise.choice("abcdefghij") for _ in range(1 * MB))),
-            {"stage_error"},
+            {"too_large"},
         ),
         # Just under it, the word goes through every stage (one token: about a second of parsing).
         (

@@ -1,0 +1,36 @@
+"""The enrich stage over a batch: one article it cannot take is refused with a reason, the rest go on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from streams.enrich import Enriched, Enricher
+from streams.errors import Reason, Rejected
+from streams.pipeline import State, clean_stage, intake
+from streams.records import CleanArticle
+from streams.settings import Settings
+from streams.topics import TopicClassifier
+
+
+def _clean(article_id: str, body: str) -> CleanArticle:
+    raw = {"id": article_id, "source": "wire.example", "content_type": "text/plain", "body": body}
+    [out] = clean_stage(intake(orjson.dumps(raw), Settings()), Settings(), State())
+    assert isinstance(out.event, CleanArticle)
+    return out.event
+
+
+def test_an_article_longer_than_the_model_takes_is_refused_as_too_large(nlp: Any) -> None:
+    short = _clean("a/1", "Maria Lopez, the finance minister, announced a new budget for Madrid on Monday.")
+    long = _clean("a/2", " ".join(["The minister announced a budget for schools and hospitals."] * 40))
+    enricher = Enricher(nlp, TopicClassifier.load(None), Settings())
+    saved = nlp.max_length
+    nlp.max_length = 1_000  # the long article's text is over it, the short one's under it
+    try:
+        first, second = enricher.run([short, long], {})
+    finally:
+        nlp.max_length = saved
+    assert isinstance(first, Enriched) and first.article.article_id == "a/1"
+    assert isinstance(second, Rejected) and second.reason == Reason.TOO_LARGE
+    assert "1000" in second.detail
