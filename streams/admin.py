@@ -68,30 +68,45 @@ async def apply(
             if grow:
                 await admin.create_partitions(grow)
                 changes += [Change(t, "partitions", f"to {settings.partitions}") for t in grow]
-            current = await _configs(admin, present)
+            current, overrides = await _configs(admin, present)
             for name in present:
-                diff = {
-                    k: v for k, v in desired_config(wanted[name]).items() if current.get(name, {}).get(k) != v
-                }
+                desired = desired_config(wanted[name])
+                diff = {k: v for k, v in desired.items() if current.get(name, {}).get(k) != v}
                 if diff:
-                    await admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, name, configs=diff)])
+                    # AlterConfigs (the API aiokafka speaks) replaces a topic's whole set of overrides: a
+                    # config left out would fall back to the broker default (a compacted topic to delete).
+                    # Send what the topic overrides now, with the declared values over it.
+                    configs = {**overrides.get(name, {}), **desired}
+                    await admin.alter_configs(
+                        [ConfigResource(ConfigResourceType.TOPIC, name, configs=configs)]
+                    )
                     changes.append(Change(name, "config", ", ".join(f"{k}={v}" for k, v in diff.items())))
     finally:
         await admin.close()
     return changes
 
 
-async def _configs(admin: AIOKafkaAdminClient, topics: list[str]) -> dict[str, dict[str, str]]:
+async def _configs(
+    admin: AIOKafkaAdminClient, topics: list[str]
+) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
+    """Each topic's effective configuration, and the part of it set on the topic itself."""
     responses: Any = await admin.describe_configs(
         [ConfigResource(ConfigResourceType.TOPIC, t) for t in topics]
     )
-    result: dict[str, dict[str, str]] = {}
+    effective: dict[str, dict[str, str]] = {}
+    overrides: dict[str, dict[str, str]] = {}
     for response in responses:
         for resource in response.resources:
-            # (error_code, error_message, resource_type, resource_name, config_entries)
+            # (error_code, error_message, resource_type, resource_name, config_entries); an entry is
+            # (name, value, read_only, config_source, ...) from v1 on, config_source 1 = set on the topic
+            # (v0 has is_default there instead).
             name, entries = resource[3], resource[4]
-            result[name] = {entry[0]: entry[1] for entry in entries}
-    return result
+            effective[name] = {entry[0]: entry[1] for entry in entries}
+            if response.API_VERSION >= 1:
+                overrides[name] = {e[0]: e[1] for e in entries if e[3] == 1 and e[1] is not None}
+            else:
+                overrides[name] = {e[0]: e[1] for e in entries if not e[3] and e[1] is not None}
+    return effective, overrides
 
 
 @dataclass(frozen=True)
@@ -118,7 +133,7 @@ async def describe(settings: Settings, *, groups: tuple[str, ...] = ()) -> list[
         names = [settings.topic(s.name) for s in flow.FLOW]
         existing = set(await admin.list_topics())
         names = [n for n in names if n in existing]
-        configs = await _configs(admin, names) if names else {}
+        configs = (await _configs(admin, names))[0] if names else {}
         described = await admin.describe_topics(names) if names else []
         tps = [TopicPartition(d["topic"], p["partition"]) for d in described for p in d["partitions"]]
         ends = await client.end_offsets(tps) if tps else {}

@@ -44,6 +44,44 @@ async def test_topics_apply_twice_is_a_no_op_the_second_time(kafka: Broker, name
     assert await apply(settings) == []
 
 
+async def test_topics_apply_changes_one_config_and_keeps_the_others(kafka: Broker, namespace: str) -> None:
+    # AlterConfigs replaces a topic's whole set of overrides: changing retention alone must not drop the
+    # compaction of a compacted topic, nor a setting an operator added.
+    from aiokafka.admin import AIOKafkaAdminClient
+    from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+
+    settings = _settings(kafka, namespace)
+    await apply(settings)
+    clean = settings.topic(flow.CLEAN.name)
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap)
+    await admin.start()
+    try:
+        operator = {"cleanup.policy": "compact", "retention.ms": "1000", "min.cleanable.dirty.ratio": "0.3"}
+        await admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, clean, configs=operator)])
+
+        async def config() -> dict[str, str]:
+            [response] = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, clean)])
+            return {e[0]: e[1] for e in response.resources[0][4]}
+
+        # The controller applies a change; the broker answering describe_configs learns it a moment later.
+        for _ in range(50):
+            if (await config())["retention.ms"] == "1000":
+                break
+            await asyncio.sleep(0.2)
+        changes = await apply(settings)
+        assert [(c.topic, c.action) for c in changes] == [(clean, "config")]
+        for _ in range(50):
+            after = await config()
+            if after["retention.ms"] != "1000":
+                break
+            await asyncio.sleep(0.2)
+    finally:
+        await admin.close()
+    assert after["retention.ms"] == str(flow.CLEAN.retention_ms)
+    assert after["cleanup.policy"] == "compact"
+    assert after["min.cleanable.dirty.ratio"] == "0.3"
+
+
 async def test_replay_with_unchanged_pipeline_reproduces_ids_and_payloads(
     kafka: Broker, namespace: str, worker: Worker
 ) -> None:
