@@ -225,8 +225,7 @@ def create_app(settings: Settings) -> faust.App:
         return enricher[0]
 
     def enrich_batch(articles: list[CleanArticle], known: dict[str, dict[str, str]]) -> list[Any]:
-        with metrics.timed("enrich"):
-            return get_enricher().run(articles, known)
+        return get_enricher().run(articles, known)
 
     # Clean articles are keyed (so spread) by article id: each worker folds every source's people from
     # news.people.learned, which the enrich stage writes, into its own memory.
@@ -257,37 +256,22 @@ def create_app(settings: Settings) -> faust.App:
         # noack_take, acked by hand after the outputs are sent: take_events acks a batch whenever its
         # generator closes, also mid-batch on a rebalance, and those articles were never enriched.
         batches = cast(Any, stream).noack_take(settings.batch_size, within=settings.batch_within)
-
-        async def finish(events: list[faust.EventT], results: list[Any]) -> None:
+        async for events in batches:
+            # What the sources' earlier articles taught, up to where this worker started, before the first.
+            await people_read.wait()
+            articles = [e.value for e in events]
+            known = {a.source: known_people.get(a.source) for a in articles}
+            with metrics.timed("enrich"):
+                results = await loop.run_in_executor(nlp_thread, enrich_batch, articles, known)
             for event, result in zip(events, results, strict=True):
                 if isinstance(result, Exception):
                     await refuse("enrich", result, event)
-                elif await send_all("enrich", result.outgoing, event):
+                    continue
+                known_people.learn(result.article.source, result.learned)
+                if await send_all("enrich", result.outgoing, event):
                     metrics.messages.labels("enrich", "ok").inc()
             for event in events:
                 await stream.ack(event)
-
-        # One batch's outputs are sent while spaCy parses the next: the NLP thread does not wait on Kafka.
-        sending: asyncio.Task[None] | None = None
-        try:
-            async for events in batches:
-                # What the sources' earlier articles taught, up to where this worker started, first.
-                await people_read.wait()
-                articles = [e.value for e in events]
-                known = {a.source: known_people.get(a.source) for a in articles}
-                parsing = loop.run_in_executor(nlp_thread, enrich_batch, articles, known)
-                if sending is not None:
-                    await sending  # a failed send raises here, and this batch is never acked
-                results = await parsing
-                for result in results:
-                    if not isinstance(result, Exception):
-                        known_people.learn(result.article.source, result.learned)
-                sending = asyncio.create_task(finish(events, results))
-            if sending is not None:
-                await sending
-        finally:
-            if sending is not None and not sending.done():
-                sending.cancel()  # unacked: its articles are delivered again
 
     trending.register(app, topics, settings, send)
     app.conf.newsstreams_topics = topics
