@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -56,25 +57,31 @@ async def test_topics_apply_changes_one_config_and_keeps_the_others(kafka: Broke
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap)
     await admin.start()
     try:
-        operator = {"cleanup.policy": "compact", "retention.ms": "1000", "min.cleanable.dirty.ratio": "0.3"}
-        await admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, clean, configs=operator)])
 
         async def config() -> dict[str, str]:
             [response] = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, clean)])
             return {e[0]: e[1] for e in response.resources[0][4]}
 
-        # The controller applies a change; the broker answering describe_configs learns it a moment later.
-        for _ in range(50):
-            if (await config())["retention.ms"] == "1000":
-                break
-            await asyncio.sleep(0.2)
+        async def until(done: Callable[[dict[str, str]], bool]) -> dict[str, str]:
+            # The controller applies a change; the broker answering describe_configs learns it a moment
+            # later (and right after creation it may not list the topic's configs at all).
+            for _ in range(100):
+                current = await config()
+                if done(current):
+                    break
+                await asyncio.sleep(0.2)
+            return current
+
+        await until(lambda c: c.get("cleanup.policy") == "compact")
+        operator = {"cleanup.policy": "compact", "retention.ms": "1000", "min.cleanable.dirty.ratio": "0.3"}
+        [altered] = await admin.alter_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, clean, configs=operator)]
+        )
+        assert [r[0] for r in altered.resources] == [0]  # no error
+        await until(lambda c: c.get("retention.ms") == "1000")
         changes = await apply(settings)
         assert [(c.topic, c.action) for c in changes] == [(clean, "config")]
-        for _ in range(50):
-            after = await config()
-            if after["retention.ms"] != "1000":
-                break
-            await asyncio.sleep(0.2)
+        after = await until(lambda c: c.get("retention.ms") != "1000")
     finally:
         await admin.close()
     assert after["retention.ms"] == str(flow.CLEAN.retention_ms)
