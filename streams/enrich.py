@@ -87,12 +87,15 @@ class Enricher:
         return results
 
     def _one(self, article: CleanArticle, known: Mapping[str, Mapping[str, str]]) -> Enriched | Exception:
-        length = len(article_text(article)[0])
-        if length > self.nlp.max_length:
-            # spaCy's own guard (about 1 GB of memory per 100,000 characters for the parser and NER).
-            detail = f"the article's text has {length} characters; the NLP model takes {self.nlp.max_length}"
-            return Rejected(Reason.TOO_LARGE, detail)
         try:
+            length = len(article_text(article)[0])
+            if length > self.nlp.max_length:
+                # spaCy's own guard (about 1 GB of memory per 100,000 characters for the parser and NER).
+                limit = self.nlp.max_length
+                return Rejected(
+                    Reason.TOO_LARGE,
+                    f"the article's text has {length} characters; the NLP model takes {limit}",
+                )
             [p] = parse(self.nlp, [article])
             [topic_scores] = self.classifier.classify_docs([p.doc])
             return self._enrich(p, topic_scores, known.get(article.source) or {})

@@ -34,3 +34,13 @@ def test_an_article_longer_than_the_model_takes_is_refused_as_too_large(nlp: Any
     assert isinstance(first, Enriched) and first.article.article_id == "a/1"
     assert isinstance(second, Rejected) and second.reason == Reason.TOO_LARGE
     assert "1000" in second.detail
+
+
+def test_an_article_that_breaks_the_stage_fails_alone(nlp: Any) -> None:
+    good = _clean("b/1", "Maria Lopez, the finance minister, announced a new budget for Madrid on Monday.")
+    bad = _clean("b/2", "James Carter said the plan would help small businesses.")
+    bad.paragraphs = ["James Carter said the plan would help small businesses.", 42]  # type: ignore[list-item]
+    enricher = Enricher(nlp, TopicClassifier.load(None), Settings())
+    first, second = enricher.run([good, bad], {})
+    assert isinstance(first, Enriched)
+    assert isinstance(second, TypeError)
