@@ -21,6 +21,7 @@ from streams.health import Metrics
 from streams.nlp import load_model
 from streams.people import KnownPeople, follow
 from streams.pipeline import Outgoing, State, clean_stage, intake
+from streams.rebalance import SafeTableManager, credit_only_current_acks
 from streams.records import CleanArticle, cloudevent_headers
 from streams.settings import Settings
 from streams.topics import TopicClassifier
@@ -84,7 +85,10 @@ def create_app(settings: Settings) -> faust.App:
         consumer_max_fetch_size=settings.max_message_bytes,
         autodiscover=False,
         table_cleanup_interval=60.0,
+        # Seeks stream partitions before resuming them after a rebalance (streams/rebalance.py).
+        TableManager=SafeTableManager,
     )
+    credit_only_current_acks()
     topics = flow.declare(app, settings)
     metrics = Metrics()
     readiness: list[Callable[[], str | None]] = []
