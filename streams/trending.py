@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import faust
+from faust.tables.wrappers import WindowWrapper
 
 from streams import flow
 from streams.flow import Outgoing, Topics
@@ -67,6 +68,15 @@ def trending_event(
     )
 
 
+def event_time(event: faust.EventT | None) -> float:
+    """When an entity or topic event happened: its article's `published_at`, else (an article with no
+    date) the Kafka timestamp of the message carrying it. Windows and the watermark both use it."""
+    if event is None:
+        raise RuntimeError("a trending window was updated outside its stream")
+    when = getattr(event.value, "published_at", None)
+    return when.timestamp() if when is not None else float(event.message.timestamp)
+
+
 def is_too_late(timestamp: float, newest: float, grace: float) -> bool:
     """Past the grace period behind the newest event time seen, a window is closed."""
     return timestamp < newest - grace
@@ -78,9 +88,7 @@ def register(
     """Add the trending tables and agents to `app`."""
     grace = settings.trending_grace
 
-    def windowed(
-        kind: str, w: Window, field: faust.types.FieldDescriptorT
-    ) -> faust.types.tables.WindowWrapperT:
+    def windowed(kind: str, w: Window) -> faust.types.tables.WindowWrapperT:
         table = app.Table(
             f"trending-{kind}-{w.name.replace('/', '-')}",
             default=int,
@@ -89,25 +97,21 @@ def register(
         )
         # Windows are kept a grace period past their end, so a late event still finds its window.
         expires = timedelta(seconds=w.size + grace)
+        # relative_to_field(published_at) would hand the window a None for an undated article, and the
+        # agent would crash on each such event.
         if w.size == w.step:
-            return table.tumbling(w.size, expires=expires).relative_to_field(field)
-        return table.hopping(w.size, w.step, expires=expires).relative_to_field(field)
+            windows = table.tumbling(w.size, expires=expires)
+        else:
+            windows = table.hopping(w.size, w.step, expires=expires)
+        return cast(WindowWrapper, windows).relative_to(event_time)  # the protocol type lacks relative_to
 
-    tables = {
-        (kind, w.name): windowed(kind, w, field)
-        # Faust's class-level field descriptors; typed as the field's value type in the Record.
-        for kind, field in (
-            ("entity", cast(faust.types.FieldDescriptorT, EntityEvent.published_at)),
-            ("topic", cast(faust.types.FieldDescriptorT, TopicEvent.published_at)),
-        )
-        for w in WINDOWS
-    }
+    tables = {(kind, w.name): windowed(kind, w) for kind in ("entity", "topic") for w in WINDOWS}
     # Event time advances per input partition (as a watermark does): partitions are read interleaved,
     # so one partition's newer events must not make another partition's on-time events "late".
     newest: dict[tuple[str, int], float] = {}
 
-    async def count(kind: str, key: str, name: str, when: datetime | None, event: faust.EventT) -> None:
-        timestamp = (when or datetime.now(UTC)).timestamp()
+    async def count(kind: str, key: str, name: str, event: faust.EventT) -> None:
+        timestamp = event_time(event)
         where = (kind, event.message.partition)
         newest[where] = max(newest.get(where, timestamp), timestamp)
         if is_too_late(timestamp, newest[where], grace):
@@ -137,7 +141,7 @@ def register(
     async def trending_entities(stream: faust.StreamT[EntityEvent]) -> None:
         async for event in stream.events():
             e = event.value
-            await count("entity", e.entity_id, e.name, e.published_at, event)
+            await count("entity", e.entity_id, e.name, event)
 
     # TopicEvent (keyed by article id) ──by topic──► TrendingCount per IPTC topic and window
     @app.agent(topics.topics, name="trending-topics")
@@ -146,4 +150,4 @@ def register(
             cast(faust.types.FieldDescriptorT, TopicEvent.topic), name="trending-topics-by-code"
         ).events():
             t = event.value
-            await count("topic", t.topic, t.label, t.published_at, event)
+            await count("topic", t.topic, t.label, event)

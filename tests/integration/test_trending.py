@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from aiokafka import AIOKafkaProducer
 
 from streams.records import EntityEvent, Mention, event_id, to_json
 from tests.integration.conftest import Broker, Worker
@@ -14,19 +16,22 @@ pytestmark = [pytest.mark.kafka, pytest.mark.asyncio]
 T0 = datetime(2026, 3, 3, 12, 0, tzinfo=UTC)  # on a window boundary of both window families
 
 
+def _mention_fields(entity: str, seconds: float, n: int) -> dict[str, Any]:
+    return {
+        "event_id": event_id("trending-test", entity, n),
+        "article_id": f"article-{n}",
+        "entity_id": entity,
+        "name": entity.split(":")[1].replace("-", " ").title(),
+        "type": "PERSON",
+        "mentions": [Mention(text="x", section="body", paragraph=0, start=0, end=1)],
+        "salience": 0.5,
+        "source": "trending.example",
+        "published_at": T0 + timedelta(seconds=seconds),
+    }
+
+
 def _mention(entity: str, seconds: float, n: int) -> tuple[bytes, bytes]:
-    event = EntityEvent(
-        event_id=event_id("trending-test", entity, n),
-        article_id=f"article-{n}",
-        entity_id=entity,
-        name=entity.split(":")[1].replace("-", " ").title(),
-        type="PERSON",
-        mentions=[Mention(text="x", section="body", paragraph=0, start=0, end=1)],
-        salience=0.5,
-        source="trending.example",
-        published_at=T0 + timedelta(seconds=seconds),
-    )
-    return entity.encode(), to_json(event)
+    return entity.encode(), to_json(EntityEvent(**_mention_fields(entity, seconds, n)))
 
 
 @pytest.fixture
@@ -86,3 +91,38 @@ async def test_counts_per_window_are_exact_and_late_events_within_grace_count(
     assert windows[(lavrov, "1h/5m", T0.isoformat())]["count"] == 6
     assert windows[(lavrov, "1h/5m", (T0 + timedelta(seconds=900)).isoformat())]["count"] == 1
     assert all(e["schema_version"] == "1" for e in values(records, topic))
+
+
+async def test_undated_articles_count_by_their_message_time(
+    kafka: Broker, worker: Worker, namespace: str
+) -> None:
+    # An article with no date gives events without published_at: the window takes the Kafka message
+    # time instead (before, the agent crashed on each such event and counted nothing after it).
+    entity = "person:ada-undated"
+    undated = [
+        (seconds, EntityEvent(**{**_mention_fields(entity, 0, n), "published_at": None}))
+        for n, seconds in ((1, 5), (2, 10))
+    ]
+    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap, acks="all")
+    await producer.start()
+    try:
+        for seconds, event in undated:
+            stamp = int((T0 + timedelta(seconds=seconds)).timestamp() * 1000)
+            await producer.send_and_wait(
+                f"{namespace}news.entities", value=to_json(event), key=entity.encode(), timestamp_ms=stamp
+            )
+    finally:
+        await producer.stop()
+    await produce(kafka.bootstrap, f"{namespace}news.entities", [_mention(entity, 20, 3)])  # dated
+    topic = f"{namespace}news.entities.trending"
+
+    def first_minute(records: list) -> int:
+        counts = [
+            e["count"]
+            for e in values(records, topic)
+            if (e["key"], e["window"], e["window_start"]) == (entity, "1m", T0.isoformat())
+        ]
+        return max(counts, default=0)
+
+    records = await consume_until(kafka.bootstrap, [topic], lambda rs: first_minute(rs) >= 3, timeout=90)
+    assert first_minute(records) == 3
