@@ -27,7 +27,6 @@ class Window:
 
 TUMBLING_MINUTE = Window("1m", 60.0, 60.0)
 HOPPING_HOUR = Window("1h/5m", 3600.0, 300.0)
-WINDOWS = (TUMBLING_MINUTE, HOPPING_HOUR)
 
 
 def latest_window_start(timestamp: float, window: Window) -> float:
@@ -88,24 +87,32 @@ def register(
     """Add the trending tables and agents to `app`."""
     grace = settings.trending_grace
 
-    def windowed(kind: str, w: Window) -> faust.types.tables.WindowWrapperT:
+    def windowed(kind: str, name: str, size: float, keep: float) -> faust.types.tables.WindowWrapperT:
         table = app.Table(
-            f"trending-{kind}-{w.name.replace('/', '-')}",
+            f"trending-{kind}-{name}",
             default=int,
             partitions=settings.partitions,
             options=settings.table_options(),
         )
-        # Windows are kept a grace period past their end, so a late event still finds its window.
-        expires = timedelta(seconds=w.size + grace)
+        # Windows are kept `keep` seconds past their end, so a late event still finds its window.
+        windows = table.tumbling(size, expires=timedelta(seconds=keep))
         # relative_to_field(published_at) would hand the window a None for an undated article, and the
         # agent would crash on each such event.
-        if w.size == w.step:
-            windows = table.tumbling(w.size, expires=expires)
-        else:
-            windows = table.hopping(w.size, w.step, expires=expires)
         return cast(WindowWrapper, windows).relative_to(event_time)  # the protocol type lacks relative_to
 
-    tables = {(kind, w.name): windowed(kind, w) for kind in ("entity", "topic") for w in WINDOWS}
+    # The hour windows are sums of five-minute panes: an event updates two windowed tables (a minute, a
+    # pane) instead of the 13 windows a Faust hopping table writes, each with its changelog record.
+    # Panes are kept two hours past their end: an hour and the hour before it are summed from them.
+    hour = HOPPING_HOUR
+    tables = {
+        (kind, window): windowed(kind, window, size, keep)
+        for kind in ("entity", "topic")
+        for window, size, keep in (
+            (TUMBLING_MINUTE.name, TUMBLING_MINUTE.size, TUMBLING_MINUTE.size + grace),
+            ("5m", hour.step, 2 * hour.size + grace),
+        )
+    }
+    panes_per_hour = round(hour.size / hour.step)
     # Event time advances per input partition (as a watermark does): partitions are read interleaved,
     # so one partition's newer events must not make another partition's on-time events "late".
     newest: dict[tuple[str, int], float] = {}
@@ -116,25 +123,40 @@ def register(
         newest[where] = max(newest.get(where, timestamp), timestamp)
         if is_too_late(timestamp, newest[where], grace):
             return
-        for w in WINDOWS:
-            table = tables[(kind, w.name)]
-            table[key] += 1
-            windows = table[key]
-            # value() follows the table's relative_to_field (event time); current()/delta() would
-            # follow the Kafka message time instead. The window before is looked up by its range.
-            current = windows.value(event)
-            previous = windows[cast(Any, windows.table).window.current(timestamp - w.size)]
-            out = trending_event(
-                key=key,
-                kind=kind,
-                name=name,
-                window=w,
-                timestamp=timestamp,
-                count=current,
-                previous=previous,
-                pipeline_version=settings.pipeline_version,
-            )
-            await send(Outgoing(flow.TRENDING, key, out))
+        minutes = tables[(kind, TUMBLING_MINUTE.name)]
+        minutes[key] += 1
+        by_minute = minutes[key]
+        # value() follows the table's relative_to (event time); the window before is looked up by its range.
+        current = by_minute.value(event)
+        previous = by_minute[cast(Any, by_minute.table).window.current(timestamp - TUMBLING_MINUTE.size)]
+        await publish(kind, key, name, TUMBLING_MINUTE, timestamp, current, previous)
+
+        panes = tables[(kind, "5m")]
+        panes[key] += 1
+        by_pane = panes[key]
+        pane_window = cast(Any, by_pane.table).window
+
+        def hour_from(start: float) -> int:
+            return sum(by_pane[pane_window.current(start + n * hour.step)] for n in range(panes_per_hour))
+
+        # The newest hopping hour holding the event, and the hour before that one.
+        start = latest_window_start(timestamp, hour)
+        await publish(kind, key, name, hour, timestamp, hour_from(start), hour_from(start - hour.size))
+
+    async def publish(
+        kind: str, key: str, name: str, w: Window, timestamp: float, current: int, previous: int
+    ) -> None:
+        out = trending_event(
+            key=key,
+            kind=kind,
+            name=name,
+            window=w,
+            timestamp=timestamp,
+            count=current,
+            previous=previous,
+            pipeline_version=settings.pipeline_version,
+        )
+        await send(Outgoing(flow.TRENDING, key, out))
 
     # EntityEvent (keyed by entity id) ──count──► TrendingCount per entity and window
     @app.agent(topics.entities, name="trending-entities")
