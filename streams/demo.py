@@ -7,6 +7,7 @@ import contextlib
 import dataclasses
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -106,8 +107,14 @@ def _wait_ready(log: Path, proc: subprocess.Popen[bytes], timeout: float = 180) 
     raise SystemExit(f"the worker did not become ready; see {log}")
 
 
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 def run_demo(settings: Settings, *, port: int = 9092) -> int:
-    """Start everything, show the events until Ctrl-C, then stop everything this started."""
+    """Start everything, show the events until Ctrl-C (or SIGTERM), then stop everything this started."""
+    # `kill` stops it like Ctrl-C does: without this, SIGTERM ended the demo and left Kafka running.
+    signal.signal(signal.SIGTERM, _interrupt)
     work = Path(tempfile.mkdtemp(prefix="newsstreams-demo-"))
     started_kafka = "NEWSSTREAMS_BROKER" not in os.environ
     kafka_data = work / "kafka"
