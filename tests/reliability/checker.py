@@ -19,14 +19,15 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-OUTPUTS = (
+# What every good article must have; with the dead letters, every output topic read.
+PER_ARTICLE = (
     "news.articles.clean",
     "news.articles.enriched",
     "news.entities",
     "news.quotes",
     "news.topics",
-    "news.deadletter",
 )
+OUTPUTS = (*PER_ARTICLE, "news.deadletter")
 
 
 def _identity(topic: str, value: dict[str, Any]) -> tuple[Any, ...]:
@@ -77,15 +78,8 @@ class Outputs:
         """Every good article has each kind of output, all the topic, quote and entity events its
         enriched article lists (they are separate sends, so they can arrive after it), and at least
         `dead` distinct dead letters."""
-        kinds = (
-            "news.articles.clean",
-            "news.articles.enriched",
-            "news.entities",
-            "news.quotes",
-            "news.topics",
-        )
         return (
-            all(good <= self.by_article[k].keys() for k in kinds)
+            all(good <= self.by_article[k].keys() for k in PER_ARTICLE)
             and all(not self.unmatched(article_id) for article_id in good)
             and len(self.by_article["news.deadletter"]) >= dead
         )
@@ -173,15 +167,7 @@ class Figures:
 def check_complete(out: Outputs, good: set[str], *, dead: Iterable[str] = ()) -> Figures:
     """Assert nothing was lost and duplicates share their ce_id; the figures to report."""
     missing = {
-        topic: sorted(good - out.articles(topic))[:5]
-        for topic in (
-            "news.articles.clean",
-            "news.articles.enriched",
-            "news.entities",
-            "news.quotes",
-            "news.topics",
-        )
-        if good - out.articles(topic)
+        topic: sorted(good - out.articles(topic))[:5] for topic in PER_ARTICLE if good - out.articles(topic)
     }
     assert not missing, f"good articles without outputs (first 5 per topic): {missing}"
     wrongly_dead = good & out.articles("news.deadletter")
