@@ -12,6 +12,8 @@ import unicodedata
 from collections.abc import Callable, Iterable, MutableMapping
 from typing import Any
 
+import numpy
+
 from streams.clean import fingerprint
 
 _SEP = "\x1f"
@@ -93,15 +95,24 @@ _WORD = re.compile(r"\w+")
 _MERSENNE = (1 << 61) - 1
 
 
-def _permutations(count: int) -> list[tuple[int, int]]:
-    # Fixed, derived coefficients: every worker and every replay must compute the same signatures.
-    out = []
+def _permutations(count: int) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """The `a` and `b` of each hash permutation (a·h + b) mod 2^61 - 1, as columns.
+
+    Fixed, derived coefficients: every worker and every replay must compute the same signatures. Shingle
+    hashes have 32 bits and a, b fewer than 31, so a·h + b stays below 2^63 and the whole signature is
+    computed in unsigned 64-bit arithmetic by numpy, without overflow.
+    """
+    pairs = []
     for i in range(count):
         digest = hashlib.blake2b(f"minhash-{i}".encode(), digest_size=16).digest()
-        a = int.from_bytes(digest[:8], "big") % (_MERSENNE - 1) + 1
-        b = int.from_bytes(digest[8:], "big") % _MERSENNE
-        out.append((a, b))
-    return out
+        pairs.append(
+            (
+                int.from_bytes(digest[:8], "big") % ((1 << 31) - 1) + 1,
+                int.from_bytes(digest[8:], "big") % (1 << 31),
+            )
+        )
+    a, b = zip(*pairs, strict=True)
+    return numpy.array(a, dtype=numpy.uint64)[:, None], numpy.array(b, dtype=numpy.uint64)[:, None]
 
 
 class Syndication:
@@ -128,10 +139,15 @@ class Syndication:
         words = _WORD.findall(text)
         size = min(self.SHINGLE, len(words))
         grams = {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)} if words else set()
-        hashes = [int.from_bytes(hashlib.blake2b(g.encode(), digest_size=8).digest(), "big") for g in grams]
-        if not hashes:
+        if not grams:
             return []
-        return [min((a * h + b) % _MERSENNE for h in hashes) for a, b in self._PERMS]
+        hashes = numpy.fromiter(
+            (int.from_bytes(hashlib.blake2b(g.encode(), digest_size=4).digest(), "big") for g in grams),
+            dtype=numpy.uint64,
+            count=len(grams),
+        )
+        a, b = self._PERMS
+        return [int(v) for v in ((a * hashes + b) % numpy.uint64(_MERSENNE)).min(axis=1)]
 
     def check(self, article_id: str, paragraphs: Iterable[str]) -> str | None:
         """The first other article id with (nearly) the same body, else None; this article is remembered."""
