@@ -14,6 +14,8 @@ from functools import lru_cache
 from typing import Any
 
 import pycountry
+from spacy.attrs import ORTH, POS
+from spacy.symbols import PROPN
 from spacy.tokens import Doc, Span, Token
 
 from streams.nlp import ParsedArticle, Segment, text_of
@@ -570,8 +572,12 @@ def _propagate(doc: Doc, clusters: Clusters) -> None:
             forms[form[0]].append((form, next(iter(cks))))
     for candidates in forms.values():
         candidates.sort(key=lambda c: -len(c[0]))
-    words = [t.text for t in doc]
-    proper = [t.pos_ == "PROPN" and not _is_honorific(t) for t in doc]
+    # Read from the Doc's arrays: a Token object per word, twice per article, was a tenth of this stage.
+    words = [doc.vocab.strings[orth] for orth in doc.to_array(ORTH).tolist()]
+    proper = [
+        pos == PROPN and word.lower().rstrip(".") not in HONORIFICS
+        for pos, word in zip(doc.to_array(POS).tolist(), words, strict=True)
+    ]
     i = 0
     while i < len(words):
         for form, ck in forms.get(words[i], []) if i not in covered else []:

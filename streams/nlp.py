@@ -83,4 +83,8 @@ def parse(nlp: Language, articles: Sequence[CleanArticle], batch_size: int = 32)
     """Parse a batch of articles with `nlp.pipe`; the result keeps each article beside its Doc."""
     laid_out = [article_text(a) for a in articles]
     docs: Iterable[Doc] = nlp.pipe((text for text, _ in laid_out), batch_size=batch_size)
-    return [ParsedArticle(a, doc, segs) for a, doc, (_, segs) in zip(articles, docs, laid_out, strict=True)]
+    parsed = []
+    for article, doc, (text, segments) in zip(articles, docs, laid_out, strict=True):
+        doc.user_data[_TEXT] = text  # spaCy keeps every character: the Doc's text is the text parsed
+        parsed.append(ParsedArticle(article, doc, segments))
+    return parsed
