@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -79,6 +80,7 @@ def create_app(settings: Settings) -> faust.App:
         web_port=settings.web_port,
         web_in_thread=True,
         producer_acks=-1,
+        producer_linger=settings.producer_linger,
         # Faust's 1 MB defaults are below what intake accepts: a larger article's events could not be
         # sent, crashing the agent, and the supervisor's restart skipped the article without a trace.
         producer_max_request_size=settings.max_message_bytes,
@@ -229,7 +231,11 @@ def create_app(settings: Settings) -> faust.App:
         return enricher[0]
 
     def enrich_batch(articles: list[CleanArticle], known: dict[str, dict[str, str]]) -> list[Any]:
-        return get_enricher().run(articles, known)
+        started = time.thread_time()
+        try:
+            return get_enricher().run(articles, known)
+        finally:
+            metrics.nlp_cpu.inc(time.thread_time() - started)
 
     # Clean articles are keyed (so spread) by article id: each worker folds every source's people from
     # news.people.learned, which the enrich stage writes, into its own memory.
@@ -257,25 +263,41 @@ def create_app(settings: Settings) -> faust.App:
     @app.agent(topics.clean, name="enrich")
     async def enrich_agent(stream: faust.StreamT[CleanArticle]) -> None:
         loop = asyncio.get_running_loop()
-        # noack_take, acked by hand after the outputs are sent: take_events acks a batch whenever its
-        # generator closes, also mid-batch on a rebalance, and those articles were never enriched.
-        batches = cast(Any, stream).noack_take(settings.batch_size, within=settings.batch_within)
-        async for events in batches:
-            # What the sources' earlier articles taught, up to where this worker started, before the first.
-            await people_read.wait()
-            articles = [e.value for e in events]
-            known = {a.source: known_people.get(a.source) for a in articles}
-            with metrics.timed("enrich"):
-                results = await loop.run_in_executor(nlp_thread, enrich_batch, articles, known)
+
+        async def deliver(events: list[faust.EventT], results: list[Any]) -> None:
             for event, result in zip(events, results, strict=True):
                 if isinstance(result, Exception):
                     await refuse("enrich", result, event)
-                    continue
-                known_people.learn(result.article.source, result.learned)
-                if await send_all("enrich", result.outgoing, event):
+                elif await send_all("enrich", result.outgoing, event):
                     metrics.messages.labels("enrich", "ok").inc()
             for event in events:
                 await stream.ack(event)
+
+        # A batch's events are sent while the NLP thread parses the next batch: the thread is not left
+        # idle for the sends. One batch is delivered at a time, in order, so per-key order holds.
+        delivering: asyncio.Task[None] | None = None
+        # noack_take, acked by hand after the outputs are sent: take_events acks a batch whenever its
+        # generator closes, also mid-batch on a rebalance, and those articles were never enriched.
+        batches = cast(Any, stream).noack_take(settings.batch_size, within=settings.batch_within)
+        try:
+            async for events in batches:
+                # What the sources' earlier articles taught, up to where this worker started, first.
+                await people_read.wait()
+                articles = [e.value for e in events]
+                known = {a.source: known_people.get(a.source) for a in articles}
+                with metrics.timed("enrich"):
+                    results = await loop.run_in_executor(nlp_thread, enrich_batch, articles, known)
+                # The next batch learns from this one before it is parsed, as if articles came one by one.
+                for result in results:
+                    if not isinstance(result, Exception):
+                        known_people.learn(result.article.source, result.learned)
+                if delivering is not None:
+                    await delivering  # the batch before, in order; its failure stops the agent here
+                delivering = asyncio.create_task(deliver(events, results))
+        finally:
+            if delivering is not None and not delivering.done():
+                # Stopping: a batch not wholly sent stays unacked and is enriched again on restart.
+                delivering.cancel()
 
     trending.register(app, topics, settings, send)
     app.conf.newsstreams_topics = topics

@@ -82,6 +82,7 @@ def reference(articles: list[CleanArticle], settings: Settings) -> dict[str, Any
         "articles": len(texts),
         "words": words,
         "seconds": round(seconds, 2),
+        "ms_per_article": round(seconds * 1000 / len(texts), 1),
         "articles_per_s": round(len(texts) / seconds, 2),
         "words_per_s": round(words / seconds, 1),
     }
@@ -93,17 +94,30 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process (all its threads) has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclasses.dataclass(frozen=True)
+class Broker:
+    settings: Settings
+    pid: int | None  # the local broker's process, when this run started it (its CPU is measured)
+
+
 @contextmanager
-def local_kafka(settings: Settings) -> Iterator[Settings]:
+def local_kafka(settings: Settings) -> Iterator[Broker]:
     """The broker named in settings if NEWSSTREAMS_BROKER is set, else a local one for this run."""
     if "NEWSSTREAMS_BROKER" in os.environ:
-        yield settings
+        yield Broker(settings, None)
         return
     port = _free_port()
     data = Path(tempfile.mkdtemp(prefix="newsstreams-bench-kafka-"))
     subprocess.run(["bash", str(KAFKA_SCRIPT), "start", "--port", str(port), "--data", str(data)], check=True)
     try:
-        yield dataclasses.replace(settings, broker=f"kafka://127.0.0.1:{port}")
+        pid = int((data / "kafka.pid").read_text())
+        yield Broker(dataclasses.replace(settings, broker=f"kafka://127.0.0.1:{port}"), pid)
     finally:
         subprocess.run(
             ["bash", str(KAFKA_SCRIPT), "stop", "--port", str(port), "--data", str(data)], check=False
@@ -130,6 +144,7 @@ class Workers:
                 "NEWSSTREAMS_WEB_PORT": str(port),
                 "NEWSSTREAMS_BATCH_SIZE": str(settings.batch_size),
                 "NEWSSTREAMS_BATCH_WITHIN": str(settings.batch_within),
+                "NEWSSTREAMS_PRODUCER_LINGER": str(settings.producer_linger),
                 "NEWSSTREAMS_LOG_LEVEL": "warning",
             }
             with log.open("wb") as out:
@@ -167,18 +182,32 @@ class Workers:
             peaks.append(round(kb / 1024, 1))
         return peaks
 
-    def stage_seconds(self) -> dict[str, float]:
-        """Seconds spent per stage, summed over workers, from their Prometheus endpoints."""
+    def _metrics(self) -> list[str]:
         import urllib.request
 
-        totals: dict[str, float] = {}
+        lines: list[str] = []
         for port in self.ports:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
-                for line in r.read().decode().splitlines():
-                    if line.startswith("newsstreams_stage_seconds_sum"):
-                        stage = line.split('stage="')[1].split('"')[0]
-                        totals[stage] = round(totals.get(stage, 0.0) + float(line.rsplit(" ", 1)[1]), 2)
+                lines.extend(r.read().decode().splitlines())
+        return lines
+
+    def stage_seconds(self) -> dict[str, float]:
+        """Seconds spent per stage, summed over workers, from their Prometheus endpoints."""
+        totals: dict[str, float] = {}
+        for line in self._metrics():
+            if line.startswith("newsstreams_stage_seconds_sum"):
+                stage = line.split('stage="')[1].split('"')[0]
+                totals[stage] = round(totals.get(stage, 0.0) + float(line.rsplit(" ", 1)[1]), 2)
         return totals
+
+    def cpu_seconds(self) -> tuple[float, float]:
+        """CPU seconds used so far by the workers: in all, and in their NLP threads."""
+        nlp = sum(
+            float(line.rsplit(" ", 1)[1])
+            for line in self._metrics()
+            if line.startswith("newsstreams_nlp_thread_cpu_seconds_total")
+        )
+        return sum(cpu_seconds(p.pid) for p in self.procs), nlp
 
     def stop(self) -> None:
         for proc in self.procs:
@@ -245,10 +274,11 @@ def _steady_rate(arrivals: list[float]) -> float:
     return ((len(arrivals) * 9) // 10 - len(arrivals) // 10) / max(hi - lo, 1e-9)
 
 
-def throughput_run(settings: Settings, messages: list[bytes], expected: int, workers: int) -> dict[str, Any]:
-    """All messages published first, then `workers` processes drain them; steady articles/s."""
+def throughput_run(broker: Broker, messages: list[bytes], expected: int, workers: int) -> dict[str, Any]:
+    """All messages published first, then `workers` processes drain them; steady articles/s, and where
+    the CPU went (per article: the workers' NLP threads, the rest of the workers, the broker)."""
     run = dataclasses.replace(
-        settings, topic_prefix=f"bench{uuid.uuid4().hex[:8]}.", app_id=f"bench-{workers}"
+        broker.settings, topic_prefix=f"bench{uuid.uuid4().hex[:8]}.", app_id=f"bench-{workers}"
     )
     run = dataclasses.replace(run, app_id=f"{run.topic_prefix}newsstreams")
     work = Path(tempfile.mkdtemp(prefix="newsstreams-bench-"))
@@ -258,8 +288,12 @@ def throughput_run(settings: Settings, messages: list[bytes], expected: int, wor
     try:
         group.wait_ready()
         started = time.time()
+        worker_cpu, nlp_cpu = group.cpu_seconds()
+        broker_cpu = cpu_seconds(broker.pid) if broker.pid else 0.0
         got = asyncio.run(_collect(run, expected, timeout=3600))
         rss, stages = group.peak_rss_mb(), group.stage_seconds()
+        worker_after, nlp_after = group.cpu_seconds()
+        broker_after = cpu_seconds(broker.pid) if broker.pid else 0.0
     finally:
         group.stop()
         shutil.rmtree(work, ignore_errors=True)
@@ -274,6 +308,15 @@ def throughput_run(settings: Settings, messages: list[bytes], expected: int, wor
         "steady_articles_per_s": round(_steady_rate(arrivals), 2),
         "peak_rss_mb": rss,
         "stage_seconds": stages,
+        "cpu_ms_per_article": {
+            "worker_nlp_threads": round((nlp_after - nlp_cpu) * 1000 / max(len(arrivals), 1), 1),
+            "worker_rest": round(
+                ((worker_after - worker_cpu) - (nlp_after - nlp_cpu)) * 1000 / max(len(arrivals), 1), 1
+            ),
+            "broker": round((broker_after - broker_cpu) * 1000 / max(len(arrivals), 1), 1)
+            if broker.pid
+            else None,
+        },
     }
 
 
@@ -328,12 +371,20 @@ def run_bench(settings: Settings, corpus: Path | None, articles: int, out: Path 
     with local_kafka(settings) as broker:
         one = throughput_run(broker, messages, len(cleaned), 1)
         one["words_per_s"] = round(one["articles_per_s"] * words / len(cleaned), 1)
-        print(f"1 worker: {one['articles_per_s']} articles/s, RSS {one['peak_rss_mb']} MB", flush=True)
+        print(
+            f"1 worker: {one['articles_per_s']} articles/s, RSS {one['peak_rss_mb']} MB, "
+            f"CPU ms per article {one['cpu_ms_per_article']}",
+            flush=True,
+        )
         two = throughput_run(broker, messages, len(cleaned), 2)
         two["words_per_s"] = round(two["articles_per_s"] * words / len(cleaned), 1)
-        print(f"2 workers: {two['articles_per_s']} articles/s, RSS {two['peak_rss_mb']} MB", flush=True)
+        print(
+            f"2 workers: {two['articles_per_s']} articles/s, RSS {two['peak_rss_mb']} MB, "
+            f"CPU ms per article {two['cpu_ms_per_article']}",
+            flush=True,
+        )
         latency_messages = load_corpus(corpus, min(articles, max(50, int(one["articles_per_s"] * 30))))
-        lat = latency_run(broker, latency_messages, len(latency_messages), one["articles_per_s"] / 2)
+        lat = latency_run(broker.settings, latency_messages, len(latency_messages), one["articles_per_s"] / 2)
         print(
             f"latency at {lat['offered_articles_per_s']}/s: p50 {lat['p50_s']} p95 {lat['p95_s']} p99 {lat['p99_s']}"
         )

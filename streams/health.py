@@ -41,6 +41,12 @@ class Metrics:
             registry=self.registry,
             buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
         )
+        self.nlp_cpu = Counter(
+            "newsstreams_nlp_thread_cpu_seconds",
+            "CPU seconds of the NLP thread (spaCy, entities, quotes, topics); the rest of the worker's CPU "
+            "is the event loop's",
+            registry=self.registry,
+        )
         self.lag = Gauge(
             "newsstreams_consumer_lag",
             "Messages not yet committed, by topic partition",

@@ -30,6 +30,9 @@ class Settings:
     topic_threshold: float = 0.2
     batch_size: int = 32
     batch_within: float = 0.5
+    # Seconds the producer waits to fill a batch: an article's events then travel in a few produce
+    # requests instead of one request each (fewer syscalls in the worker, far less broker CPU).
+    producer_linger: float = 0.01
     web_host: str = "127.0.0.1"
     web_port: int = 6066
     dashboard_host: str = "127.0.0.1"

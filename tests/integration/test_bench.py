@@ -1,0 +1,37 @@
+"""`newsstreams bench`'s broker phase on the suite's broker: a worker drains a small corpus, measured."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from streams import bench
+from streams.settings import Settings
+from tests.integration.conftest import ROOT, Broker
+
+pytestmark = [pytest.mark.kafka]
+
+
+def test_throughput_run_drains_the_corpus_and_accounts_for_the_cpu(kafka: Broker) -> None:
+    settings = Settings(broker=f"kafka://{kafka.bootstrap}", batch_size=4)
+    messages = bench.load_corpus(ROOT / "samples" / "feed.jsonl", 6)
+    cleaned = bench.clean_all(messages, settings)
+    # The broker is not this process's child: its CPU is not measured (pid None).
+    result = bench.throughput_run(bench.Broker(settings, None), messages, len(cleaned), workers=1)
+
+    assert result["articles"] == len(cleaned) > 0
+    assert result["articles_per_s"] > 0
+    cpu = result["cpu_ms_per_article"]
+    # Every article was parsed in the NLP thread, and the event loop did the Kafka work around it.
+    assert cpu["worker_nlp_threads"] > 0
+    assert cpu["worker_rest"] > 0
+    assert cpu["broker"] is None
+    assert set(result["stage_seconds"]) >= {"intake", "clean", "enrich"}
+    assert all(0 < mb < 4096 for mb in result["peak_rss_mb"])
+
+
+def test_cpu_seconds_reads_this_process() -> None:
+    before = bench.cpu_seconds(os.getpid())
+    sum(i * i for i in range(2_000_000))
+    assert bench.cpu_seconds(os.getpid()) > before
