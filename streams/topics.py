@@ -360,9 +360,10 @@ def normalise_phrase(span: Span) -> str | None:
     that is only pronouns, numbers or stop words, or that names a person, organisation or place,
     gives None.
     """
-    tokens = _within_one_segment(span)
-    if span.root.pos_ == "PROPN" or span.root.ent_type_ in _NAMED:
+    root = span.root
+    if root.pos_ == "PROPN" or root.ent_type_ in _NAMED:
         return None
+    tokens = _within_one_segment(span)
     # A possessive inside the phrase: keep what is owned ("Russia's cyber attacks" -> "cyber attacks").
     owner = [i for i, t in enumerate(tokens) if t.tag_ == "POS" or t.dep_ == "poss"]
     if owner:
