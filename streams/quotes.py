@@ -591,8 +591,10 @@ def _is_cue(token: Token) -> bool:
     return token.lemma_.lower() in CUES and token.pos_ in ("VERB", "AUX") and token.lemma_ != "be"
 
 
-def _speaker_token(verb: Token) -> Token | None:
+def _speaker_token(verb: Token, quoted: Sequence[bool] | None = None) -> Token | None:
     """The subject of a cue verb, climbing through conjoined and participle clauses ("insisting")."""
+    doc = verb.doc
+    inside = quoted if quoted is not None else [False] * len(doc)
     if verb.lower_ == "according":
         for c in verb.children:
             if c.lower_ == "to":
@@ -606,33 +608,108 @@ def _speaker_token(verb: Token) -> Token | None:
         for p in agent[0].children:
             if p.dep_ == "pobj":
                 return p
+    has_subject = any(c.dep_ in SUBJECTS for c in verb.children)
     # '"...," said Skelly': the tagger sometimes misses the subject of an inverted attribution.
     before = verb.i - 1
-    while before >= 0 and (verb.doc[before].is_space or verb.doc[before].text == ","):
+    while before >= 0 and (doc[before].is_space or doc[before].text == ","):
         before -= 1
-    if before >= 0 and verb.doc[before].is_quote and not any(c.dep_ in SUBJECTS for c in verb.children):
-        for c in verb.children:
-            if c.i > verb.i and c.dep_ in _INVERTED and (c.pos_ in ("PROPN", "NOUN") or c.text[:1].isupper()):
-                return c
+    if before >= 0 and doc[before].is_quote and not has_subject:
+        inverted = [
+            c
+            for c in verb.children
+            if c.i > verb.i
+            and c.dep_ in _INVERTED
+            and (c.pos_ in ("PROPN", "NOUN") or c.text[:1].isupper())
+            and not inside[c.i]
+            and not any(t.is_quote for t in doc[verb.i + 1 : c.i])  # a word of the next quotation
+        ]
+        # "mused Blaze co-host Stu Burguiere": the name in the phrase, not its first noun.
+        named = [c for c in inverted if c.ent_type_ in ("PERSON", "ORG") or c.pos_ == "PROPN"]
+        if named or inverted:
+            return (named or inverted)[0]
     # '"...," Trump barked': a name between the quote and the verb, misparsed as a compound.
     names = verb.i
-    while names > 0 and verb.doc[names - 1].pos_ == "PROPN":
+    while names > 0 and doc[names - 1].pos_ == "PROPN":
         names -= 1
-    has_subject = any(c.dep_ in SUBJECTS for c in verb.children)
-    if 0 < names < verb.i and verb.doc[names - 1].is_quote and not has_subject:
-        return verb.doc[verb.i - 1]
+    if 0 < names < verb.i and doc[names - 1].is_quote and not has_subject:
+        return doc[verb.i - 1]
+    if not has_subject:
+        # "As Akhil Amar put it, ...": the parser makes the speaker the object of "as".
+        for c in verb.children:
+            if c.lower_ == "as" and c.dep_ in ("mark", "prep") and c.i < verb.i:
+                objects = [p for p in c.children if p.dep_ == "pobj"]
+                if objects:
+                    return objects[0]
+        if verb.dep_ in ("conj", "advcl"):
+            # "Pence said it takes time but added, ...": a speech verb hung on the reported clause of
+            # another cue continues that cue's speech, so that cue's subject is the speaker.
+            outer = _reporting_cue(verb)
+            if outer is not None:
+                return _speaker_token(outer, quoted)
     current = verb
     for _ in range(4):
         subj = [c for c in current.children if c.dep_ in SUBJECTS]
         if subj:
             # A misparsed participle phrase ("Facing Mr Johnson ..., Mr Lavrov said") yields two subjects:
             # the one next to the verb is the speaker.
-            return min(subj, key=lambda c: abs(c.i - current.i))
+            nearest = min(subj, key=lambda c: abs(c.i - current.i))
+            if nearest.tag_ in ("WDT", "WP") and current.dep_ in ("relcl", "conj"):
+                # "a video that said", "Eric Kingson, who worked the crowd, praising": what the relative
+                # pronoun stands for; a message speaks for whoever issued it.
+                noun = _relative_antecedent(current)
+                if noun is None:
+                    return nearest
+                if noun.lemma_.lower() in _MESSAGES and noun.dep_ == "dobj" and noun.head.i != noun.i:
+                    current = noun.head
+                    continue
+                return noun
+            return nearest
         # "Trump issued a statement saying ...": whoever issued the message said it.
         message = current.dep_ == "dobj" and current.lemma_ in _MESSAGES
         if (current.dep_ not in SHARED_SUBJECT and not message) or current.head.i == current.i:
+            if (
+                current.dep_ in ("dep", "parataxis")
+                and current.head.i < current.i
+                and not inside[current.head.i]
+            ):
+                # "Clinton, exasperated, famously responded:": a loose attachment still shares the subject.
+                current = current.head
+                continue
             return None
+        if inside[current.head.i]:
+            # The parser hung the attribution on the quotation's words ("..., telling the crowd, “Some
+            # people get ...”"): the subject nearest before the cue, outside the quotation, said it.
+            return _subject_before(verb, inside)
         current = current.head
+    return None
+
+
+def _reporting_cue(verb: Token) -> Token | None:
+    """The cue whose reported clause a conjoined or participle cue hangs on ("X said it was early but
+    added", "X told Newsmax that Romney “had ...”, adding"), if any, before it."""
+    node = verb.head
+    for _ in range(4):
+        if node.dep_ == "ccomp" and _is_cue(node.head) and node.head.i < verb.i:
+            return node.head
+        if node.dep_ not in ("xcomp", "conj", "advcl", "ccomp") or node.head.i == node.i:
+            return None
+        node = node.head
+    return None
+
+
+def _relative_antecedent(verb: Token) -> Token | None:
+    """The noun a relative clause describes ("a video that said" -> video), through conjoined clauses."""
+    while verb.dep_ == "conj" and verb.head.i != verb.i:
+        verb = verb.head
+    return verb.head if verb.dep_ == "relcl" else None
+
+
+def _subject_before(verb: Token, quoted: Sequence[bool]) -> Token | None:
+    """The nearest subject before `verb` in its sentence whose clause lies outside quotations."""
+    sent = sentence_of(verb.doc, verb.i)
+    for t in reversed(sent[: verb.i - sent.start]):
+        if t.dep_ in SUBJECTS and not quoted[t.i] and not quoted[t.head.i] and t.head.i < verb.i:
+            return t
     return None
 
 
@@ -906,7 +983,7 @@ def _attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> tuple[list[
         if cue is None:
             continue
         s.cue = cue
-        who = _speaker_token(cue)
+        who = _speaker_token(cue, quoted)
         if who is not None and not quoted[who.i]:
             s.speaker = resolver.resolve(who, before=who.i) or resolver.named(who)
             if s.speaker is not None and who.pos_ == "PRON":
