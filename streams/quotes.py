@@ -66,7 +66,11 @@ _CALENDAR = _wordset(
     monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow"""
 )
 # Nouns of a message that speaks for whoever issued it ("issued a statement saying").
-_MESSAGES = _wordset("statement message letter post tweet video note email e-mail release memo")
+_MESSAGES = _wordset(
+    "statement message letter post tweet video note email e-mail release memo caption sign banner placard ad"
+)
+# Nouns for the people or channels that speak on someone's behalf ("Ryan's office said"): the possessor.
+_ON_BEHALF = _wordset("office campaign camp team staff spokesman spokeswoman spokesperson account website")
 # Capitalised words that never name a person: collective or generic subjects.
 _NOT_PERSON = _wordset(
     """police officials official authorities aides aide sources source critics supporters voters
@@ -360,6 +364,16 @@ class _Resolver:
         )
         return near[0] if near else None
 
+    def surname_before(self, cue: Token) -> Entity | None:
+        """ "Will wrote", "Early described it as": a person's name the tagger read as a word ("will",
+        "early") right before a cue that has no subject."""
+        if cue.i == 0:
+            return None
+        t = self.doc[cue.i - 1]
+        if self.quoted[t.i] or not t.text[:1].isupper() or t.dep_ in SUBJECTS:
+            return None
+        return self.by_name.get(t.text)
+
     def _proper(self, token: Token) -> bool:
         """Whether the article writes this word capitalised inside sentences and never in lower case."""
         if self._caps is None:
@@ -463,7 +477,7 @@ class _Resolver:
                 )
                 if found is not None:
                     return found
-        role = self.role_entity(token) or self.organisation(token)
+        role = self.role_entity(token) or self.organisation(token) or self.principal(token)
         if role is not None:
             return role
         if token.text[:1].isupper():  # the tagger calls a sentence-initial surname a noun ("Waters tweeted")
@@ -500,6 +514,16 @@ class _Resolver:
         if len(matches) == 1:
             return matches[0]
         return None
+
+    def principal(self, token: Token) -> Entity | None:
+        """ "Ryan's office said", "his campaign said": the person or body they speak for."""
+        if token.pos_ != "NOUN" or token.lemma_.lower() not in _ON_BEHALF:
+            return None
+        owner = next((c for c in token.children if c.dep_ == "poss"), None)
+        if owner is None:
+            return None
+        found = self.resolve(owner, before=owner.i)
+        return found if found is not None and found.type in ("PERSON", "ORG") else None
 
     def organisation(self, token: Token) -> Entity | None:
         """ "The ministry said": the one organisation of the article whose name has that noun."""
@@ -558,7 +582,8 @@ def _is_name_word(t: Token) -> bool:
 def _name_span(token: Token) -> tuple[int, int] | None:
     """The token range of the proper name a speaker token heads ("Theresa May", "Reid"), or None."""
     doc = token.doc
-    if not _is_name_word(token) or token.pos_ not in ("PROPN", "NOUN"):
+    # A subject the tagger called a verb is still a name ("Trump shot back").
+    if not _is_name_word(token) or (token.pos_ not in ("PROPN", "NOUN") and token.dep_ not in SUBJECTS):
         return None
     if any(c.dep_ == "det" or (c.dep_ == "poss" and c.pos_ == "PRON") for c in token.children):
         return None  # "the Journal", "his Excellency"
@@ -777,19 +802,22 @@ def _labelled(doc: Doc, span: _Span, a: int, b: int, resolver: _Resolver) -> tup
     while i >= 0 and (doc[i].is_space or doc[i].is_quote):
         i -= 1
     # The tagger calls a sentence-initial name a noun ("Reid: ..."); only an entity is taken then.
-    if i >= 1 and doc[i].text == ":" and (doc[i - 1].pos_ == "PROPN" or _is_name_word(doc[i - 1])):
-        # Only a bare label ("Clinton: ..."): after a verb the name is an addressee or a place.
-        k = i - 1
-        while k > 0 and doc[k - 1].idx >= span.segment.start and doc[k - 1].text not in _DASHES:
+    n = i - 1
+    if i >= 1 and doc[i].text == ":" and (doc[n].pos_ == "PROPN" or _is_name_word(doc[n])):
+        # Only a bare label ("Clinton: ..."): after a verb the name is an addressee or a place. A label may
+        # follow another quotation's end ('... ISIS." Bush: "...').
+        k = n
+        while (
+            k > 0
+            and doc[k - 1].idx >= span.segment.start
+            and doc[k - 1].text not in _DASHES
+            and not (doc[k - 1].is_quote and k >= 2 and doc[k - 2].text in ".!?")
+        ):
             k -= 1
             if doc[k].pos_ in ("VERB", "AUX", "ADP") or doc[k].text in ".!?":
                 break
         else:
-            who = (
-                resolver.entity_at(doc[i - 1])
-                or resolver.by_name.get(doc[i - 1].text)
-                or resolver.named(doc[i - 1])
-            )
+            who = resolver.entity_at(doc[n]) or resolver.by_name.get(doc[n].text) or resolver.named(doc[n])
             if who is not None and who.type in ("PERSON", "ORG"):
                 return doc[i], who
     j = _after(doc, span, b)
@@ -818,14 +846,22 @@ def _trailing_verb(doc: Doc, span: _Span, b: int, quoted: list[bool]) -> Token |
     if text_of(doc)[span.start : span.end].rstrip()[-1:] not in ",?!—-":
         return None
     j = _after(doc, span, b)
-    for k in range(j, min(len(doc), j + 4)):
+    for k in range(j, min(len(doc), j + 16)):
         t = doc[k]
-        if quoted[t.i] or t.idx >= span.segment.end:
+        if quoted[t.i] or t.idx >= span.segment.end or t.is_quote or t.text in ".!?;":
             return None
-        if t.pos_ == "VERB" and (
+        if t.pos_ != "VERB" or t.dep_ in SUBJECTS:
+            continue  # a name the tagger called a verb ("Trump shot back")
+        if k < j + 4 and (
             k == j
             or (doc[j].dep_ in SUBJECTS and doc[j].head.i == t.i)
             or all(doc[n].pos_ == "PROPN" for n in range(j, k))
+        ):
+            return t
+        # '"...!" the presumptive nominee, Donald Trump, tweeted': a cue after a long subject.
+        if _is_cue(t) and (
+            any(c.dep_ in SUBJECTS and j <= c.i < k for c in t.children)
+            or (t.dep_ == "acl" and j <= t.head.i < k)  # "the nominee, Donald Trump, tweeted" as a modifier
         ):
             return t
     return None
@@ -894,6 +930,23 @@ def _nearby_cue(doc: Doc, span: _Span, a: int, b: int, quoted: list[bool]) -> To
         return None
     candidates.sort(key=lambda c: c[0])
     return candidates[0][1]
+
+
+def _previous_sentence_cue(doc: Doc, span: _Span, a: int, quoted: list[bool]) -> Token | None:
+    """A cue ending the sentence right before the quote with nothing said yet ("Sam Lau said in a
+    statement. “...”", "Dianne Bystrom agreed. “...”"): the quote is what it introduced."""
+    i = a - 1
+    while i >= 0 and (doc[i].is_space or doc[i].is_quote):
+        i -= 1
+    if i < 1 or doc[i].text != "." or doc[i].idx < span.segment.start or quoted[i]:
+        return None
+    sent = sentence_of(doc, i)
+    if sent.start < a <= sent.end - 1 or any(t.is_quote or quoted[t.i] for t in sent):
+        return None  # the quotation is inside that sentence, or it already holds a quotation
+    cues = [t for t in sent if _is_cue(t) and t.dep_ == "ROOT"]
+    if not cues or any(c.dep_ in ("ccomp", "dobj", "xcomp") for c in cues[0].children):
+        return None  # "He said the plan would fail." has said its piece
+    return cues[0]
 
 
 def _intro_cue(
@@ -979,6 +1032,7 @@ def _attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> tuple[list[
                 _nearby_cue(doc, s, a, b, quoted)
                 or _trailing_verb(doc, s, b, quoted)
                 or _intro_cue(parsed, resolver.position, s, a, quoted)
+                or _previous_sentence_cue(doc, s, a, quoted)
             )
         if cue is None:
             continue
@@ -991,7 +1045,7 @@ def _attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> tuple[list[
                 resolver.remember(who, s.speaker)
         elif cue.pos_ == "VERB":
             # No subject, or one inside the quotation: the parse went wrong around the attribution.
-            s.speaker = resolver.beside(cue)
+            s.speaker = resolver.surname_before(cue) or resolver.beside(cue)
         to = _addressee_token(cue)
         if to is not None:
             addressee = resolver.resolve(to, before=to.i)

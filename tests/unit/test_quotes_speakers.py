@@ -84,3 +84,62 @@ def test_a_cue_loosely_attached_to_an_earlier_verb_shares_its_subject(nlp: Any) 
         "Ray Stone gestured as if to stop the noise, then leaned in and boomed: “Let’s defeat her in November.”",
     ]
     assert _speakers(nlp, paragraphs) == [("boomed", "Ray Stone")]
+
+
+def test_an_office_speaks_for_the_person_it_belongs_to(nlp: Any) -> None:
+    paragraphs = [
+        "Paul Dorsey leads the House.",
+        "“We look forward to the discussion on Thursday,” Dorsey’s office said in a statement.",
+    ]
+    assert _speakers(nlp, paragraphs) == [("said", "Paul Dorsey")]
+
+
+def test_a_surname_the_tagger_reads_as_a_word(nlp: Any) -> None:
+    # "Will" is tagged as the auxiliary verb, so "wrote" has no subject.
+    paragraphs = [
+        "The columnist George Will has long opposed Mr. Keane.",
+        "“This might, and should, hasten the eclipse of Tom Keane,” Will wrote.",
+    ]
+    assert _speakers(nlp, paragraphs) == [("wrote", "George Will")]
+
+
+def test_a_label_after_another_quotation(nlp: Any) -> None:
+    paragraphs = [
+        "Rep. Ted Mott and Ann Gray spoke.",
+        "Gray: “Our goal is to win.” Mott: “Our goal is to win by more.”",
+    ]
+    assert _speakers(nlp, paragraphs) == [(":", "Ann Gray"), (":", "Ted Mott")]
+
+
+def test_a_cue_closing_the_sentence_before_the_quote(nlp: Any) -> None:
+    paragraphs = [
+        "Sam Lau works for the party.",
+        "Sam Lau, the communications director for the party, said in a statement. “There are no paper ballots"
+        " to recount.”",
+    ]
+    assert _speakers(nlp, paragraphs) == [("said", "Sam Lau")]
+
+
+def test_a_name_the_tagger_calls_a_verb_before_the_cue(nlp: Any) -> None:
+    paragraphs = [
+        "Donald Trump and Jeb Bush sparred.",
+        '"Jeb wants to be a tough guy tonight," Trump shot back. "Let me talk."',
+    ]
+    assert _speakers(nlp, paragraphs) == [("shot", "Donald Trump"), ("shot", "Donald Trump")]
+
+
+def test_a_cue_after_a_long_subject_phrase(nlp: Any) -> None:
+    paragraphs = [
+        "Ned Fox is the nominee.",
+        '"Will the mayor finally resign? If he doesn\'t, he should go in disgrace!" the presumptive Republican'
+        " nominee, Ned Fox, tweeted Sunday after the attack.",
+    ]
+    assert _speakers(nlp, paragraphs) == [("tweeted", "Ned Fox")]
+
+
+def test_a_caption_speaks_for_whoever_added_it(nlp: Any) -> None:
+    paragraphs = [
+        "Ed Henry covers the campaign.",
+        "Henry added the caption which reads, “The aide told me the photo breaks the debate rules.”",
+    ]
+    assert _speakers(nlp, paragraphs) == [("reads", "Ed Henry")]
