@@ -374,6 +374,37 @@ class _Resolver:
             return None
         return self.by_name.get(t.text)
 
+    def after_quote(self, span: _Span, b: int, cue: Token) -> Entity | None:
+        """ "“...,” Texas delegate Bill Eastland, wearing a hat, said": the person named right after the
+        closing mark, when the cue follows in the same sentence."""
+        doc = self.doc
+        j = _after(doc, span, b)
+        while j < len(doc) and doc[j].text == ",":
+            j += 1
+        if not j < cue.i or cue.i - j > 30 or sentence_of(doc, j).start != sentence_of(doc, cue.i).start:
+            return None
+        for t in doc[j : min(cue.i, j + 5)]:
+            if self.quoted[t.i] or t.text in (",", "(") or t.pos_ in ("VERB", "AUX"):
+                break
+            e = self.entity_at(t)
+            if e is not None and e.type == "PERSON":
+                return e
+        return None
+
+    def previous_subject(self, cue: Token) -> Entity | None:
+        """ "Adding, “...”": a participle opening its sentence continues the speaker of the sentence before."""
+        doc = self.doc
+        sent = sentence_of(doc, cue.i)
+        if cue.tag_ != "VBG" or cue.i != sent.start or sent.start == 0:
+            return None
+        before = sentence_of(doc, sent.start - 1)
+        if doc[before.start].idx < self.parsed.locate(cue.idx)[0].start:
+            return None  # another paragraph
+        subjects = [
+            t for t in before if t.dep_ in SUBJECTS and t.head.dep_ == "ROOT" and not self.quoted[t.i]
+        ]
+        return self.resolve(subjects[0], before=subjects[0].i) if subjects else None
+
     def _proper(self, token: Token) -> bool:
         """Whether the article writes this word capitalised inside sentences and never in lower case."""
         if self._caps is None:
@@ -875,7 +906,11 @@ def _colon_cue(doc: Doc, a: int) -> Token | None:
     if i >= 1 and doc[i].text == ",":
         # "Hillary shot back, “...”": a verb (or verb and particle) right before the comma introduces it.
         verb = doc[i - 1] if doc[i - 1].dep_ not in ("prt", "advmod") else doc[i - 1].head
+        if verb.lemma_.lower() in _MESSAGES and verb.dep_ == "dobj" and verb.head.i < verb.i:
+            verb = verb.head  # "Trump issued a statement, “...”": the issuing verb introduces it
         if verb.pos_ == "VERB" and verb.i < i and verb.lemma_ not in ("be", "have", "do"):
+            if not _is_cue(verb) and verb.dep_ == "advcl" and _is_cue(verb.head) and verb.head.i < verb.i:
+                return verb.head  # "Clinton said in the spring, when the story broke, “...”"
             return verb
         return None
     if i < 1 or doc[i].text != ":":
@@ -947,6 +982,17 @@ def _previous_sentence_cue(doc: Doc, span: _Span, a: int, quoted: list[bool]) ->
     if not cues or any(c.dep_ in ("ccomp", "dobj", "xcomp") for c in cues[0].children):
         return None  # "He said the plan would fail." has said its piece
     return cues[0]
+
+
+def _attribution_after(doc: Doc, span: _Span, b: int, quoted: list[bool]) -> Token | None:
+    """The cue of a short attribution sentence right after the quote ("“...” Sullivan wrote.")."""
+    j = _after(doc, span, b)
+    for t in doc[j : min(len(doc), j + 8)]:
+        if quoted[t.i] or t.is_quote or t.idx >= span.segment.end or t.text in ".!?;":
+            return None
+        if _is_cue(t) and any(c.dep_ in SUBJECTS and j <= c.i < t.i for c in t.children):
+            return t
+    return None
 
 
 def _intro_cue(
@@ -1025,6 +1071,10 @@ def _attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> tuple[list[
             s.cue, s.speaker = labelled
             continue
         cue = _colon_cue(doc, a) if full else None
+        if cue is not None and not _is_cue(cue):
+            # "... it was stuck in State's system: “Trust me.” Sullivan wrote.": the attribution after the
+            # quote names the speaker; the verb before the colon only led up to it.
+            cue = _attribution_after(doc, s, b, quoted) or cue
         cue = cue or _ancestor_cue(doc, s, a, b, quoted) or _preceding_cue(doc, s, a, quoted)
         # A phrase quoted inside a sentence belongs to the cue that governs it, never to a cue nearby.
         if cue is None and full:
@@ -1043,9 +1093,14 @@ def _attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> tuple[list[
             if s.speaker is not None and who.pos_ == "PRON":
                 # The next "he said" most likely means the same person: let the chain carry on.
                 resolver.remember(who, s.speaker)
-        elif cue.pos_ == "VERB":
+        if s.speaker is None and cue.pos_ == "VERB" and (who is None or quoted[who.i] or who.pos_ == "PROPN"):
             # No subject, or one inside the quotation: the parse went wrong around the attribution.
-            s.speaker = resolver.surname_before(cue) or resolver.beside(cue)
+            s.speaker = (
+                resolver.surname_before(cue)
+                or resolver.after_quote(s, b, cue)
+                or resolver.beside(cue)
+                or resolver.previous_subject(cue)
+            )
         to = _addressee_token(cue)
         if to is not None:
             addressee = resolver.resolve(to, before=to.i)

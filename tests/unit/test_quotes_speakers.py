@@ -143,3 +143,49 @@ def test_a_caption_speaks_for_whoever_added_it(nlp: Any) -> None:
         "Henry added the caption which reads, “The aide told me the photo breaks the debate rules.”",
     ]
     assert _speakers(nlp, paragraphs) == [("reads", "Ed Henry")]
+
+
+def test_the_person_named_right_after_the_quote_before_a_long_aside(nlp: Any) -> None:
+    paragraphs = [
+        "Bill Eastland came from Texas.",
+        "“We’ve had more successful conventions than this one,” Texas delegate Bill Eastland, wearing a cowboy"
+        " hat and “Lone Star” campaign pins, said matter-of-factly as confetti fluttered down.",
+    ]
+    assert _speakers(nlp, paragraphs) == [("said", "Bill Eastland")]
+
+
+def test_a_participle_opening_its_sentence_continues_the_previous_speaker(nlp: Any) -> None:
+    paragraphs = [
+        "Bill Maher hosts the show.",
+        "Later in the show, Maher stated of the scandal that the report “wasn’t good.” Adding, “Now, like with"
+        " all of these scandals, what they actually do is never that bad.”",
+    ]
+    assert _speakers(nlp, paragraphs) == [("stated", "Bill Maher"), ("Adding", "Bill Maher")]
+
+
+def test_an_attribution_after_the_quote_beats_a_verb_before_its_colon(nlp: Any) -> None:
+    paragraphs = [
+        "Jake Sullivan advised her.",
+        "Sullivan responded by explaining it was impossible to send her the information she wanted because it"
+        " was stuck in State’s classified system: “Trust me, I share your exasperation. But until ops converts"
+        " it to the unclassified system, there is no way for me to email it,” Sullivan wrote.",
+    ]
+    assert _speakers(nlp, paragraphs) == [("wrote", "Jake Sullivan")]
+
+
+def test_issuing_a_statement_before_a_comma_introduces_the_quote(nlp: Any) -> None:
+    paragraphs = [
+        "Donald Trump spoke after the attack.",
+        "Immediately after the attacks, Trump issued a statement, “Last night, our nation was attacked by a"
+        " radical terrorist.”",
+    ]
+    assert _speakers(nlp, paragraphs) == [("issued", "Donald Trump")]
+
+
+def test_a_clause_between_the_cue_and_its_comma_is_not_the_cue(nlp: Any) -> None:
+    paragraphs = [
+        "Hillary Clinton spoke about the server.",
+        "Clinton initially said in the spring, when the private server email story broke, “I did not email any"
+        " classified material to anyone.”",
+    ]
+    assert _speakers(nlp, paragraphs) == [("said", "Hillary Clinton")]
