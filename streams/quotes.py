@@ -689,6 +689,16 @@ def _speaker_token(verb: Token, quoted: Sequence[bool] | None = None) -> Token |
         names -= 1
     if 0 < names < verb.i and doc[names - 1].is_quote and not has_subject:
         return doc[verb.i - 1]
+    if not has_subject and verb.tag_ == "VBG" and verb.i > 0:
+        # "footage of Hillary Clinton asking, ...": the person the participle follows is the one speaking.
+        person = doc[verb.i - 1]
+        if (
+            person.ent_type_ == "PERSON"
+            and person.dep_ == "pobj"
+            and person.head.lower_ == "of"
+            and not inside[person.i]
+        ):
+            return person
     if not has_subject:
         # "As Akhil Amar put it, ...": the parser makes the speaker the object of "as".
         for c in verb.children:
@@ -704,7 +714,8 @@ def _speaker_token(verb: Token, quoted: Sequence[bool] | None = None) -> Token |
                 return _speaker_token(outer, quoted)
     current = verb
     for _ in range(4):
-        subj = [c for c in current.children if c.dep_ in SUBJECTS]
+        # "Isaiah 45:1 reads": a number beside the name is no second speaker.
+        subj = [c for c in current.children if c.dep_ in SUBJECTS and c.pos_ != "NUM"]
         if subj:
             # A misparsed participle phrase ("Facing Mr Johnson ..., Mr Lavrov said") yields two subjects:
             # the one next to the verb is the speaker.
@@ -723,6 +734,9 @@ def _speaker_token(verb: Token, quoted: Sequence[bool] | None = None) -> Token |
         # "Trump issued a statement saying ...": whoever issued the message said it.
         message = current.dep_ == "dobj" and current.lemma_ in _MESSAGES
         if (current.dep_ not in SHARED_SUBJECT and not message) or current.head.i == current.i:
+            if current.head.i != current.i and inside[current.head.i] and current.dep_ in SUBJECTS:
+                # "..., writing “Feels great to ...”": the parser made the cue the quotation's subject.
+                return _subject_before(verb, inside)
             if (
                 current.dep_ in ("dep", "parataxis")
                 and current.head.i < current.i
@@ -764,7 +778,13 @@ def _subject_before(verb: Token, quoted: Sequence[bool]) -> Token | None:
     """The nearest subject before `verb` in its sentence whose clause lies outside quotations."""
     sent = sentence_of(verb.doc, verb.i)
     for t in reversed(sent[: verb.i - sent.start]):
-        if t.dep_ in SUBJECTS and not quoted[t.i] and not quoted[t.head.i] and t.head.i < verb.i:
+        if (
+            t.dep_ in SUBJECTS
+            and not quoted[t.i]
+            and not quoted[t.head.i]
+            and t.head.i < verb.i
+            and t.head.dep_ not in ("relcl", "acl")  # "the guru who founded ..." describes a noun
+        ):
             return t
     return None
 

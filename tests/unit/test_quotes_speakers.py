@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from spacy.tokens import Doc
+
 from streams.entities import extract_entities
 from streams.nlp import parse
-from streams.quotes import extract_quotes
+from streams.quotes import _speaker_token, extract_quotes
 from streams.records import CleanArticle
 
 
@@ -189,3 +191,43 @@ def test_a_clause_between_the_cue_and_its_comma_is_not_the_cue(nlp: Any) -> None
         " classified material to anyone.”",
     ]
     assert _speakers(nlp, paragraphs) == [("said", "Hillary Clinton")]
+
+
+def test_a_relative_clause_in_the_name_phrase_is_not_the_speaker(nlp: Any) -> None:
+    # "who founded" is the nearest subject before the cue; it only describes the guru.
+    paragraphs = [
+        "Nate Silver runs a polling site.",
+        "“Clinton needs a strategy for targeting [Libertarian candidate Gary] Johnson voters,” Nate Silver, the"
+        " polling guru who founded the site tweeted on Wednesday.",
+    ]
+    assert _speakers(nlp, paragraphs) == [("tweeted", "Nate Silver")]
+
+
+def test_a_cue_parsed_as_the_subject_of_the_quotation(nlp: Any) -> None:
+    paragraphs = [
+        "Flea plays bass in the band.",
+        "Band member Flea shared the news on social media last week, writing “Feels great to support someone I"
+        " believe in.”",
+    ]
+    assert _speakers(nlp, paragraphs) == [("writing", "Flea")]
+
+
+def test_footage_of_someone_speaking(nlp: Any) -> None:
+    paragraphs = [
+        "Hillary Clinton has a new ad.",
+        "The ad uses footage of Hillary Clinton asking, “Why aren’t I 50 points ahead, you might ask?”",
+    ]
+    assert _speakers(nlp, paragraphs) == [("asking", "Hillary Clinton")]
+
+
+def test_a_number_beside_the_name_is_no_second_subject(nlp: Any) -> None:
+    # A hand-built parse: "Isaiah 45:1 reads:" with both words as subjects of "reads".
+    doc = Doc(
+        nlp.vocab,
+        words=["Isaiah", "45:1", "reads", ":"],
+        heads=[2, 2, 2, 2],
+        deps=["nsubj", "nsubj", "ROOT", "punct"],
+        pos=["PROPN", "NUM", "VERB", "PUNCT"],
+    )
+    who = _speaker_token(doc[2])
+    assert who is not None and who.text == "Isaiah"
