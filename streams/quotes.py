@@ -93,6 +93,8 @@ _QUOTE_CHARS = "\"'“”‘’„«»"
 _DASHES = frozenset({"―", "—", "–", "-", "--", "–-"})
 # Links that stay inside a noun phrase: "Joel Pollak of Breitbart", "a spokeswoman, Anna White".
 _NOUN_PHRASE = frozenset({"compound", "flat", "appos", "prep", "pobj", "nmod", "npadvmod"})
+# Links inside an adverbial phrase after a verb ("during the debate last week").
+_ADJUNCT = frozenset({"prep", "pobj", "npadvmod", "advmod", "amod", "det", "compound", "nummod", "poss"})
 _MARKUP = re.compile(r"</?[A-Za-z][^<>\n]*>")
 # Short words a title in title case leaves in lower case ("Face the Nation", "Empire of the Fund").
 _SMALL_WORDS = "a an the of in on at to for and or but nor with by from as vs"
@@ -519,6 +521,14 @@ class _Resolver:
         # "Joel Pollak of Breitbart": a person named anywhere in the subject phrase.
         # Adjectives ("the Russian foreign minister") name a place or people, not the speaker.
         # Clauses hanging off the subject ("Others, reacting to the Van Dyke shooting,") name other people.
+        # "an academic named Eric Kingson", "a man calling himself Paul Paul": the name given.
+        for c in token.children:
+            if c.dep_ == "acl" and c.lemma_ in ("name", "call"):
+                for o in c.children:
+                    if o.dep_ in ("oprd", "attr") and not self.quoted[o.i]:
+                        found = self.entity_at(o) or self.named(o)
+                        if found is not None:
+                            return found
         todo = [c for c in token.children if c.dep_ in _NOUN_PHRASE]
         while todo:
             t = todo.pop(0)
@@ -719,7 +729,8 @@ def _speaker_token(verb: Token, quoted: Sequence[bool] | None = None) -> Token |
         if subj:
             # A misparsed participle phrase ("Facing Mr Johnson ..., Mr Lavrov said") yields two subjects:
             # the one next to the verb is the speaker.
-            nearest = min(subj, key=lambda c: abs(c.i - current.i))
+            # Climbing, the subject nearest the cue itself ("..., says Myra Gutin" hung on a later "says").
+            nearest = min(subj, key=lambda c: abs(c.i - verb.i))
             if nearest.tag_ in ("WDT", "WP") and current.dep_ in ("relcl", "conj"):
                 # "a video that said", "Eric Kingson, who worked the crowd, praising": what the relative
                 # pronoun stands for; a message speaks for whoever issued it.
@@ -926,6 +937,12 @@ def _colon_cue(doc: Doc, a: int) -> Token | None:
     if i >= 1 and doc[i].text == ",":
         # "Hillary shot back, “...”": a verb (or verb and particle) right before the comma introduces it.
         verb = doc[i - 1] if doc[i - 1].dep_ not in ("prt", "advmod") else doc[i - 1].head
+        # "saying during the debate last week, “...”": a cue before an adverbial phrase introduces it.
+        adjunct = verb
+        while adjunct.pos_ != "VERB" and adjunct.dep_ in _ADJUNCT and adjunct.head.i < adjunct.i:
+            adjunct = adjunct.head
+        if adjunct is not verb and _is_cue(adjunct):
+            return adjunct
         if verb.lemma_.lower() in _MESSAGES and verb.dep_ == "dobj" and verb.head.i < verb.i:
             verb = verb.head  # "Trump issued a statement, “...”": the issuing verb introduces it
         if verb.pos_ == "VERB" and verb.i < i and verb.lemma_ not in ("be", "have", "do"):

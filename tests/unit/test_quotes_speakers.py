@@ -231,3 +231,44 @@ def test_a_number_beside_the_name_is_no_second_subject(nlp: Any) -> None:
     )
     who = _speaker_token(doc[2])
     assert who is not None and who.text == "Isaiah"
+
+
+def test_a_person_named_by_a_participle(nlp: Any) -> None:
+    paragraphs = [
+        "Eric Kingson is running for Congress.",
+        "The senator was rallying for a 70-year-old academic named Eric Kingson, who is running for Congress and"
+        ' who worked the crowd, praising "Bernie\'s genuineness and indisputable integrity" as he promised to'
+        " defend Social Security.",
+    ]
+    assert _speakers(nlp, paragraphs) == [("praising", "Eric Kingson")]
+
+
+def test_a_man_calling_himself_by_a_name(nlp: Any) -> None:
+    paragraphs = [
+        "Readers were angry.",
+        "The response was fast and fierce. ''Whoever opens the borders has no place pretending here!'' wrote a"
+        " man calling himself Paul Paul.",
+    ]
+    assert _speakers(nlp, paragraphs) == [("wrote", "Paul Paul")]
+
+
+def test_a_cue_before_an_adverbial_phrase_and_comma(nlp: Any) -> None:
+    paragraphs = [
+        "Maria Lopez has a new ad.",
+        "The spot concludes with footage of Maria Lopez saying during the debate last week, “That makes me"
+        " smart,” when her rival blasted her.",
+    ]
+    assert _speakers(nlp, paragraphs) == [("saying", "Maria Lopez")]
+
+
+def test_climbing_to_another_cue_takes_the_subject_nearest_the_first(nlp: Any) -> None:
+    # A hand-built misparse: the first "says" hangs on a later "says" that holds both subjects.
+    doc = Doc(
+        nlp.vocab,
+        words=["says", "Gutin", ",", "and", "Anthony", "says"],
+        heads=[5, 5, 5, 5, 5, 5],
+        deps=["ccomp", "nsubj", "punct", "cc", "nsubj", "ROOT"],
+        pos=["VERB", "PROPN", "PUNCT", "CCONJ", "PROPN", "VERB"],
+    )
+    who = _speaker_token(doc[0])
+    assert who is not None and who.text == "Gutin"
