@@ -675,6 +675,13 @@ def _speaker_token(verb: Token, quoted: Sequence[bool] | None = None) -> Token |
             if p.dep_ == "pobj":
                 return p
     has_subject = any(c.dep_ in SUBJECTS for c in verb.children)
+    if (
+        verb.lemma_ == "quote"
+        and verb.dep_ == "conj"
+        and _is_cue(verb.head)
+        and any(c.dep_ in SUBJECTS and c.lower_ == "i" for c in verb.children)
+    ):
+        return _speaker_token(verb.head, quoted)  # "Trump said, and I quote, ...": the writer quotes him
     # '"...," said Skelly': the tagger sometimes misses the subject of an inverted attribution.
     before = verb.i - 1
     while before >= 0 and (doc[before].is_space or doc[before].text == ","):
@@ -876,6 +883,9 @@ def _labelled(doc: Doc, span: _Span, a: int, b: int, resolver: _Resolver) -> tup
             and not (doc[k - 1].is_quote and k >= 2 and doc[k - 2].text in ".!?")
         ):
             k -= 1
+            opening = k == 0 or doc[k - 1].idx < span.segment.start
+            if opening and k == n - 1 and _is_cue(doc[k]):
+                continue  # "Continued Stone: ...": a cue word opening the label
             if doc[k].pos_ in ("VERB", "AUX", "ADP") or doc[k].text in ".!?":
                 break
         else:
@@ -1113,6 +1123,12 @@ def _attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> tuple[list[
             # quote names the speaker; the verb before the colon only led up to it.
             cue = _attribution_after(doc, s, b, quoted) or cue
         cue = cue or _ancestor_cue(doc, s, a, b, quoted) or _preceding_cue(doc, s, a, quoted)
+        if cue is not None and cue.i >= b:
+            # '“...,” Trump said, after Becky Quick said ...': the parser hung the quote on a later cue; the
+            # attribution right after the closing mark is the quote's own.
+            trailing = _trailing_verb(doc, s, b, quoted)
+            if trailing is not None and trailing.i < cue.i and _is_cue(trailing):
+                cue = trailing
         # A phrase quoted inside a sentence belongs to the cue that governs it, never to a cue nearby.
         if cue is None and full:
             cue = (

@@ -272,3 +272,30 @@ def test_climbing_to_another_cue_takes_the_subject_nearest_the_first(nlp: Any) -
     )
     who = _speaker_token(doc[0])
     assert who is not None and who.text == "Gutin"
+
+
+def test_and_i_quote_is_the_writer_quoting_the_speaker(nlp: Any) -> None:
+    paragraphs = [
+        "Donald Trump spoke in Nevada.",
+        'No wonder Trump said, and I quote, "We love the poorly educated." He is treating his supporters as fools.',
+    ]
+    assert _speakers(nlp, paragraphs) == [("quote", "Donald Trump")]
+
+
+def test_a_cue_word_opening_a_label(nlp: Any) -> None:
+    paragraphs = [
+        "Roger Stone and Paul Manafort spoke to us.",
+        "“The big city machines are very adept at manipulating these machines,” Manafort said.",
+        "Continued Stone: “So I think it’s a very real problem. And the single best thing they can do is to"
+        " register new voters.”",
+    ]
+    assert _speakers(nlp, paragraphs) == [("said", "Paul Manafort"), (":", "Roger Stone")]
+
+
+def test_the_attribution_right_after_the_quote_beats_a_later_cue(nlp: Any) -> None:
+    paragraphs = [
+        "Becky Quick and Donald Trump sparred.",
+        '"I never said that. I never said that," Trump said, after CNBC\'s Becky Quick said the billionaire had'
+        ' derisively referred to Sen. Marco Rubio as the "personal senator" of a mogul.',
+    ]
+    assert _speakers(nlp, paragraphs)[0] == ("said", "Donald Trump")
