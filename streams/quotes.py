@@ -374,7 +374,8 @@ class _Resolver:
         t = self.doc[cue.i - 1]
         if self.quoted[t.i] or not t.text[:1].isupper() or t.dep_ in SUBJECTS:
             return None
-        return self.by_name.get(t.text)
+        people = [e for e in self.surnames.get(t.text, []) if e.type == "PERSON"]
+        return self.by_name.get(t.text) or (people[0] if len(people) == 1 else None)
 
     def after_quote(self, span: _Span, b: int, cue: Token) -> Entity | None:
         """ "“...,” Texas delegate Bill Eastland, wearing a hat, said": the person named right after the
@@ -895,6 +896,18 @@ def _labelled(doc: Doc, span: _Span, a: int, b: int, resolver: _Resolver) -> tup
     j = _after(doc, span, b)
     if 0 < j < len(doc) and doc[j - 1].idx < span.outer_end and _is_dash(doc[j - 1]):
         j -= 1  # the tokenizer glued the dash to the closing mark: '”―'
+    if (
+        i >= 1
+        and doc[i].text in _DASHES
+        and j < len(doc)
+        and doc[j].text in _DASHES
+        and doc[i - 1].pos_ == "PROPN"
+    ):
+        # "the former candidate Mitt Romney -- ''It is disqualifying ...'' -- and ...": a quotation set
+        # between dashes right after a name is that person's.
+        who = resolver.entity_at(doc[i - 1]) or resolver.by_name.get(doc[i - 1].text)
+        if who is not None and who.type == "PERSON":
+            return doc[i], who
     if j + 1 < len(doc) and _is_dash(doc[j]):
         k = j + 1
         while k < len(doc) and doc[k].is_space:

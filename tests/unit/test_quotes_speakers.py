@@ -299,3 +299,23 @@ def test_the_attribution_right_after_the_quote_beats_a_later_cue(nlp: Any) -> No
         ' derisively referred to Sen. Marco Rubio as the "personal senator" of a mogul.',
     ]
     assert _speakers(nlp, paragraphs)[0] == ("said", "Donald Trump")
+
+
+def test_a_surname_shared_with_a_possessive_mention_still_names_the_person(nlp: Any) -> None:
+    # The entity stage keeps "George Will’s" apart from "George Will", so "Will" names two entities.
+    paragraphs = [
+        "Columnist George Will wrote an op-ed.",
+        "George Will’s column targeted Tom Keane.",
+        "“This might, and should, hasten the eclipse of Tom Keane,” Will wrote.",
+    ]
+    assert _speakers(nlp, paragraphs) == [("wrote", "George Will")]
+
+
+def test_a_quotation_between_dashes_after_a_name(nlp: Any) -> None:
+    paragraphs = [
+        "Mitt Romney and Fred Goldberg agree.",
+        "A chorus of prominent Republicans has said the same thing, including the former presidential candidate"
+        " Mitt Romney -- ''It is disqualifying for a nominee to refuse to release tax returns to the voters'' --"
+        " and Fred Goldberg.",
+    ]
+    assert _speakers(nlp, paragraphs) == [("--", "Mitt Romney")]
