@@ -750,8 +750,12 @@ def _speaker_token(verb: Token, quoted: Sequence[bool] | None = None) -> Token |
                     continue
                 return noun
             return nearest
-        # "Trump issued a statement saying ...": whoever issued the message said it.
-        message = current.dep_ == "dobj" and current.lemma_ in _MESSAGES
+        # "Trump issued a statement saying ...": whoever issued the message said it. "The cleric is shown
+        # lecturing": a participle the parser made the object of a passive verb shares its subject.
+        message = current.dep_ == "dobj" and (
+            current.lemma_ in _MESSAGES
+            or (current.tag_ == "VBG" and any(c.dep_ == "auxpass" for c in current.head.children))
+        )
         if (current.dep_ not in SHARED_SUBJECT and not message) or current.head.i == current.i:
             if current.head.i != current.i and inside[current.head.i] and current.dep_ in SUBJECTS:
                 # "..., writing “Feels great to ...”": the parser made the cue the quotation's subject.

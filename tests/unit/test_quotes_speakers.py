@@ -319,3 +319,12 @@ def test_a_quotation_between_dashes_after_a_name(nlp: Any) -> None:
         " and Fred Goldberg.",
     ]
     assert _speakers(nlp, paragraphs) == [("--", "Mitt Romney")]
+
+
+def test_someone_shown_speaking_in_a_passive_clause(nlp: Any) -> None:
+    paragraphs = [
+        "The video opens with Omar Hadid.",
+        "The cleric Omar Hadid is shown lecturing: “Muslims of the West, take heed and learn from the lessons of"
+        " history.”",
+    ]
+    assert _speakers(nlp, paragraphs) == [("lecturing", "Omar Hadid")]
