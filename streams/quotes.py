@@ -667,7 +667,7 @@ def _speaker_token(verb: Token, quoted: Sequence[bool] | None = None) -> Token |
             if c.lower_ == "to":
                 for p in c.children:
                     if p.dep_ == "pobj":
-                        return p
+                        return _author(p) or p
         return None
     # "was asked by host John Dickerson": the agent of a passive cue is the speaker.
     agent = [c for c in verb.children if c.dep_ == "agent"]
@@ -774,6 +774,20 @@ def _speaker_token(verb: Token, quoted: Sequence[bool] | None = None) -> Token |
             # people get ...”"): the subject nearest before the cue, outside the quotation, said it.
             return _subject_before(verb, inside)
         current = current.head
+    return None
+
+
+def _author(noun: Token) -> Token | None:
+    """Who wrote a document: "a court document filed by state attorney Dave Aronberg" -> Aronberg."""
+    if noun.pos_ != "NOUN":
+        return None
+    heads = [noun] + [c for c in noun.children if c.dep_ == "acl"]
+    for h in heads:
+        for c in h.children:
+            if c.dep_ in ("agent", "prep") and c.lower_ == "by":
+                objects = [p for p in c.children if p.dep_ == "pobj"]
+                if objects:
+                    return objects[0]
     return None
 
 

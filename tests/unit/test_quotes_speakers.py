@@ -328,3 +328,12 @@ def test_someone_shown_speaking_in_a_passive_clause(nlp: Any) -> None:
         " history.”",
     ]
     assert _speakers(nlp, paragraphs) == [("lecturing", "Omar Hadid")]
+
+
+def test_according_to_a_document_filed_by_someone(nlp: Any) -> None:
+    paragraphs = [
+        "Dave Aronberg is the state attorney.",
+        "“The evidence is insufficient to support a criminal prosecution,” according to a court document filed by"
+        " state attorney Dave Aronberg.",
+    ]
+    assert _speakers(nlp, paragraphs) == [("according to", "Dave Aronberg")]
