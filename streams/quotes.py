@@ -66,7 +66,11 @@ _CALENDAR = _wordset(
     monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow"""
 )
 # Nouns of a message that speaks for whoever issued it ("issued a statement saying").
-_MESSAGES = _wordset("statement message letter post tweet video note email e-mail release memo")
+_MESSAGES = _wordset(
+    "statement message letter post tweet video note email e-mail release memo caption sign banner placard ad"
+)
+# Nouns for the people or channels that speak on someone's behalf ("Ryan's office said"): the possessor.
+_ON_BEHALF = _wordset("office campaign camp team staff spokesman spokeswoman spokesperson account website")
 # Capitalised words that never name a person: collective or generic subjects.
 _NOT_PERSON = _wordset(
     """police officials official authorities aides aide sources source critics supporters voters
@@ -89,6 +93,8 @@ _QUOTE_CHARS = "\"'“”‘’„«»"
 _DASHES = frozenset({"―", "—", "–", "-", "--", "–-"})
 # Links that stay inside a noun phrase: "Joel Pollak of Breitbart", "a spokeswoman, Anna White".
 _NOUN_PHRASE = frozenset({"compound", "flat", "appos", "prep", "pobj", "nmod", "npadvmod"})
+# Links inside an adverbial phrase after a verb ("during the debate last week").
+_ADJUNCT = frozenset({"prep", "pobj", "npadvmod", "advmod", "amod", "det", "compound", "nummod", "poss"})
 _MARKUP = re.compile(r"</?[A-Za-z][^<>\n]*>")
 # Short words a title in title case leaves in lower case ("Face the Nation", "Empire of the Fund").
 _SMALL_WORDS = "a an the of in on at to for and or but nor with by from as vs"
@@ -360,6 +366,48 @@ class _Resolver:
         )
         return near[0] if near else None
 
+    def surname_before(self, cue: Token) -> Entity | None:
+        """ "Will wrote", "Early described it as": a person's name the tagger read as a word ("will",
+        "early") right before a cue that has no subject."""
+        if cue.i == 0:
+            return None
+        t = self.doc[cue.i - 1]
+        if self.quoted[t.i] or not t.text[:1].isupper() or t.dep_ in SUBJECTS:
+            return None
+        people = [e for e in self.surnames.get(t.text, []) if e.type == "PERSON"]
+        return self.by_name.get(t.text) or (people[0] if len(people) == 1 else None)
+
+    def after_quote(self, span: _Span, b: int, cue: Token) -> Entity | None:
+        """ "“...,” Texas delegate Bill Eastland, wearing a hat, said": the person named right after the
+        closing mark, when the cue follows in the same sentence."""
+        doc = self.doc
+        j = _after(doc, span, b)
+        while j < len(doc) and doc[j].text == ",":
+            j += 1
+        if not j < cue.i or cue.i - j > 30 or sentence_of(doc, j).start != sentence_of(doc, cue.i).start:
+            return None
+        for t in doc[j : min(cue.i, j + 5)]:
+            if self.quoted[t.i] or t.text in (",", "(") or t.pos_ in ("VERB", "AUX"):
+                break
+            e = self.entity_at(t)
+            if e is not None and e.type == "PERSON":
+                return e
+        return None
+
+    def previous_subject(self, cue: Token) -> Entity | None:
+        """ "Adding, “...”": a participle opening its sentence continues the speaker of the sentence before."""
+        doc = self.doc
+        sent = sentence_of(doc, cue.i)
+        if cue.tag_ != "VBG" or cue.i != sent.start or sent.start == 0:
+            return None
+        before = sentence_of(doc, sent.start - 1)
+        if doc[before.start].idx < self.parsed.locate(cue.idx)[0].start:
+            return None  # another paragraph
+        subjects = [
+            t for t in before if t.dep_ in SUBJECTS and t.head.dep_ == "ROOT" and not self.quoted[t.i]
+        ]
+        return self.resolve(subjects[0], before=subjects[0].i) if subjects else None
+
     def _proper(self, token: Token) -> bool:
         """Whether the article writes this word capitalised inside sentences and never in lower case."""
         if self._caps is None:
@@ -463,7 +511,7 @@ class _Resolver:
                 )
                 if found is not None:
                     return found
-        role = self.role_entity(token) or self.organisation(token)
+        role = self.role_entity(token) or self.organisation(token) or self.principal(token)
         if role is not None:
             return role
         if token.text[:1].isupper():  # the tagger calls a sentence-initial surname a noun ("Waters tweeted")
@@ -474,6 +522,14 @@ class _Resolver:
         # "Joel Pollak of Breitbart": a person named anywhere in the subject phrase.
         # Adjectives ("the Russian foreign minister") name a place or people, not the speaker.
         # Clauses hanging off the subject ("Others, reacting to the Van Dyke shooting,") name other people.
+        # "an academic named Eric Kingson", "a man calling himself Paul Paul": the name given.
+        for c in token.children:
+            if c.dep_ == "acl" and c.lemma_ in ("name", "call"):
+                for o in c.children:
+                    if o.dep_ in ("oprd", "attr") and not self.quoted[o.i]:
+                        found = self.entity_at(o) or self.named(o)
+                        if found is not None:
+                            return found
         todo = [c for c in token.children if c.dep_ in _NOUN_PHRASE]
         while todo:
             t = todo.pop(0)
@@ -500,6 +556,16 @@ class _Resolver:
         if len(matches) == 1:
             return matches[0]
         return None
+
+    def principal(self, token: Token) -> Entity | None:
+        """ "Ryan's office said", "his campaign said": the person or body they speak for."""
+        if token.pos_ != "NOUN" or token.lemma_.lower() not in _ON_BEHALF:
+            return None
+        owner = next((c for c in token.children if c.dep_ == "poss"), None)
+        if owner is None:
+            return None
+        found = self.resolve(owner, before=owner.i)
+        return found if found is not None and found.type in ("PERSON", "ORG") else None
 
     def organisation(self, token: Token) -> Entity | None:
         """ "The ministry said": the one organisation of the article whose name has that noun."""
@@ -558,7 +624,8 @@ def _is_name_word(t: Token) -> bool:
 def _name_span(token: Token) -> tuple[int, int] | None:
     """The token range of the proper name a speaker token heads ("Theresa May", "Reid"), or None."""
     doc = token.doc
-    if not _is_name_word(token) or token.pos_ not in ("PROPN", "NOUN"):
+    # A subject the tagger called a verb is still a name ("Trump shot back").
+    if not _is_name_word(token) or (token.pos_ not in ("PROPN", "NOUN") and token.dep_ not in SUBJECTS):
         return None
     if any(c.dep_ == "det" or (c.dep_ == "poss" and c.pos_ == "PRON") for c in token.children):
         return None  # "the Journal", "his Excellency"
@@ -591,14 +658,16 @@ def _is_cue(token: Token) -> bool:
     return token.lemma_.lower() in CUES and token.pos_ in ("VERB", "AUX") and token.lemma_ != "be"
 
 
-def _speaker_token(verb: Token) -> Token | None:
+def _speaker_token(verb: Token, quoted: Sequence[bool] | None = None) -> Token | None:
     """The subject of a cue verb, climbing through conjoined and participle clauses ("insisting")."""
+    doc = verb.doc
+    inside = quoted if quoted is not None else [False] * len(doc)
     if verb.lower_ == "according":
         for c in verb.children:
             if c.lower_ == "to":
                 for p in c.children:
                     if p.dep_ == "pobj":
-                        return p
+                        return _author(p) or p
         return None
     # "was asked by host John Dickerson": the agent of a passive cue is the speaker.
     agent = [c for c in verb.children if c.dep_ == "agent"]
@@ -606,33 +675,154 @@ def _speaker_token(verb: Token) -> Token | None:
         for p in agent[0].children:
             if p.dep_ == "pobj":
                 return p
+    has_subject = any(c.dep_ in SUBJECTS for c in verb.children)
+    if (
+        verb.lemma_ == "quote"
+        and verb.dep_ == "conj"
+        and _is_cue(verb.head)
+        and any(c.dep_ in SUBJECTS and c.lower_ == "i" for c in verb.children)
+    ):
+        return _speaker_token(verb.head, quoted)  # "Trump said, and I quote, ...": the writer quotes him
     # '"...," said Skelly': the tagger sometimes misses the subject of an inverted attribution.
     before = verb.i - 1
-    while before >= 0 and (verb.doc[before].is_space or verb.doc[before].text == ","):
+    while before >= 0 and (doc[before].is_space or doc[before].text == ","):
         before -= 1
-    if before >= 0 and verb.doc[before].is_quote and not any(c.dep_ in SUBJECTS for c in verb.children):
-        for c in verb.children:
-            if c.i > verb.i and c.dep_ in _INVERTED and (c.pos_ in ("PROPN", "NOUN") or c.text[:1].isupper()):
-                return c
+    if before >= 0 and doc[before].is_quote and not has_subject:
+        inverted = [
+            c
+            for c in verb.children
+            if c.i > verb.i
+            and c.dep_ in _INVERTED
+            and (c.pos_ in ("PROPN", "NOUN") or c.text[:1].isupper())
+            and not inside[c.i]
+            and not any(t.is_quote for t in doc[verb.i + 1 : c.i])  # a word of the next quotation
+        ]
+        # "mused Blaze co-host Stu Burguiere": the name in the phrase, not its first noun.
+        named = [c for c in inverted if c.ent_type_ in ("PERSON", "ORG") or c.pos_ == "PROPN"]
+        if named or inverted:
+            return (named or inverted)[0]
     # '"...," Trump barked': a name between the quote and the verb, misparsed as a compound.
     names = verb.i
-    while names > 0 and verb.doc[names - 1].pos_ == "PROPN":
+    while names > 0 and doc[names - 1].pos_ == "PROPN":
         names -= 1
-    has_subject = any(c.dep_ in SUBJECTS for c in verb.children)
-    if 0 < names < verb.i and verb.doc[names - 1].is_quote and not has_subject:
-        return verb.doc[verb.i - 1]
+    if 0 < names < verb.i and doc[names - 1].is_quote and not has_subject:
+        return doc[verb.i - 1]
+    if not has_subject and verb.tag_ == "VBG" and verb.i > 0:
+        # "footage of Hillary Clinton asking, ...": the person the participle follows is the one speaking.
+        person = doc[verb.i - 1]
+        if (
+            person.ent_type_ == "PERSON"
+            and person.dep_ == "pobj"
+            and person.head.lower_ == "of"
+            and not inside[person.i]
+        ):
+            return person
+    if not has_subject:
+        # "As Akhil Amar put it, ...": the parser makes the speaker the object of "as".
+        for c in verb.children:
+            if c.lower_ == "as" and c.dep_ in ("mark", "prep") and c.i < verb.i:
+                objects = [p for p in c.children if p.dep_ == "pobj"]
+                if objects:
+                    return objects[0]
+        if verb.dep_ in ("conj", "advcl"):
+            # "Pence said it takes time but added, ...": a speech verb hung on the reported clause of
+            # another cue continues that cue's speech, so that cue's subject is the speaker.
+            outer = _reporting_cue(verb)
+            if outer is not None:
+                return _speaker_token(outer, quoted)
     current = verb
     for _ in range(4):
-        subj = [c for c in current.children if c.dep_ in SUBJECTS]
+        # "Isaiah 45:1 reads": a number beside the name is no second speaker.
+        subj = [c for c in current.children if c.dep_ in SUBJECTS and c.pos_ != "NUM"]
         if subj:
             # A misparsed participle phrase ("Facing Mr Johnson ..., Mr Lavrov said") yields two subjects:
             # the one next to the verb is the speaker.
-            return min(subj, key=lambda c: abs(c.i - current.i))
-        # "Trump issued a statement saying ...": whoever issued the message said it.
-        message = current.dep_ == "dobj" and current.lemma_ in _MESSAGES
+            # Climbing, the subject nearest the cue itself ("..., says Myra Gutin" hung on a later "says").
+            nearest = min(subj, key=lambda c: abs(c.i - verb.i))
+            if nearest.tag_ in ("WDT", "WP") and current.dep_ in ("relcl", "conj"):
+                # "a video that said", "Eric Kingson, who worked the crowd, praising": what the relative
+                # pronoun stands for; a message speaks for whoever issued it.
+                noun = _relative_antecedent(current)
+                if noun is None:
+                    return nearest
+                if noun.lemma_.lower() in _MESSAGES and noun.dep_ == "dobj" and noun.head.i != noun.i:
+                    current = noun.head
+                    continue
+                return noun
+            return nearest
+        # "Trump issued a statement saying ...": whoever issued the message said it. "The cleric is shown
+        # lecturing": a participle the parser made the object of a passive verb shares its subject.
+        message = current.dep_ == "dobj" and (
+            current.lemma_ in _MESSAGES
+            or (current.tag_ == "VBG" and any(c.dep_ == "auxpass" for c in current.head.children))
+        )
         if (current.dep_ not in SHARED_SUBJECT and not message) or current.head.i == current.i:
+            if current.head.i != current.i and inside[current.head.i] and current.dep_ in SUBJECTS:
+                # "..., writing “Feels great to ...”": the parser made the cue the quotation's subject.
+                return _subject_before(verb, inside)
+            if (
+                current.dep_ in ("dep", "parataxis")
+                and current.head.i < current.i
+                and not inside[current.head.i]
+            ):
+                # "Clinton, exasperated, famously responded:": a loose attachment still shares the subject.
+                current = current.head
+                continue
             return None
+        if inside[current.head.i]:
+            # The parser hung the attribution on the quotation's words ("..., telling the crowd, “Some
+            # people get ...”"): the subject nearest before the cue, outside the quotation, said it.
+            return _subject_before(verb, inside)
         current = current.head
+    return None
+
+
+def _author(noun: Token) -> Token | None:
+    """Who wrote a document: "a court document filed by state attorney Dave Aronberg" -> Aronberg."""
+    if noun.pos_ != "NOUN":
+        return None
+    heads = [noun] + [c for c in noun.children if c.dep_ == "acl"]
+    for h in heads:
+        for c in h.children:
+            if c.dep_ in ("agent", "prep") and c.lower_ == "by":
+                objects = [p for p in c.children if p.dep_ == "pobj"]
+                if objects:
+                    return objects[0]
+    return None
+
+
+def _reporting_cue(verb: Token) -> Token | None:
+    """The cue whose reported clause a conjoined or participle cue hangs on ("X said it was early but
+    added", "X told Newsmax that Romney “had ...”, adding"), if any, before it."""
+    node = verb.head
+    for _ in range(4):
+        if node.dep_ == "ccomp" and _is_cue(node.head) and node.head.i < verb.i:
+            return node.head
+        if node.dep_ not in ("xcomp", "conj", "advcl", "ccomp") or node.head.i == node.i:
+            return None
+        node = node.head
+    return None
+
+
+def _relative_antecedent(verb: Token) -> Token | None:
+    """The noun a relative clause describes ("a video that said" -> video), through conjoined clauses."""
+    while verb.dep_ == "conj" and verb.head.i != verb.i:
+        verb = verb.head
+    return verb.head if verb.dep_ == "relcl" else None
+
+
+def _subject_before(verb: Token, quoted: Sequence[bool]) -> Token | None:
+    """The nearest subject before `verb` in its sentence whose clause lies outside quotations."""
+    sent = sentence_of(verb.doc, verb.i)
+    for t in reversed(sent[: verb.i - sent.start]):
+        if (
+            t.dep_ in SUBJECTS
+            and not quoted[t.i]
+            and not quoted[t.head.i]
+            and t.head.i < verb.i
+            and t.head.dep_ not in ("relcl", "acl")  # "the guru who founded ..." describes a noun
+        ):
+            return t
     return None
 
 
@@ -700,24 +890,42 @@ def _labelled(doc: Doc, span: _Span, a: int, b: int, resolver: _Resolver) -> tup
     while i >= 0 and (doc[i].is_space or doc[i].is_quote):
         i -= 1
     # The tagger calls a sentence-initial name a noun ("Reid: ..."); only an entity is taken then.
-    if i >= 1 and doc[i].text == ":" and (doc[i - 1].pos_ == "PROPN" or _is_name_word(doc[i - 1])):
-        # Only a bare label ("Clinton: ..."): after a verb the name is an addressee or a place.
-        k = i - 1
-        while k > 0 and doc[k - 1].idx >= span.segment.start and doc[k - 1].text not in _DASHES:
+    n = i - 1
+    if i >= 1 and doc[i].text == ":" and (doc[n].pos_ == "PROPN" or _is_name_word(doc[n])):
+        # Only a bare label ("Clinton: ..."): after a verb the name is an addressee or a place. A label may
+        # follow another quotation's end ('... ISIS." Bush: "...').
+        k = n
+        while (
+            k > 0
+            and doc[k - 1].idx >= span.segment.start
+            and doc[k - 1].text not in _DASHES
+            and not (doc[k - 1].is_quote and k >= 2 and doc[k - 2].text in ".!?")
+        ):
             k -= 1
+            opening = k == 0 or doc[k - 1].idx < span.segment.start
+            if opening and k == n - 1 and _is_cue(doc[k]):
+                continue  # "Continued Stone: ...": a cue word opening the label
             if doc[k].pos_ in ("VERB", "AUX", "ADP") or doc[k].text in ".!?":
                 break
         else:
-            who = (
-                resolver.entity_at(doc[i - 1])
-                or resolver.by_name.get(doc[i - 1].text)
-                or resolver.named(doc[i - 1])
-            )
+            who = resolver.entity_at(doc[n]) or resolver.by_name.get(doc[n].text) or resolver.named(doc[n])
             if who is not None and who.type in ("PERSON", "ORG"):
                 return doc[i], who
     j = _after(doc, span, b)
     if 0 < j < len(doc) and doc[j - 1].idx < span.outer_end and _is_dash(doc[j - 1]):
         j -= 1  # the tokenizer glued the dash to the closing mark: '”―'
+    if (
+        i >= 1
+        and doc[i].text in _DASHES
+        and j < len(doc)
+        and doc[j].text in _DASHES
+        and doc[i - 1].pos_ == "PROPN"
+    ):
+        # "the former candidate Mitt Romney -- ''It is disqualifying ...'' -- and ...": a quotation set
+        # between dashes right after a name is that person's.
+        who = resolver.entity_at(doc[i - 1]) or resolver.by_name.get(doc[i - 1].text)
+        if who is not None and who.type == "PERSON":
+            return doc[i], who
     if j + 1 < len(doc) and _is_dash(doc[j]):
         k = j + 1
         while k < len(doc) and doc[k].is_space:
@@ -741,14 +949,22 @@ def _trailing_verb(doc: Doc, span: _Span, b: int, quoted: list[bool]) -> Token |
     if text_of(doc)[span.start : span.end].rstrip()[-1:] not in ",?!—-":
         return None
     j = _after(doc, span, b)
-    for k in range(j, min(len(doc), j + 4)):
+    for k in range(j, min(len(doc), j + 16)):
         t = doc[k]
-        if quoted[t.i] or t.idx >= span.segment.end:
+        if quoted[t.i] or t.idx >= span.segment.end or t.is_quote or t.text in ".!?;":
             return None
-        if t.pos_ == "VERB" and (
+        if t.pos_ != "VERB" or t.dep_ in SUBJECTS:
+            continue  # a name the tagger called a verb ("Trump shot back")
+        if k < j + 4 and (
             k == j
             or (doc[j].dep_ in SUBJECTS and doc[j].head.i == t.i)
             or all(doc[n].pos_ == "PROPN" for n in range(j, k))
+        ):
+            return t
+        # '"...!" the presumptive nominee, Donald Trump, tweeted': a cue after a long subject.
+        if _is_cue(t) and (
+            any(c.dep_ in SUBJECTS and j <= c.i < k for c in t.children)
+            or (t.dep_ == "acl" and j <= t.head.i < k)  # "the nominee, Donald Trump, tweeted" as a modifier
         ):
             return t
     return None
@@ -762,7 +978,17 @@ def _colon_cue(doc: Doc, a: int) -> Token | None:
     if i >= 1 and doc[i].text == ",":
         # "Hillary shot back, “...”": a verb (or verb and particle) right before the comma introduces it.
         verb = doc[i - 1] if doc[i - 1].dep_ not in ("prt", "advmod") else doc[i - 1].head
+        # "saying during the debate last week, “...”": a cue before an adverbial phrase introduces it.
+        adjunct = verb
+        while adjunct.pos_ != "VERB" and adjunct.dep_ in _ADJUNCT and adjunct.head.i < adjunct.i:
+            adjunct = adjunct.head
+        if adjunct is not verb and _is_cue(adjunct):
+            return adjunct
+        if verb.lemma_.lower() in _MESSAGES and verb.dep_ == "dobj" and verb.head.i < verb.i:
+            verb = verb.head  # "Trump issued a statement, “...”": the issuing verb introduces it
         if verb.pos_ == "VERB" and verb.i < i and verb.lemma_ not in ("be", "have", "do"):
+            if not _is_cue(verb) and verb.dep_ == "advcl" and _is_cue(verb.head) and verb.head.i < verb.i:
+                return verb.head  # "Clinton said in the spring, when the story broke, “...”"
             return verb
         return None
     if i < 1 or doc[i].text != ":":
@@ -817,6 +1043,34 @@ def _nearby_cue(doc: Doc, span: _Span, a: int, b: int, quoted: list[bool]) -> To
         return None
     candidates.sort(key=lambda c: c[0])
     return candidates[0][1]
+
+
+def _previous_sentence_cue(doc: Doc, span: _Span, a: int, quoted: list[bool]) -> Token | None:
+    """A cue ending the sentence right before the quote with nothing said yet ("Sam Lau said in a
+    statement. “...”", "Dianne Bystrom agreed. “...”"): the quote is what it introduced."""
+    i = a - 1
+    while i >= 0 and (doc[i].is_space or doc[i].is_quote):
+        i -= 1
+    if i < 1 or doc[i].text != "." or doc[i].idx < span.segment.start or quoted[i]:
+        return None
+    sent = sentence_of(doc, i)
+    if sent.start < a <= sent.end - 1 or any(t.is_quote or quoted[t.i] for t in sent):
+        return None  # the quotation is inside that sentence, or it already holds a quotation
+    cues = [t for t in sent if _is_cue(t) and t.dep_ == "ROOT"]
+    if not cues or any(c.dep_ in ("ccomp", "dobj", "xcomp") for c in cues[0].children):
+        return None  # "He said the plan would fail." has said its piece
+    return cues[0]
+
+
+def _attribution_after(doc: Doc, span: _Span, b: int, quoted: list[bool]) -> Token | None:
+    """The cue of a short attribution sentence right after the quote ("“...” Sullivan wrote.")."""
+    j = _after(doc, span, b)
+    for t in doc[j : min(len(doc), j + 8)]:
+        if quoted[t.i] or t.is_quote or t.idx >= span.segment.end or t.text in ".!?;":
+            return None
+        if _is_cue(t) and any(c.dep_ in SUBJECTS and j <= c.i < t.i for c in t.children):
+            return t
+    return None
 
 
 def _intro_cue(
@@ -895,26 +1149,42 @@ def _attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> tuple[list[
             s.cue, s.speaker = labelled
             continue
         cue = _colon_cue(doc, a) if full else None
+        if cue is not None and not _is_cue(cue):
+            # "... it was stuck in State's system: “Trust me.” Sullivan wrote.": the attribution after the
+            # quote names the speaker; the verb before the colon only led up to it.
+            cue = _attribution_after(doc, s, b, quoted) or cue
         cue = cue or _ancestor_cue(doc, s, a, b, quoted) or _preceding_cue(doc, s, a, quoted)
+        if cue is not None and cue.i >= b:
+            # '“...,” Trump said, after Becky Quick said ...': the parser hung the quote on a later cue; the
+            # attribution right after the closing mark is the quote's own.
+            trailing = _trailing_verb(doc, s, b, quoted)
+            if trailing is not None and trailing.i < cue.i and _is_cue(trailing):
+                cue = trailing
         # A phrase quoted inside a sentence belongs to the cue that governs it, never to a cue nearby.
         if cue is None and full:
             cue = (
                 _nearby_cue(doc, s, a, b, quoted)
                 or _trailing_verb(doc, s, b, quoted)
                 or _intro_cue(parsed, resolver.position, s, a, quoted)
+                or _previous_sentence_cue(doc, s, a, quoted)
             )
         if cue is None:
             continue
         s.cue = cue
-        who = _speaker_token(cue)
+        who = _speaker_token(cue, quoted)
         if who is not None and not quoted[who.i]:
             s.speaker = resolver.resolve(who, before=who.i) or resolver.named(who)
             if s.speaker is not None and who.pos_ == "PRON":
                 # The next "he said" most likely means the same person: let the chain carry on.
                 resolver.remember(who, s.speaker)
-        elif cue.pos_ == "VERB":
+        if s.speaker is None and cue.pos_ == "VERB" and (who is None or quoted[who.i] or who.pos_ == "PROPN"):
             # No subject, or one inside the quotation: the parse went wrong around the attribution.
-            s.speaker = resolver.beside(cue)
+            s.speaker = (
+                resolver.surname_before(cue)
+                or resolver.after_quote(s, b, cue)
+                or resolver.beside(cue)
+                or resolver.previous_subject(cue)
+            )
         to = _addressee_token(cue)
         if to is not None:
             addressee = resolver.resolve(to, before=to.i)
