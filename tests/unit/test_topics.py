@@ -125,6 +125,36 @@ def test_a_tiny_trained_model_learns_its_labels(tmp_path: Path) -> None:
     assert next(s.label for s in election if s.code == "medtop:20000574") == "election"
 
 
+def test_the_svm_solver_learns_tfidf_weights_and_reruns_identically(tmp_path: Path) -> None:
+    lines = [
+        ("The minister won the election and parliament passed the government bill.", ["medtop:20000574"]),
+        ("Voters backed the party; the prime minister called an election.", [POLITICS, "medtop:20000574"]),
+        ("Parliament debated the government budget and the minister resigned.", [POLITICS]),
+        ("The goalkeeper saved a penalty and the team won the league match.", ["medtop:15000000"]),
+        ("A late goal sent the football club into the cup final.", ["medtop:15000000"]),
+        ("The band released a new album and the film topped the box office.", ["medtop:01000000"]),
+        ("The actor starred in a comedy film shown at the festival.", ["medtop:01000000"]),
+    ]
+    data = tmp_path / "archive.jsonl"
+    data.write_text("".join(json.dumps({"text": t, "topics": c}) + "\n" for t, c in lines))
+    out = train(data, tmp_path / "a", solver="svm", length=2**10, scale=1.0)
+    again = train(data, tmp_path / "b", solver="svm", length=2**10, scale=1.0)
+    for name in ("topics/model", "subtopics/model", "topics.json"):
+        assert (out / name).read_bytes() == (again / name).read_bytes()
+    model = TopicClassifier.load(out)
+    assert model.meta["architecture"] == "newsstreams.TfidfBOW.v1"
+    assert model.meta["solver"] == "svm"
+    # The IDF table was learned and saved: words in every text weigh least, unused buckets most.
+    idf = model.nlp.get_pipe("topics").model.get_ref("features").get_param("idf")
+    assert idf.shape == (2**10,) and float(idf.min()) < float(idf.max())
+    for (_, codes), scores in zip(lines, model.classify_many(t for t, _ in lines), strict=True):
+        assert scores[0].code == next((c for c in codes if is_top_level(c)), POLITICS)
+    election = model.classify(lines[0][0])
+    assert "medtop:20000574" in [s.code for s in election if not s.top_level]
+    with pytest.raises(ValueError, match="solver"):
+        train(data, tmp_path / "c", solver="sgd")
+
+
 def test_train_rejects_archives_without_topics(tmp_path: Path) -> None:
     data = tmp_path / "bad.jsonl"
     data.write_text(json.dumps({"text": "no topics here", "topics": []}) + "\n")
