@@ -8,7 +8,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from streams.topics import DEFAULT_MODEL, train
+from streams.topics import DEFAULT_MODEL, SVM_RECIPE, train
 
 # The eval README's mapping of the BBC categories to IPTC Media Topics.
 BBC_TO_IPTC = {
@@ -57,10 +57,7 @@ def main() -> None:
                 f.write(json.dumps(line, ensure_ascii=False) + "\n")
         source = {"corpus": "BBC News (Greene & Cunningham 2006), eval development split", "rule": SPLIT_RULE}
         if args.solver == "svm":
-            # TF-IDF + one-vs-rest linear SVM (C=1), 2^17 hashed rows: chosen by 5-fold cross-validation
-            # within these training articles (MODEL_CARD.md). Deterministic: no seed, no shuffling.
-            svm = {"svm_c": 1.0, "svm_iterations": 300, "temperature": 8.0, "length": 2**17, "scale": 1.0}
-            train(data, args.out, solver="svm", **svm, extra_meta={"training_split": source})  # type: ignore[arg-type]
+            train(data, args.out, **SVM_RECIPE, extra_meta={"training_split": source})
         else:
             train(data, args.out, epochs=args.epochs, seed=args.seed, extra_meta={"training_split": source})
     print(f"trained on {len(chosen)} of {len(items)} articles -> {args.out}")

@@ -209,3 +209,20 @@ def test_keyphrases_rank_repeated_phrases_and_skip_pronouns(nlp: Any) -> None:
         "johnson" in p for p in keyphrases(parse(nlp, [article("Boris Johnson met Mr Lavrov.")])[0])
     )
     assert len(keyphrases(parsed, limit=1)) == 1
+
+
+def test_train_topics_command_takes_the_svm_recipe(tmp_path: Path) -> None:
+    from streams.cli import main
+
+    lines = [
+        ("Parliament passed the government bill after the minister spoke.", [POLITICS]),
+        ("The prime minister called an election and voters backed the party.", [POLITICS]),
+        ("The goalkeeper saved a penalty and the team won the league match.", ["medtop:15000000"]),
+        ("A late goal sent the football club into the cup final.", ["medtop:15000000"]),
+    ]
+    data = tmp_path / "archive.jsonl"
+    data.write_text("".join(json.dumps({"text": t, "topics": c}) + "\n" for t, c in lines))
+    assert main(["train-topics", str(data), "--out", str(tmp_path / "m"), "--solver", "svm"]) == 0
+    model = TopicClassifier.load(tmp_path / "m")
+    assert model.meta["solver"] == "svm"
+    assert model.classify("The minister lost the election.")[0].code == POLITICS
