@@ -35,3 +35,14 @@ def test_cpu_seconds_reads_this_process() -> None:
     before = bench.cpu_seconds(os.getpid())
     sum(i * i for i in range(2_000_000))
     assert bench.cpu_seconds(os.getpid()) > before
+
+
+def test_latency_run_times_the_events_of_every_article(kafka: Broker) -> None:
+    settings = Settings(broker=f"kafka://{kafka.bootstrap}", batch_size=4)
+    messages = bench.load_corpus(ROOT / "samples" / "feed.jsonl", 5)
+    # One article a second: the first articles' events arrive while the later ones are still being sent.
+    result = bench.latency_run(settings, messages, len(messages), rate=1.0)
+
+    assert result["articles_measured"] == result["articles"] == 5
+    assert result["events"] >= 5
+    assert 0 < result["p50_s"] <= result["p99_s"] <= result["max_s"]
