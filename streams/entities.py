@@ -397,8 +397,29 @@ def _dash_role(doc: Doc, hi: int) -> str:
 # --- grouping -----------------------------------------------------------------------------------------
 
 
-def _fix_labels(mentions: list[_Mention]) -> None:
-    """Correct labels where pycountry knows the place; a country is a GPE whatever spaCy said."""
+def _titled_person(doc: Doc, m: _Mention) -> bool:
+    """A full name spaCy called an organisation that the article gives a person's job: "The Rovers
+    manager, Sofia Almeida", "coach Sofia Almeida"."""
+    lo, hi = m.tokens
+    words = doc[lo:hi]
+    if len(words) < 2 or not all(t.text[:1].isupper() and t.is_alpha for t in words):
+        return False
+    root = words.root
+    nouns = [c for c in root.children if c.dep_ == "appos" and not lo <= c.i < hi]
+    if root.dep_ == "appos":
+        nouns.append(root.head)
+    if lo > 0:
+        nouns.append(doc[lo - 1])
+    return any(n.lower_ in ROLE_HEADS and n.tag_ in ("NN", "NNP") and not n.ent_type_ for n in nouns)
+
+
+def _fix_labels(doc: Doc, mentions: list[_Mention]) -> None:
+    """Correct labels where pycountry knows the place (a country is a GPE whatever spaCy said), and where
+    the article gives an "organisation" a person's job; its surname alone is then that person too."""
+    people = {_key(m.name).split()[-1] for m in mentions if m.label == "ORG" and _titled_person(doc, m)}
+    for m in mentions:
+        if m.label == "ORG" and (_titled_person(doc, m) or _key(m.name) in people):
+            m.label = "PERSON"
     person_words = {
         w for m in mentions if m.label == "PERSON" and " " in m.name for w in _key(m.name).split()
     }
@@ -622,8 +643,8 @@ def extract_entities(
     layout = _Layout.of(parsed)
     # doc.ents → trimmed names (no "the", honorific, job title or possessive; no dates or numbers)
     mentions = [m for ent in doc.ents if (m := _mention(doc, layout.text, ent)) is not None]
-    # → labels fixed where pycountry knows the place ("Crimea" ORG → GPE)
-    _fix_labels(mentions)
+    # → labels fixed where pycountry knows the place ("Crimea" ORG → GPE) or a job names a person
+    _fix_labels(doc, mentions)
     # → one cluster per referent (surnames to full names, country aliases to one country, "EU" to "European Union")
     clusters, names = _cluster(mentions, known_people or {})
     # → plus the later occurrences spaCy missed of names it found once

@@ -301,3 +301,27 @@ def test_iso_codes_are_not_country_names_but_us_and_uk_are(nlp: Language) -> Non
     doc.ents = [Span(doc, words.index(w), words.index(w) + 1, label="GPE") for w in ("LA", "U.S.", "UK")]
     found = by_name(extract_entities(ParsedArticle(clean_article, doc, segments)))
     assert set(found) == {"LA", "United States", "United Kingdom"}
+
+
+def test_a_name_with_a_job_is_a_person_even_when_spacy_says_organisation(nlp: Language) -> None:
+    paragraphs = (
+        "The Rovers manager, Sofia Almeida, made a double substitution at half-time.",
+        "“Nobody remembers the first half of a final,” Almeida said.",
+    )
+    doc = parse(nlp, [article(*paragraphs)])[0].doc
+    # The premise: the small English model labels this manager an organisation.
+    assert ("Sofia Almeida", "ORG") in [(e.text, e.label_) for e in doc.ents]
+    found = by_name(entities(nlp, *paragraphs))
+    almeida = found["Sofia Almeida"]
+    assert almeida.type == "PERSON"
+    assert almeida.entity_id == "person:sofia-almeida"
+    # Her surname alone joins her, not a second organisation.
+    assert [m.text for m in almeida.mentions] == ["Sofia Almeida", "Almeida"]
+    assert "Almeida" not in found
+
+
+def test_an_organisation_without_a_job_title_stays_an_organisation(nlp: Language) -> None:
+    found = by_name(
+        entities(nlp, "Shares in Goldman Sachs rose after Goldman Sachs reported higher profits.")
+    )
+    assert found["Goldman Sachs"].type == "ORG"
