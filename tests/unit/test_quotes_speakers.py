@@ -7,23 +7,13 @@ from typing import Any
 from spacy.tokens import Doc
 
 from streams.entities import extract_entities
-from streams.nlp import parse
 from streams.quotes import _speaker_token, extract_quotes
-from streams.records import CleanArticle
+from tests.unit.test_quotes import _parse
 
 
 def _speakers(nlp: Any, paragraphs: list[str]) -> list[tuple[str | None, str | None]]:
     """(cue, speaker name) of every quote of a plain article made of `paragraphs`."""
-    article = CleanArticle(
-        event_id="e",
-        article_id="a",
-        version=1,
-        source="test",
-        content_type="text/plain",
-        content_hash="",
-        paragraphs=paragraphs,
-    )
-    parsed = parse(nlp, [article])[0]
+    parsed = _parse(nlp, paragraphs)
     quotes = extract_quotes(parsed, extract_entities(parsed))
     return [(q.cue, q.speaker.name if q.speaker else None) for q in quotes]
 
