@@ -13,6 +13,7 @@ from typing import Any, cast
 import faust
 from aiokafka.errors import MessageSizeTooLargeError
 from faust.exceptions import ProducerSendError
+from faust.worker import Worker
 
 from streams import flow, health, trending
 from streams.deadletter import dead_letter
@@ -304,10 +305,20 @@ def create_app(settings: Settings) -> faust.App:
     return app
 
 
+class ServiceWorker(Worker):
+    """Faust's worker without its terminal spinner.
+
+    At log levels of WARNING and above, the spinner set the root logger to DEBUG so that it spun on every
+    record: each debug call of faust and aiokafka (several per Kafka message) then built a record that no
+    handler kept. A service has no terminal to spin in.
+    """
+
+    def on_setup_root_logger(self, logger: logging.Logger, level: int) -> None:
+        self.spinner = None
+
+
 def run_worker(settings: Settings, *, loglevel: str | None = None) -> None:
     """Run the Faust worker in this process until it is stopped (SIGINT/SIGTERM)."""
-    from faust.worker import Worker
-
     from streams.admin import apply
 
     # Source topics must exist before the consumer subscribes, or the first assignment misses them
@@ -315,4 +326,4 @@ def run_worker(settings: Settings, *, loglevel: str | None = None) -> None:
     for change in asyncio.run(apply(settings)):
         log.info("topic %s %s (%s)", change.topic, change.action, change.detail)
     app = create_app(settings)
-    Worker(app, loglevel=loglevel or settings.log_level, quiet=True).execute_from_commandline()
+    ServiceWorker(app, loglevel=loglevel or settings.log_level, quiet=True).execute_from_commandline()
