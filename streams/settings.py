@@ -40,6 +40,9 @@ class Settings:
     dashboard_token: str = field(default="", repr=False)
     data_dir: str = str(Path.home() / ".cache" / "newsstreams" / "worker")
     store: str = "rocksdb://"
+    # The trending windows hold two hours of counts at most. In memory (rebuilt from their changelogs on
+    # start) each event's 30-odd reads and writes skip RocksDB's key and value encoding.
+    trending_store: str = "memory://"
     # Memory one RocksDB table partition may use (memtables and block cache); Faust's defaults allow
     # 2 GiB of block cache and 192 MiB of memtables each, for every table and partition.
     store_memory_mb: int = 8
@@ -94,9 +97,10 @@ class Settings:
         intake accepts (JSON escaping, a dead letter's base64) fits. Brokers and topics must allow it."""
         return 4 * self.max_body_bytes + 1024 * 1024
 
-    def table_options(self) -> dict[str, Any]:
-        """Options for one Faust table's store (a fresh dict: the RocksDB store pops keys from it)."""
-        if not self.store.startswith("rocksdb"):
+    def table_options(self, store: str | None = None) -> dict[str, Any]:
+        """Options for one Faust table's store, `store` or else the default one (a fresh dict: the RocksDB
+        store pops keys from it)."""
+        if not (store or self.store).startswith("rocksdb"):
             return {}
         mib = 1024 * 1024
         budget = max(self.store_memory_mb, 4) * mib

@@ -92,7 +92,8 @@ def register(
             f"trending-{kind}-{name}",
             default=int,
             partitions=settings.partitions,
-            options=settings.table_options(),
+            store=settings.trending_store,
+            options=settings.table_options(settings.trending_store),
         )
         # Windows are kept `keep` seconds past their end, so a late event still finds its window.
         windows = table.tumbling(size, expires=timedelta(seconds=keep))

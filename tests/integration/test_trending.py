@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -125,4 +126,34 @@ async def test_undated_articles_count_by_their_message_time(
         return max(counts, default=0)
 
     records = await consume_until(kafka.bootstrap, [topic], lambda rs: first_minute(rs) >= 3, timeout=90)
+    assert first_minute(records) == 3
+
+
+async def test_counts_carry_on_after_a_restart(
+    kafka: Broker, worker: Worker, namespace: str, tmp_path: Path
+) -> None:
+    # The windows live in memory (NEWSSTREAMS_TRENDING_STORE): a restarted worker rebuilds them from their
+    # changelogs, so the count goes on from where it stood instead of starting again at 1.
+    entity = "person:ada-restarted"
+    topic = f"{namespace}news.entities.trending"
+
+    def first_minute(records: list) -> int:
+        counts = [
+            e["count"]
+            for e in values(records, topic)
+            if (e["key"], e["window"], e["window_start"]) == (entity, "1m", T0.isoformat())
+        ]
+        return max(counts, default=0)
+
+    await produce(
+        kafka.bootstrap, f"{namespace}news.entities", [_mention(entity, 5, 1), _mention(entity, 10, 2)]
+    )
+    await consume_until(kafka.bootstrap, [topic], lambda rs: first_minute(rs) >= 2, timeout=90)
+    worker.stop()
+    again = Worker(env=worker.env, log=tmp_path / "worker-restarted.log").start()
+    try:
+        await produce(kafka.bootstrap, f"{namespace}news.entities", [_mention(entity, 20, 3)])
+        records = await consume_until(kafka.bootstrap, [topic], lambda rs: first_minute(rs) >= 3, timeout=90)
+    finally:
+        again.stop()
     assert first_minute(records) == 3
