@@ -146,6 +146,7 @@ class Workers:
                 "NEWSSTREAMS_BATCH_WITHIN": str(settings.batch_within),
                 "NEWSSTREAMS_PRODUCER_LINGER": str(settings.producer_linger),
                 "NEWSSTREAMS_STORE": settings.store,
+                "NEWSSTREAMS_TRENDING_STORE": settings.trending_store,
                 "NEWSSTREAMS_LOG_LEVEL": "warning",
             }
             with log.open("wb") as out:
