@@ -35,6 +35,16 @@ def _mention(entity: str, seconds: float, n: int) -> tuple[bytes, bytes]:
     return entity.encode(), to_json(EntityEvent(**_mention_fields(entity, seconds, n)))
 
 
+def _first_minute(records: list, topic: str, entity: str) -> int:
+    """The highest count `entity` reached in the minute window starting at T0."""
+    counts = [
+        e["count"]
+        for e in values(records, topic)
+        if (e["key"], e["window"], e["window_start"]) == (entity, "1m", T0.isoformat())
+    ]
+    return max(counts, default=0)
+
+
 @pytest.fixture
 def worker_env(worker_env: dict[str, str]) -> dict[str, str]:
     return {**worker_env, "NEWSSTREAMS_TRENDING_GRACE": "300"}
@@ -117,16 +127,10 @@ async def test_undated_articles_count_by_their_message_time(
     await produce(kafka.bootstrap, f"{namespace}news.entities", [_mention(entity, 20, 3)])  # dated
     topic = f"{namespace}news.entities.trending"
 
-    def first_minute(records: list) -> int:
-        counts = [
-            e["count"]
-            for e in values(records, topic)
-            if (e["key"], e["window"], e["window_start"]) == (entity, "1m", T0.isoformat())
-        ]
-        return max(counts, default=0)
-
-    records = await consume_until(kafka.bootstrap, [topic], lambda rs: first_minute(rs) >= 3, timeout=90)
-    assert first_minute(records) == 3
+    records = await consume_until(
+        kafka.bootstrap, [topic], lambda rs: _first_minute(rs, topic, entity) >= 3, timeout=90
+    )
+    assert _first_minute(records, topic, entity) == 3
 
 
 async def test_counts_carry_on_after_a_restart(
@@ -137,23 +141,19 @@ async def test_counts_carry_on_after_a_restart(
     entity = "person:ada-restarted"
     topic = f"{namespace}news.entities.trending"
 
-    def first_minute(records: list) -> int:
-        counts = [
-            e["count"]
-            for e in values(records, topic)
-            if (e["key"], e["window"], e["window_start"]) == (entity, "1m", T0.isoformat())
-        ]
-        return max(counts, default=0)
-
     await produce(
         kafka.bootstrap, f"{namespace}news.entities", [_mention(entity, 5, 1), _mention(entity, 10, 2)]
     )
-    await consume_until(kafka.bootstrap, [topic], lambda rs: first_minute(rs) >= 2, timeout=90)
+    await consume_until(
+        kafka.bootstrap, [topic], lambda rs: _first_minute(rs, topic, entity) >= 2, timeout=90
+    )
     worker.stop()
     again = Worker(env=worker.env, log=tmp_path / "worker-restarted.log").start()
     try:
         await produce(kafka.bootstrap, f"{namespace}news.entities", [_mention(entity, 20, 3)])
-        records = await consume_until(kafka.bootstrap, [topic], lambda rs: first_minute(rs) >= 3, timeout=90)
+        records = await consume_until(
+            kafka.bootstrap, [topic], lambda rs: _first_minute(rs, topic, entity) >= 3, timeout=90
+        )
     finally:
         again.stop()
-    assert first_minute(records) == 3
+    assert _first_minute(records, topic, entity) == 3
