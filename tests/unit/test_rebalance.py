@@ -1,4 +1,7 @@
-"""The rebalance guards: stream partitions are sought before they resume, stale acks move no offset."""
+"""The rebalance guards: stream partitions are sought before they resume, acks of skipped messages move
+no offset, uncommitted stream partitions are sought back to their beginning, and streams are finished and
+committed before a rebalance drops their acks, and records fetched before a seek are not delivered after
+it."""
 
 from __future__ import annotations
 
@@ -7,9 +10,18 @@ from typing import Any
 import faust
 import pytest
 from faust.types import TP
-from faust.types.tuples import Message
+from faust.types.tuples import ConsumerMessage, Message
 
-from streams.rebalance import SafeRecovery, SafeTableManager, credit_only_current_acks, seek_before_resume
+from streams.rebalance import (
+    SafeRecovery,
+    SafeTableManager,
+    commit_before_revoke,
+    credit_only_current_acks,
+    drop_batches_fetched_before_a_seek,
+    rewind_uncommitted,
+    seek_before_resume,
+    seek_to_committed_or_beginning,
+)
 
 CLEAN = TP("news.articles.clean", 0)
 
@@ -56,8 +68,19 @@ async def test_the_worker_app_recovers_with_the_safe_recovery() -> None:
     assert isinstance(app.tables.recovery, SafeRecovery)
 
 
+def idle_consumer(*, generation: int = 0) -> Any:
+    """A worker app's consumer that never starts, reading the clean topic with acks."""
+    app = faust.App("rebalance-test", broker="kafka://127.0.0.1:1")
+    app.topics.acking_topics.add(CLEAN.topic)
+    app.consumer_generation_id = generation
+    consumer: Any = app.consumer
+    consumer._thread.thread_loop.close()  # the consumer's own thread loop, never started here
+    return consumer
+
+
 def message(offset: int, generation: int) -> Message:
-    return Message(
+    # What the consumer hands to streams: untracked until a stream hands it to an agent.
+    return ConsumerMessage(
         CLEAN.topic, CLEAN.partition, offset, 0.0, 0, {}, b"k", b"v", None, generation_id=generation
     )
 
@@ -66,11 +89,7 @@ def message(offset: int, generation: int) -> Message:
 async def test_an_ack_of_a_message_from_an_older_generation_moves_no_offset() -> None:
     credit_only_current_acks()
     credit_only_current_acks()  # idempotent: the guard wraps Faust's ack once
-    app = faust.App("rebalance-test", broker="kafka://127.0.0.1:1")
-    app.topics.acking_topics.add(CLEAN.topic)
-    app.consumer_generation_id = 3
-    consumer = app.consumer
-    consumer._thread.thread_loop.close()  # the consumer's own thread loop, never started here
+    consumer = idle_consumer(generation=3)
 
     stale = message(5, generation=2)
     assert consumer.ack(stale) is False
@@ -78,5 +97,120 @@ async def test_an_ack_of_a_message_from_an_older_generation_moves_no_offset() ->
     assert not consumer._acked.get(CLEAN)
 
     current = message(5, generation=3)
+    current.tracked = True  # handed to an agent, which processed it
     assert consumer.ack(current) is True
     assert list(consumer._acked[CLEAN]) == [5]
+
+
+@pytest.mark.asyncio
+async def test_the_consumer_threads_seek_rewinds_only_acked_topics() -> None:
+    rewind_uncommitted()
+    rewind_uncommitted()  # idempotent: the guard wraps Faust's seek once
+    consumer = idle_consumer()
+    thread = consumer._thread
+    calls: list[Any] = []
+
+    async def call_thread(fun: Any, *args: Any) -> dict[Any, Any]:
+        calls.append((fun, *args))
+        return {}
+
+    thread.call_thread = call_thread
+    thread._ensure_consumer = lambda: "the aiokafka consumer"
+    assert await thread.seek_to_committed() == {}
+    [(fun, consumer, rewind)] = calls
+    assert fun is seek_to_committed_or_beginning and consumer == "the aiokafka consumer"
+    # The stream topic the worker acks goes back to its beginning when uncommitted; a changelog does not.
+    assert rewind(CLEAN.topic) and not rewind("newsstreams-clean-article-versions-changelog")
+
+
+@pytest.mark.asyncio
+async def test_a_message_skipped_while_the_flow_is_stopped_moves_no_offset() -> None:
+    credit_only_current_acks()
+    consumer = idle_consumer(generation=3)
+    app = consumer.app
+
+    app.flow_control.suspend()  # a rebalance has begun
+    skipped = message(7, generation=3)  # taken from the queue now: skipped, never handed to an agent
+    assert consumer.ack(skipped) is False and skipped.acked
+    handed_over = message(6, generation=3)  # an agent had it before the flow stopped, and finished it
+    handed_over.tracked = True
+    assert consumer.ack(handed_over) is True
+    assert list(consumer._acked[CLEAN]) == [6]
+
+    app.flow_control.resume()
+    # With the flow on, an untracked ack (say, of a message that could not be decoded) counts as before.
+    assert consumer.ack(message(8, generation=3)) is True
+
+
+@pytest.mark.asyncio
+async def test_streams_are_finished_and_committed_before_faust_forgets_the_acks() -> None:
+    commit_before_revoke()
+    commit_before_revoke()  # idempotent
+    consumer = idle_consumer()
+    app = consumer.app
+    consumer._acked[CLEAN].extend([0, 1, 2])
+    seen: list[tuple[str, list[int], bool]] = []
+
+    async def wait_empty() -> None:  # Faust's: waits for the streams' messages, then commits
+        seen.append(("wait_empty", list(consumer._acked[CLEAN]), app.flow_control.is_active()))
+
+    async def app_side(revoked: set[TP]) -> None:  # Faust's own wait and commit, after the acks are gone
+        seen.append(("app", list(consumer._acked.get(CLEAN, [])), app.flow_control.is_active()))
+
+    app.flow_control.resume()
+    consumer.wait_empty = wait_empty
+    consumer._on_partitions_revoked = app_side
+    await consumer.on_partitions_revoked({CLEAN})
+    # The flow stopped, then the streams finished and committed while the acks were still known.
+    assert seen == [("wait_empty", [0, 1, 2], False), ("app", [], False)]
+    assert not consumer.flow_active
+
+
+@pytest.mark.asyncio
+async def test_a_failed_wait_before_a_rebalance_does_not_stop_it() -> None:
+    commit_before_revoke()
+    consumer = idle_consumer()
+    revoked: list[set[TP]] = []
+
+    async def wait_empty() -> None:
+        raise RuntimeError("broker gone")
+
+    async def app_side(tps: set[TP]) -> None:
+        revoked.append(tps)
+
+    consumer.wait_empty = wait_empty
+    consumer._on_partitions_revoked = app_side
+    await consumer.on_partitions_revoked({CLEAN})
+    assert revoked == [{CLEAN}]
+
+
+@pytest.mark.asyncio
+async def test_stream_records_fetched_before_a_seek_are_left_out() -> None:
+    drop_batches_fetched_before_a_seek()
+    drop_batches_fetched_before_a_seek()  # idempotent
+    consumer = idle_consumer()
+    changelog = TP("newsstreams-clean-article-versions-changelog", 0)
+    seek_meanwhile = [True, False]
+
+    async def wait_next_records(timeout: float) -> tuple[dict[TP, list[int]], None]:
+        if seek_meanwhile.pop(0):  # the seek after a rebalance runs while this fetch is awaited
+            await consumer.perform_seek()
+        return {CLEAN: [33, 34], changelog: [7]}, None
+
+    async def seek_to_committed() -> dict[TP, int]:
+        return {}
+
+    consumer._wait_next_records = wait_next_records
+    consumer.seek_to_committed = seek_to_committed
+    consumer._to_message = lambda tp, offset: ConsumerMessage(
+        tp.topic, tp.partition, offset, 0.0, 0, {}, b"k", b"v", None, generation_id=0
+    )
+    consumer.highwater = lambda tp: 0
+    consumer.resume_flow()
+
+    async def fetch() -> list[tuple[str, int]]:
+        return [(tp.topic, m.offset) async for tp, m in consumer.getmany(timeout=1.0)]
+
+    # Fetched from the old position: the stream's records are left out, the changelog's kept.
+    assert await fetch() == [(changelog.topic, 7)]
+    assert sorted(await fetch()) == sorted([(CLEAN.topic, 33), (CLEAN.topic, 34), (changelog.topic, 7)])
