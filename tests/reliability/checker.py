@@ -161,6 +161,7 @@ class Figures:
     outputs: int  # good articles with an enriched article
     records: int  # records read on every output topic
     duplicates: int  # records beyond the first of their logical event
+    duplicates_by_topic: dict[str, int]  # the same, per output topic that has any
     dead_letters: int  # distinct dead-lettered keys
 
 
@@ -188,6 +189,11 @@ def check_complete(out: Outputs, good: set[str], *, dead: Iterable[str] = ()) ->
         outputs=len(good & out.articles("news.articles.enriched")),
         records=total,
         duplicates=total - len(out.ce_ids),
+        duplicates_by_topic={
+            topic: n - sum(1 for t, _ in out.ce_ids if t == topic)
+            for topic, n in sorted(out.records.items())
+            if n > sum(1 for t, _ in out.ce_ids if t == topic)
+        },
         dead_letters=len(out.articles("news.deadletter")),
     )
 
@@ -226,3 +232,16 @@ async def send_all(
         await asyncio.gather(*pending)
     finally:
         await producer.stop()
+
+
+def reported_figures(out: Outputs, good: set[str], complete: bool) -> dict[str, Any]:
+    """After a run that had to end with every good article out: check it, and the figures to report."""
+    assert complete, f"{len(good - out.articles('news.articles.enriched'))} articles never enriched"
+    figures = check_complete(out, good)
+    return {
+        "outputs": figures.outputs,
+        "records": figures.records,
+        "duplicates": figures.duplicates,
+        "duplicates_by_topic": figures.duplicates_by_topic,
+        "dead_letters": figures.dead_letters,
+    }

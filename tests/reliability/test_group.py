@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from tests.integration.conftest import Broker
+from tests.kafka_fixtures import Worker
 from tests.reliability.articles import good_messages
-from tests.reliability.checker import Reader, check_complete, send_all
+from tests.reliability.checker import Reader, reported_figures, send_all
 from tests.reliability.conftest import report, worker_on
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.asyncio]
@@ -66,18 +67,72 @@ async def test_the_surviving_worker_takes_over_a_killed_workers_partitions(
     finally:
         for w in workers:
             w.stop()
-    out = reader.outputs
-    assert complete, f"{len(good - out.articles('news.articles.enriched'))} articles never enriched"
-    figures = check_complete(out, good)
     report(
         "group_takeover",
         articles_sent=ARTICLES,
         enriched_before_kill=done_before_kill,
         victim_messages_before_kill=victim_handled,
         survivor_messages_before_kill=survivor_handled,
-        outputs=figures.outputs,
-        records=figures.records,
-        duplicates=figures.duplicates,
-        dead_letters=figures.dead_letters,
+        **reported_figures(reader.outputs, good, complete),
         kill_to_complete_s=round(recovered_after, 1),
+    )
+
+
+JOINING_ARTICLES = 1_500
+
+
+async def test_workers_joining_and_leaving_during_a_backlog_lose_nothing(
+    kafka: Broker, namespace: str, worker_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The way lag-based autoscaling adds and removes workers: each while a backlog is being drained.
+
+    A member joining mid-backlog once lost articles: partitions with nothing committed yet were not
+    sought back after the rebalance, and their dropped records were committed over (streams/rebalance.py).
+    """
+    messages = good_messages("joining", JOINING_ARTICLES)
+    good = {k.decode() for k, _ in messages}
+    await send_all(kafka.bootstrap, f"{namespace}news.articles.raw", messages)
+
+    def member(name: str) -> Worker:
+        return worker_on(worker_env, tmp_path / f"{name}.log", NEWSSTREAMS_DATA_DIR=str(tmp_path / name))
+
+    first, second, third = member("first"), member("second"), member("third")
+    enriched_at: dict[str, int] = {}
+    try:
+        async with Reader(kafka.bootstrap, namespace) as reader:
+
+            def enriched() -> int:
+                return len(reader.outputs.articles("news.articles.enriched"))
+
+            # The backlog is all there before anyone reads it: the first member starts on it alone ...
+            await asyncio.to_thread(first.start)
+            # ... and a second joins while the first is partway through every stage.
+            await asyncio.to_thread(second.start)
+            await reader.until(lambda o: False, timeout=1)  # what has come out so far
+            enriched_at["second_joined"] = enriched()
+            assert enriched_at["second_joined"] < JOINING_ARTICLES // 2, (
+                "the backlog was gone before the join"
+            )
+            assert await reader.until(lambda o: enriched() >= JOINING_ARTICLES // 2, timeout=300)
+            # One leaves (a scale-down) and a third joins, both mid-backlog.
+            enriched_at["second_left"] = enriched()
+            await asyncio.to_thread(second.stop)
+            enriched_at["third_joined"] = enriched()
+            await asyncio.to_thread(third.start)
+            await reader.until(lambda o: False, timeout=1)
+            enriched_at["third_ready"] = enriched()
+            assert enriched_at["third_ready"] < JOINING_ARTICLES, (
+                "the backlog was gone before the third joined"
+            )
+            complete = await reader.until(lambda o: o.complete(good), timeout=420)
+            await reader.drain()
+        assert all(w.proc is not None and w.proc.poll() is None for w in (first, third))
+    finally:
+        for w in (first, second, third):
+            w.stop()
+    report(
+        "group_joining_during_backlog",
+        articles_sent=JOINING_ARTICLES,
+        enriched_when=enriched_at,
+        **reported_figures(reader.outputs, good, complete),
     )
