@@ -25,8 +25,9 @@ were never enriched):
    partitions with a committed offset above 0: aiokafka's `seek_to_committed` leaves the others where
    the consumer's fetching had got to. During the rebalance the consumer fetched records that Faust
    dropped unprocessed (it drops records fetched in the previous generation, or while its flow is
-   stopped). Its position had moved past them, and no seek brought it back. The first record it then processed was acked. With nothing committed,
-   Faust's commit takes any run of acked offsets, so it committed past the dropped records
+   stopped). Its position had moved past them, and no seek brought it back. The first record it then
+   processed was acked. With nothing committed, Faust's commit takes any run of acked offsets, so it
+   committed past the dropped records
    (`news.articles.clean` partition 0: offsets 0-63 never enriched, offset 65 committed). Where no
    later record was acked, the partition stalled instead, with nothing committed.
    `rewind_uncommitted` makes the seek put those partitions at their beginning, where a new consumer
