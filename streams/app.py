@@ -23,13 +23,7 @@ from streams.health import Metrics
 from streams.nlp import load_model
 from streams.people import KnownPeople, follow
 from streams.pipeline import Outgoing, State, clean_stage, intake
-from streams.rebalance import (
-    SafeTableManager,
-    commit_before_revoke,
-    credit_only_current_acks,
-    drop_batches_fetched_before_a_seek,
-    rewind_uncommitted,
-)
+from streams.rebalance import SafeTableManager, install_guards
 from streams.records import CleanArticle, cloudevent_headers
 from streams.settings import Settings
 from streams.topics import TopicClassifier
@@ -97,10 +91,7 @@ def create_app(settings: Settings) -> faust.App:
         # Seeks stream partitions before resuming them after a rebalance (streams/rebalance.py).
         TableManager=SafeTableManager,
     )
-    credit_only_current_acks()
-    rewind_uncommitted()
-    commit_before_revoke()
-    drop_batches_fetched_before_a_seek()
+    install_guards()
     topics = flow.declare(app, settings)
     metrics = Metrics()
     readiness: list[Callable[[], str | None]] = []
