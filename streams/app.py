@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from collections.abc import Callable
@@ -259,6 +260,10 @@ def create_app(settings: Settings) -> faust.App:
     async def load_models() -> None:
         # Load spaCy and the topic model at start, off the event loop, not on the first article.
         await asyncio.get_running_loop().run_in_executor(nlp_thread, get_enricher)
+        # What is loaded now (libraries, models, tables read so far) lives as long as the worker. Out of
+        # the garbage collector's reach, a full collection no longer walks it (without: ~130 ms each,
+        # in bursts that stalled every stage for a second or more).
+        gc.freeze()
 
     # CleanArticle ──enrich (batched, one parse each)──► enriched article, entities, quotes, topics
     @app.agent(topics.clean, name="enrich")
