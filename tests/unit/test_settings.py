@@ -9,11 +9,11 @@ def test_fields_are_read_and_typed_from_the_environment() -> None:
     env = {
         "NEWSSTREAMS_BATCH_SIZE": "8",
         "NEWSSTREAMS_TOPIC_PREFIX": "staging.",
-        "NEWSSTREAMS_BATCH_WITHIN": "0.1",
+        "NEWSSTREAMS_BATCH_WITHIN": "0.25",
     }
     settings = Settings.from_env(env)
     assert settings.batch_size == 8
-    assert settings.batch_within == 0.1
+    assert settings.batch_within == 0.25
     assert settings.topic("news.quotes") == "staging.news.quotes"
 
 
