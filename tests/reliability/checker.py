@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import orjson
@@ -185,14 +185,13 @@ def check_complete(out: Outputs, good: set[str], *, dead: Iterable[str] = ()) ->
     disagree = {article_id: problems for article_id, problems in disagree.items() if problems}
     assert not disagree, f"enriched articles and their events disagree: {list(disagree.items())[:5]}"
     total = sum(out.records.values())
+    distinct = Counter(topic for topic, _ in out.ce_ids)
     return Figures(
         outputs=len(good & out.articles("news.articles.enriched")),
         records=total,
         duplicates=total - len(out.ce_ids),
         duplicates_by_topic={
-            topic: n - sum(1 for t, _ in out.ce_ids if t == topic)
-            for topic, n in sorted(out.records.items())
-            if n > sum(1 for t, _ in out.ce_ids if t == topic)
+            topic: n - distinct[topic] for topic, n in sorted(out.records.items()) if n > distinct[topic]
         },
         dead_letters=len(out.articles("news.deadletter")),
     )
@@ -237,11 +236,4 @@ async def send_all(
 def reported_figures(out: Outputs, good: set[str], complete: bool) -> dict[str, Any]:
     """After a run that had to end with every good article out: check it, and the figures to report."""
     assert complete, f"{len(good - out.articles('news.articles.enriched'))} articles never enriched"
-    figures = check_complete(out, good)
-    return {
-        "outputs": figures.outputs,
-        "records": figures.records,
-        "duplicates": figures.duplicates,
-        "duplicates_by_topic": figures.duplicates_by_topic,
-        "dead_letters": figures.dead_letters,
-    }
+    return asdict(check_complete(out, good))
