@@ -8,7 +8,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from streams.topics import DEFAULT_MODEL, SVM_RECIPE, train
+from streams.enrichment.iptc import DEFAULT_MODEL, SVM_RECIPE, train
 
 # The eval README's mapping of the BBC categories to IPTC Media Topics.
 BBC_TO_IPTC = {

@@ -29,7 +29,7 @@ def seed_expected() -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def nlp() -> Any:
     """The real spaCy pipeline named in settings, loaded once for the whole session."""
-    from streams.nlp import load_model
+    from streams.enrichment.nlp import load_model
     from streams.settings import Settings
 
     return load_model(Settings.from_env().model)

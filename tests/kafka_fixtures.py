@@ -114,7 +114,7 @@ class Worker:
     def start(self, timeout: float = 120.0) -> Worker:
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "streams.cli", "worker"],
+                [sys.executable, "-m", "streams.tools.cli", "worker"],
                 env=self.env,
                 stdout=out,
                 stderr=subprocess.STDOUT,

@@ -18,7 +18,7 @@ import orjson
 import pytest
 import pytest_asyncio
 
-from streams.admin import apply
+from streams.kafka.admin import apply
 from streams.settings import Settings
 from tests.integration.conftest import ROOT, Broker, Worker, free_port
 from tests.integration.kafka_io import produce
@@ -56,7 +56,7 @@ def _start_dashboard(env: dict[str, str], log: Path, timeout: float = 60.0) -> D
     port = free_port()
     with log.open("ab") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streams.cli", "dashboard"],
+            [sys.executable, "-m", "streams.tools.cli", "dashboard"],
             env={**env, "NEWSSTREAMS_DASHBOARD_PORT": str(port), "NEWSSTREAMS_DASHBOARD_TOKEN": TOKEN},
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -17,9 +17,10 @@ from typing import Any
 import pytest
 import yaml
 
-from streams import admin, flow
-from streams.cli import build_parser
+from streams.events import flow
+from streams.kafka import admin
 from streams.settings import Settings
+from streams.tools.cli import build_parser
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from streams.clean import clean, is_ninjs, parse_raw
-from streams.errors import Reason, Rejected
-from streams.records import CleanArticle
+from streams.cleaning.clean import clean, is_ninjs, parse_raw
+from streams.events.errors import Reason, Rejected
+from streams.events.records import CleanArticle
 from streams.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from streams import bench
 from streams.settings import Settings
+from streams.tools import bench
 from tests.integration.conftest import ROOT, Broker
 
 pytestmark = [pytest.mark.kafka]

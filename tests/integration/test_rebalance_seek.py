@@ -10,7 +10,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.structs import OffsetAndMetadata, TopicPartition
 
-from streams.rebalance import seek_to_committed_or_beginning
+from streams.worker.rebalance import seek_to_committed_or_beginning
 from tests.integration.conftest import Broker
 
 pytestmark = [pytest.mark.kafka, pytest.mark.asyncio]

@@ -11,11 +11,12 @@ from pathlib import Path
 import orjson
 import pytest
 
-from streams import diff, flow
-from streams.admin import apply
-from streams.contracts import validate
-from streams.replay import ReplayRefused, replay
+from streams.events import flow
+from streams.events.contracts import validate
+from streams.kafka.admin import apply
 from streams.settings import Settings
+from streams.tools import diff
+from streams.tools.replay import ReplayRefused, replay
 from tests.integration.conftest import Broker, Worker
 from tests.integration.kafka_io import consume_until, produce, values
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from streams.cli import main
+from streams.tools.cli import main
 from tests.integration.conftest import Broker, Worker
 from tests.integration.kafka_io import consume_until, produce, values
 

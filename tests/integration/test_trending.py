@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from streams.records import EntityEvent, Mention, event_id, to_json
+from streams.events.records import EntityEvent, Mention, event_id, to_json
 from tests.integration.conftest import Broker, Worker
 from tests.integration.kafka_io import consume_until, produce, values
 

@@ -48,7 +48,7 @@ def rss_bytes(pid: int) -> int:
 
 async def group_lag(env: dict[str, str]) -> int:
     """Messages the worker's consumer group has not committed on the topics it reads."""
-    from streams.admin import describe
+    from streams.kafka.admin import describe
 
     settings = Settings.from_env(env)
     states = await describe(settings, groups=(settings.app_id,))

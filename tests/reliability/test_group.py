@@ -87,7 +87,7 @@ async def test_workers_joining_and_leaving_during_a_backlog_lose_nothing(
     """The way lag-based autoscaling adds and removes workers: each while a backlog is being drained.
 
     A member joining mid-backlog once lost articles: partitions with nothing committed yet were not
-    sought back after the rebalance, and their dropped records were committed over (streams/rebalance.py).
+    sought back after the rebalance, and their dropped records were committed over (streams/worker/rebalance.py).
     """
     messages = good_messages("joining", JOINING_ARTICLES)
     good = {k.decode() for k, _ in messages}

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from streams.kafka import client_options
+from streams.kafka.clients import client_options
 from streams.settings import Settings
 from tests.reliability.articles import good_messages
 from tests.reliability.checker import Reader, check_complete, send_all

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from streams.bench import ratios, reference_runs
+from streams.tools.bench import ratios, reference_runs
 
 
 def _refs(*rates: float) -> list[dict[str, float]]:

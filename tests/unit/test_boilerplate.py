@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from streams.boilerplate import ArticleVersions, LearnedBoilerplate, Syndication
-from streams.clean import clean, content_hash, fingerprint
-from streams.records import RawArticle
+from streams.cleaning.boilerplate import ArticleVersions, LearnedBoilerplate, Syndication
+from streams.cleaning.clean import clean, content_hash, fingerprint
+from streams.events.records import RawArticle
 
 SOURCE = "ledger.example"
 FOOTER = "The Ledger Group Ltd, 12 Harbour Street, Portsmouth. Registered in England No. 4021."

@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 import pytest
 
-from streams.clean import (
+from streams.cleaning.clean import (
     ANY_LANGUAGE,
     clean,
     fingerprint,
@@ -18,8 +18,8 @@ from streams.clean import (
     parse_raw,
     rule_reason,
 )
-from streams.errors import Reason, Rejected
-from streams.records import CleanArticle
+from streams.events.errors import Reason, Rejected
+from streams.events.records import CleanArticle
 
 LIMIT = 200_000
 PARAGRAPH = (

@@ -15,11 +15,11 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
-from streams import contracts, flow, records
-from streams.clean import parse_raw
-from streams.errors import Reason, Rejected
-from streams.flow import Outgoing
-from streams.records import Event, to_json
+from streams.cleaning.clean import parse_raw
+from streams.events import contracts, flow, records
+from streams.events.errors import Reason, Rejected
+from streams.events.flow import Outgoing
+from streams.events.records import Event, to_json
 from tests.conftest import ROOT, SEED
 
 SCHEMAS = ROOT / "schemas"
@@ -176,7 +176,7 @@ def test_every_schema_is_a_valid_draft_2020_12_schema() -> None:
 def test_the_package_copy_is_identical_to_schemas() -> None:
     repo = {p.name: p.read_bytes() for pattern in contracts.COPIED for p in SCHEMAS.glob(pattern)}
     package = {p.name: p.read_bytes() for p in contracts.PACKAGE_SCHEMAS.iterdir()}
-    assert package == repo, "streams/data/schemas is stale: run `python -m streams.contracts`"
+    assert package == repo, "streams/data/schemas is stale: run `python -m streams.events.contracts`"
 
 
 def _asyncapi() -> dict[str, Any]:
@@ -235,8 +235,8 @@ def test_asyncapi_operations_say_who_sends_and_receives_each_topic() -> None:
 @pytest.fixture(scope="module")
 def emitted() -> list[Outgoing]:
     """Every event `newsstreams process` makes of the seed, the sample feed and the bad samples."""
-    from streams import process
     from streams.settings import Settings
+    from streams.tools import process
 
     messages: list[tuple[str | None, bytes]] = [(None, (SEED / "raw-event.json").read_bytes())]
     for name in ("feed.jsonl", "bad.jsonl"):
@@ -271,7 +271,7 @@ def test_every_emitted_event_carries_the_documented_cloudevents_headers(emitted:
 
 def test_trending_counts_validate() -> None:
     # Trending is made by the worker's windowed tables, not by `process`: validate the event it builds.
-    from streams.trending import HOPPING_HOUR, trending_event
+    from streams.trending.windows import HOPPING_HOUR, trending_event
 
     for kind, key in (("entity", "person:sergei-lavrov"), ("topic", "medtop:11000000")):
         event = trending_event(

@@ -14,8 +14,8 @@ import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 from aiokafka.structs import ConsumerRecord
 
-from streams.dashboard import STATE, DashboardState, Feed, Hub, create_app
 from streams.settings import Settings
+from streams.web.dashboard import STATE, DashboardState, Feed, Hub, create_app
 
 NOON = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
@@ -329,7 +329,7 @@ async def test_events_stream_ids_and_resume_from_last_event_id() -> None:
     state = DashboardState(first_id=1)
     app = create_app(Settings(), state)
     async with TestClient(TestServer(app)) as client:
-        from streams.dashboard import HUB
+        from streams.web.dashboard import HUB
 
         hub = app[HUB]
         for n in range(3):
@@ -365,7 +365,7 @@ async def test_events_stream_ids_and_resume_from_last_event_id() -> None:
 async def test_serve_binds_to_the_configured_host_and_stops(caplog: pytest.LogCaptureFixture) -> None:
     import aiohttp
 
-    from streams.dashboard import serve
+    from streams.web.dashboard import serve
 
     served = await serve(Settings(dashboard_port=0, dashboard_token="s3cret"), consume_kafka=False)
     try:
@@ -385,7 +385,7 @@ async def test_serve_binds_to_the_configured_host_and_stops(caplog: pytest.LogCa
 
 def test_reads_the_wire_form_of_every_downstream_record() -> None:
     """Events as the worker publishes them (Record -> JSON bytes), so contract drift shows up here."""
-    from streams import records
+    from streams.events import records
 
     when = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
     common: dict[str, Any] = {"article_id": "w1", "source": "wire.example", "published_at": when}
@@ -474,7 +474,7 @@ def test_reads_the_wire_form_of_every_downstream_record() -> None:
 
 @pytest.mark.asyncio
 async def test_health_is_degraded_until_every_partition_is_read() -> None:
-    from streams.dashboard import FEED, HUB
+    from streams.web.dashboard import FEED, HUB
 
     app = create_app(Settings(), DashboardState())
     feed = app[FEED] = Feed(Settings(), app[STATE], app[HUB])

@@ -6,12 +6,12 @@ from typing import Any
 
 import orjson
 
-from streams.enrich import Enriched, Enricher
-from streams.errors import Reason, Rejected
-from streams.pipeline import State, clean_stage, intake
-from streams.records import CleanArticle
+from streams.cleaning.stage import State, clean_stage, intake
+from streams.enrichment.enrich import Enriched, Enricher
+from streams.enrichment.iptc import TopicClassifier
+from streams.events.errors import Reason, Rejected
+from streams.events.records import CleanArticle
 from streams.settings import Settings
-from streams.topics import TopicClassifier
 
 
 def _clean(article_id: str, body: str) -> CleanArticle:

@@ -8,10 +8,10 @@ import pytest
 from spacy.language import Language
 from spacy.tokens import Span
 
-from streams.clean import clean, parse_raw
-from streams.entities import Entity, extract_entities, make_entity_id, remember_people, slugify
-from streams.nlp import ParsedArticle, article_text, parse
-from streams.records import Byline, CleanArticle
+from streams.cleaning.clean import clean, parse_raw
+from streams.enrichment.entities import Entity, extract_entities, make_entity_id, remember_people, slugify
+from streams.enrichment.nlp import ParsedArticle, article_text, parse
+from streams.events.records import Byline, CleanArticle
 
 
 def article(

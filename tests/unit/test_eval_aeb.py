@@ -9,8 +9,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from streams.evaluation import aeb
 from streams.settings import Settings
+from streams.tools.evaluation import aeb
 
 
 def test_shingles_are_four_token_multisets() -> None:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from spacy.language import Language
 
-from streams.evaluation import ner
-from streams.nlp import parse
+from streams.enrichment.nlp import parse
 from streams.settings import Settings
+from streams.tools.evaluation import ner
 
 # A hand-made two-document file in the CoNLL-2003 layout (token, POS, chunk, IOB1 tag).
 CONLL = """-DOCSTART- -X- O O

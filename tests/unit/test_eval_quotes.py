@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from streams.evaluation.quotes import (
+from streams.tools.evaluation.quotes import (
     Predicted,
     align,
     baseline,

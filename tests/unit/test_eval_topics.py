@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from streams.evaluation import topics
+from streams.enrichment.iptc import train
 from streams.settings import Settings
-from streams.topics import train
+from streams.tools.evaluation import topics
 
 
 def test_scores_on_made_up_predictions() -> None:

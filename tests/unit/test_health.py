@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any, cast
 
-from streams.health import dead_agents, is_ready
+from streams.worker.health import dead_agents, is_ready
 
 
 @dataclass

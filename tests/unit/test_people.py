@@ -7,8 +7,8 @@ import itertools
 import orjson
 import pytest
 
-from streams.entities import merge_people
-from streams.people import KnownPeople
+from streams.enrichment.entities import merge_people
+from streams.enrichment.people import KnownPeople
 
 UPDATES = [
     {"lavrov": "Sergei Lavrov"},

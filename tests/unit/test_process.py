@@ -4,7 +4,7 @@ from pathlib import Path
 
 import orjson
 
-from streams.cli import main
+from streams.tools.cli import main
 from tests.conftest import SEED
 
 

@@ -6,12 +6,12 @@ from typing import Any, cast
 
 import pytest
 
-from streams.clean import clean, parse_raw
-from streams.enrich import Enricher
-from streams.entities import extract_entities, make_entity_id
-from streams.nlp import ParsedArticle, parse
-from streams.quotes import Quote, extract_quotes, extract_quotes_and_speakers, is_title, quote_kind
-from streams.records import CleanArticle, EntityEvent
+from streams.cleaning.clean import clean, parse_raw
+from streams.enrichment.enrich import Enricher
+from streams.enrichment.entities import extract_entities, make_entity_id
+from streams.enrichment.nlp import ParsedArticle, parse
+from streams.enrichment.quotes import Quote, extract_quotes, extract_quotes_and_speakers, is_title, quote_kind
+from streams.events.records import CleanArticle, EntityEvent
 from streams.settings import Settings
 
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from spacy.tokens import Doc
 
-from streams.entities import extract_entities
-from streams.quotes import _speaker_token, extract_quotes
+from streams.enrichment.entities import extract_entities
+from streams.enrichment.quotes import _speaker_token, extract_quotes
 from tests.unit.test_quotes import _parse
 
 

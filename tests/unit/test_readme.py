@@ -1,7 +1,7 @@
 """The README documents every setting and names the commands a newcomer runs."""
 
-from streams.cli import build_parser
 from streams.settings import Settings
+from streams.tools.cli import build_parser
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text()

@@ -12,7 +12,7 @@ import pytest
 from faust.types import TP
 from faust.types.tuples import ConsumerMessage, Message
 
-from streams.rebalance import (
+from streams.worker.rebalance import (
     SafeRecovery,
     SafeTableManager,
     commit_before_revoke,

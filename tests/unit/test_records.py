@@ -4,10 +4,10 @@ from datetime import UTC, datetime
 
 import orjson
 
-from streams import flow
-from streams.deadletter import dead_letter, original_bytes
-from streams.errors import Reason, Rejected
-from streams.records import Byline, CleanArticle, cloudevent_headers, event_id, to_json
+from streams.events import flow
+from streams.events.deadletter import dead_letter, original_bytes
+from streams.events.errors import Reason, Rejected
+from streams.events.records import Byline, CleanArticle, cloudevent_headers, event_id, to_json
 
 
 def _article() -> CleanArticle:

@@ -8,10 +8,8 @@ from typing import Any
 
 import pytest
 
-from streams.clean import clean, parse_raw
-from streams.nlp import parse
-from streams.records import CleanArticle
-from streams.topics import (
+from streams.cleaning.clean import clean, parse_raw
+from streams.enrichment.iptc import (
     TopicClassifier,
     TopicScore,
     assign,
@@ -22,6 +20,8 @@ from streams.topics import (
     train,
     vocabulary,
 )
+from streams.enrichment.nlp import parse
+from streams.events.records import CleanArticle
 
 POLITICS = "medtop:11000000"
 
@@ -212,7 +212,7 @@ def test_keyphrases_rank_repeated_phrases_and_skip_pronouns(nlp: Any) -> None:
 
 
 def test_train_topics_command_takes_the_svm_recipe(tmp_path: Path) -> None:
-    from streams.cli import main
+    from streams.tools.cli import main
 
     lines = [
         ("Parliament passed the government bill after the minister spoke.", [POLITICS]),

@@ -9,7 +9,7 @@ import faust
 import pytest
 from faust.worker import Worker
 
-from streams.app import ServiceWorker
+from streams.worker.app import ServiceWorker
 
 
 @pytest.fixture

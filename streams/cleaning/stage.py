@@ -1,0 +1,69 @@
+"""The stages chained over plain values: what the agents run per message and `process` runs per file."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from streams.cleaning.boilerplate import ArticleVersions, LearnedBoilerplate, Syndication
+from streams.cleaning.clean import clean, parse_raw
+from streams.events import flow
+from streams.events.flow import Outgoing
+from streams.events.records import CleanArticle, RawArticle, event_id
+from streams.settings import Settings
+
+
+@dataclass
+class State:
+    """Stage memory. The worker passes Faust tables (changelogged); `process` passes plain dicts."""
+
+    versions: MutableMapping[str, Any] = field(default_factory=dict)
+    learned: MutableMapping[str, Any] = field(default_factory=dict)
+    syndication: MutableMapping[str, Any] = field(default_factory=dict)
+    people: MutableMapping[str, Any] = field(default_factory=dict)
+
+
+def intake(value: bytes, settings: Settings) -> RawArticle:
+    """Validate a raw message (raises Rejected); the agent then re-keys it by source."""
+    return parse_raw(value, max_body_bytes=settings.max_body_bytes)
+
+
+def raw_hash(raw: RawArticle) -> str:
+    """What makes a revision new: the feed's own text, before any learned rule changes the clean output."""
+    return hashlib.sha256(f"{raw.headline or ''}\x1f{raw.body}".encode()).hexdigest()
+
+
+def clean_stage(
+    raw: RawArticle, settings: Settings, state: State, origin: str | None = None
+) -> list[Outgoing]:
+    """Raw article to its clean event; nothing when this id came with this content before (raises Rejected).
+
+    `origin` identifies the input message (e.g. "partition:offset"), so a redelivery after a crash is
+    processed again rather than dropped as a repeat.
+    """
+    learned = LearnedBoilerplate(state.learned, settings.boilerplate_threshold)
+    article: CleanArticle = clean(
+        raw,
+        pipeline_version=settings.pipeline_version,
+        is_learned=learned.checker(raw.source),
+        languages=settings.accepted_languages,
+        max_paragraphs=settings.max_paragraphs,
+    )
+    version = ArticleVersions(state.versions).decide(raw.id, raw_hash(raw), origin)
+    if version is None:
+        return []
+    # Learn after cleaning: a paragraph becomes boilerplate for the articles that come *after* the
+    # threshold-th one. Paragraphs already removed as learned keep being counted.
+    learned.observe(
+        raw.source,
+        raw.id,
+        [*article.paragraphs, *(r.text for r in article.removed if r.reason == "learned")],
+    )
+    article = article.derive(
+        version=version,
+        event_id=event_id(raw.id, version, settings.pipeline_version, "clean"),
+        duplicate_of=Syndication(state.syndication).check(raw.id, article.paragraphs),
+    )
+    return [Outgoing(flow.CLEAN, article.article_id, article)]

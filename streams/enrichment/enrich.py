@@ -1,0 +1,242 @@
+"""Enrich stage: one parse per clean article feeds entities, quotes and topics, then the fan-out events."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from spacy.language import Language
+
+from streams.enrichment.entities import Entity, extract_entities, merge_people, remember_people
+from streams.enrichment.iptc import TopicClassifier, TopicScore, assign, keyphrases
+from streams.enrichment.nlp import ParsedArticle, article_text, parse
+from streams.enrichment.quotes import Quote, extract_quotes_and_speakers
+from streams.events import flow
+from streams.events.errors import Reason, Rejected
+from streams.events.flow import Outgoing
+from streams.events.records import (
+    CleanArticle,
+    EnrichedArticle,
+    EntityEvent,
+    Mention,
+    PeopleLearned,
+    QuoteEvent,
+    Speaker,
+    TopicEvent,
+    event_id,
+)
+from streams.settings import Settings
+
+# ninjs groups entities by kind; spaCy labels map onto those groups.
+_NINJS_GROUP = {"PERSON": "people", "ORG": "organisations", "GPE": "places", "LOC": "places", "FAC": "places"}
+
+
+@dataclass(frozen=True)
+class Enriched:
+    """What enriching one article produced: its events, the people it named in full (`learned`) and the
+    people its source now knows (`people`: what was known merged with `learned`)."""
+
+    article: CleanArticle
+    outgoing: list[Outgoing]
+    people: dict[str, str]
+    learned: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Enricher:
+    """The enrich stage's dependencies, passed in: the spaCy pipeline, the topic model, settings."""
+
+    nlp: Language
+    classifier: TopicClassifier
+    settings: Settings
+
+    def run(
+        self, articles: Sequence[CleanArticle], known_people: Mapping[str, Mapping[str, str]]
+    ) -> list[Enriched | Exception]:
+        """Enrich a batch with one `nlp.pipe` call; a failing article yields its exception, not the batch's.
+
+        The batch runs in a spaCy memory zone: the strings and lexemes its words added to the vocabulary are
+        freed when it ends (else a worker's memory grows with every new word it ever reads). Nothing made
+        inside outlives it but plain strings and numbers in the events.
+        """
+        with self.nlp.memory_zone():
+            return self._run(articles, known_people)
+
+    def _run(
+        self, articles: Sequence[CleanArticle], known_people: Mapping[str, Mapping[str, str]]
+    ) -> list[Enriched | Exception]:
+        try:
+            parsed = parse(self.nlp, articles, batch_size=self.settings.batch_size)
+        except Exception:
+            # Find the article that breaks the parser: parse one at a time.
+            return [self._one(a, known_people) for a in articles]
+        # The classifier reads the shared parse's tokens: the text is not tokenised twice.
+        scores = self.classifier.classify_docs([p.doc for p in parsed])
+        # Articles of one source in this batch learn from each other in order, as if sent one by one.
+        known = {source: dict(people) for source, people in known_people.items()}
+        results: list[Enriched | Exception] = []
+        for p, topic_scores in zip(parsed, scores, strict=True):
+            try:
+                result = self._enrich(p, topic_scores, known.get(p.article.source) or {})
+            except Exception as exc:  # dead-lettered by the caller; the batch goes on
+                results.append(exc)
+                continue
+            known[p.article.source] = result.people
+            results.append(result)
+        return results
+
+    def _one(self, article: CleanArticle, known: Mapping[str, Mapping[str, str]]) -> Enriched | Exception:
+        try:
+            length = len(article_text(article)[0])
+            if length > self.nlp.max_length:
+                # spaCy's own guard (about 1 GB of memory per 100,000 characters for the parser and NER).
+                limit = self.nlp.max_length
+                return Rejected(
+                    Reason.TOO_LARGE,
+                    f"the article's text has {length} characters; the NLP model takes {limit}",
+                )
+            [p] = parse(self.nlp, [article])
+            [topic_scores] = self.classifier.classify_docs([p.doc])
+            return self._enrich(p, topic_scores, known.get(article.source) or {})
+        except Exception as exc:
+            return exc
+
+    def _enrich(self, parsed: ParsedArticle, scores: list[TopicScore], known: Mapping[str, str]) -> Enriched:
+        s = self.settings
+        entities = extract_entities(parsed, known_people=known, max_entities=s.max_entities)
+        quotes, speakers = extract_quotes_and_speakers(parsed, entities, max_quotes=s.max_quotes)
+        # People the entity stage missed but a quote names as its speaker are entities of the article too.
+        ids = {e.entity_id for e in entities}
+        entities = [*entities, *(e for e in speakers if e.entity_id not in ids)]
+        topics = assign(scores, s.topic_threshold)
+        phrases = keyphrases(parsed)
+        learned = remember_people(entities, {})
+        outgoing = build_events(parsed.article, entities, quotes, topics, phrases, s)
+        if learned:
+            outgoing.append(people_learned(parsed.article, learned, s))
+        return Enriched(parsed.article, outgoing, merge_people(known, learned), learned)
+
+
+def people_learned(article: CleanArticle, learned: dict[str, str], settings: Settings) -> Outgoing:
+    """The event that tells every enrich worker whom this article named in full."""
+    event = PeopleLearned(
+        event_id=event_id(article.article_id, article.version, settings.pipeline_version, "people"),
+        source=article.source,
+        article_id=article.article_id,
+        version=article.version,
+        people=learned,
+        published_at=article.published_at,
+        pipeline_version=settings.pipeline_version,
+    )
+    return Outgoing(flow.PEOPLE_LEARNED, article.source, event)
+
+
+def _speaker(entity: Entity | None) -> Speaker | None:
+    return Speaker(entity_id=entity.entity_id, name=entity.name) if entity else None
+
+
+def build_events(
+    article: CleanArticle,
+    entities: Sequence[Entity],
+    quotes: Sequence[Quote],
+    topics: Sequence[TopicScore],
+    phrases: Sequence[str],
+    settings: Settings,
+) -> list[Outgoing]:
+    """The enriched article and its entity, quote and topic events, with deterministic ids."""
+    ids = (article.article_id, article.version, settings.pipeline_version)
+    common: dict[str, Any] = {
+        "article_id": article.article_id,
+        "source": article.source,
+        "published_at": article.published_at,
+        "pipeline_version": settings.pipeline_version,
+    }
+    entity_events = [
+        EntityEvent(
+            event_id=event_id(*ids, "entity", e.entity_id),
+            entity_id=e.entity_id,
+            name=e.name,
+            type=e.type,
+            mentions=[
+                Mention(text=m.text, section=m.section, paragraph=m.paragraph, start=m.start, end=m.end)
+                for m in e.mentions
+            ],
+            salience=round(e.salience, 4),
+            roles=list(e.roles),
+            **common,
+        )
+        for e in entities
+    ]
+    quote_events = [
+        QuoteEvent(
+            event_id=event_id(*ids, "quote", q.section, q.paragraph, q.start),
+            text=q.text,
+            kind=q.kind,
+            section=q.section,
+            paragraph=q.paragraph,
+            start=q.start,
+            end=q.end,
+            speaker=_speaker(q.speaker),
+            cue=q.cue,
+            addressee=_speaker(q.addressee),
+            **common,
+        )
+        for q in quotes
+    ]
+    topic_events = [
+        TopicEvent(
+            event_id=event_id(*ids, "topic", t.code),
+            topic=t.code,
+            label=t.label,
+            score=round(t.score, 4),
+            rank=rank,
+            **common,
+        )
+        for rank, t in enumerate(topics, start=1)
+    ]
+    groups: dict[str, Any] = {"people": [], "organisations": [], "places": []}
+    for e in entities:
+        if e.type in _NINJS_GROUP:
+            groups[_NINJS_GROUP[e.type]].append(
+                {"name": e.name, "uri": e.entity_id, "type": e.type, "salience": round(e.salience, 4)}
+            )
+    enriched = EnrichedArticle(
+        event_id=event_id(*ids, "enriched"),
+        uri=article.url or article.article_id,
+        version=article.version,
+        headline=article.headline,
+        language=article.language,
+        url=article.url,
+        byline=article.byline,
+        body_text="\n\n".join(article.paragraphs),
+        subjects=[
+            {
+                # ninjs subjects: the Media Topic's URI and its QCode.
+                "uri": "http://cv.iptc.org/newscodes/mediatopic/" + t.code.removeprefix("medtop:"),
+                "code": t.code,
+                "name": t.label,
+                "score": round(t.score, 4),
+                "rank": rank,
+            }
+            for rank, t in enumerate(topics, start=1)
+        ],
+        quotes=[
+            {
+                "text": q.text,
+                "speaker": q.speaker.name if q.speaker else None,
+                "speaker_uri": q.speaker.entity_id if q.speaker else None,
+                "kind": q.kind,
+            }
+            for q in quotes
+        ],
+        keyphrases=list(phrases),
+        **groups,
+        **common,
+    )
+    return [
+        Outgoing(flow.ENRICHED, article.article_id, enriched),
+        *(Outgoing(flow.ENTITIES, ev.entity_id, ev) for ev in entity_events),
+        *(Outgoing(flow.QUOTES, article.article_id, ev) for ev in quote_events),
+        *(Outgoing(flow.TOPICS, article.article_id, ev) for ev in topic_events),
+    ]

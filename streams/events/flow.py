@@ -1,0 +1,180 @@
+"""Every topic of the pipeline, in flow order, with the shape that travels on it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import faust
+
+from streams.events import records
+from streams.settings import Settings
+
+DAY_MS = 24 * 3600 * 1000
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    """One topic of the design: its name, key, value and how Kafka keeps it."""
+
+    name: str
+    key: str  # what the message key is
+    value: type[Any] | None  # Record type; None = raw bytes, validated by the stage that reads it
+    description: str
+    compacted: bool = False  # latest value per key is what matters
+    retention_ms: int = 7 * DAY_MS
+    internal: bool = False  # between stages only; not a public contract
+
+
+#   feeds ──► news.articles.raw                   key: article id   value: raw JSON bytes (RawArticle or ninjs)
+RAW = TopicSpec(
+    "news.articles.raw",
+    "article id",
+    None,
+    "Raw articles from feeds and `newsstreams ingest`; kept long so it can be replayed.",
+    retention_ms=30 * DAY_MS,
+)
+#   intake ──► news.articles.raw.by-source        key: source       value: the same raw bytes, re-keyed
+# (so one source's articles meet one clean task and its learned-boilerplate table)
+RAW_BY_SOURCE = TopicSpec(
+    "news.articles.raw.by-source",
+    "source",
+    None,
+    "Raw articles re-keyed by source for the clean stage's per-source state.",
+    retention_ms=DAY_MS,
+    internal=True,
+)
+#   clean ──► news.articles.clean                 key: article id   value: CleanArticle
+CLEAN = TopicSpec(
+    "news.articles.clean",
+    "article id",
+    records.CleanArticle,
+    "Boilerplate gone, metadata extracted, one version per revision.",
+    compacted=True,
+)
+#   enrich ──► news.articles.enriched             key: article id   value: EnrichedArticle (ninjs-shaped)
+ENRICHED = TopicSpec(
+    "news.articles.enriched",
+    "article id",
+    records.EnrichedArticle,
+    "Clean article plus entities, quotes, topics and key phrases.",
+    compacted=True,
+)
+#          ├──► news.entities                     key: entity id    value: EntityEvent
+ENTITIES = TopicSpec(
+    "news.entities", "entity id", records.EntityEvent, "One event per (article, canonical entity)."
+)
+#          ├──► news.quotes                       key: article id   value: QuoteEvent
+QUOTES = TopicSpec("news.quotes", "article id", records.QuoteEvent, "One event per direct quotation.")
+#          └──► news.topics                       key: article id   value: TopicEvent
+TOPICS = TopicSpec(
+    "news.topics", "article id", records.TopicEvent, "One event per (article, IPTC Media Topic)."
+)
+#          └──► news.people.learned               key: source       value: PeopleLearned
+# (every worker folds all of it into its memory of each source's people; articles spread over partitions)
+PEOPLE_LEARNED = TopicSpec(
+    "news.people.learned",
+    "source",
+    records.PeopleLearned,
+    "The people each article named in full, read whole by every enrich worker.",
+    retention_ms=30 * DAY_MS,
+    internal=True,
+)
+#   trending ──► news.entities.trending           key: entity id    value: TrendingCount
+TRENDING = TopicSpec(
+    "news.entities.trending",
+    "entity or topic id",
+    records.TrendingCount,
+    "Windowed mention counts for dashboards.",
+    compacted=True,
+)
+#   any stage ──► news.deadletter                 key: original key value: DeadLetter
+DEADLETTER = TopicSpec(
+    "news.deadletter",
+    "original key",
+    records.DeadLetter,
+    "Inputs a stage refused, with the reason and the original bytes.",
+    retention_ms=30 * DAY_MS,
+)
+
+FLOW: tuple[TopicSpec, ...] = (
+    RAW,
+    RAW_BY_SOURCE,
+    CLEAN,
+    ENRICHED,
+    ENTITIES,
+    QUOTES,
+    TOPICS,
+    PEOPLE_LEARNED,
+    TRENDING,
+    DEADLETTER,
+)
+PUBLIC: tuple[TopicSpec, ...] = tuple(t for t in FLOW if not t.internal)
+DOWNSTREAM: tuple[TopicSpec, ...] = (ENRICHED, ENTITIES, QUOTES, TOPICS, TRENDING)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One event a stage emits: the topic it goes to, its key and its value."""
+
+    spec: TopicSpec
+    key: str
+    event: records.Event
+
+
+@dataclass(frozen=True)
+class Topics:
+    """The Faust topic objects of one app, one attribute per TopicSpec."""
+
+    raw: faust.TopicT
+    raw_by_source: faust.TopicT
+    clean: faust.TopicT
+    enriched: faust.TopicT
+    entities: faust.TopicT
+    quotes: faust.TopicT
+    topics: faust.TopicT
+    people_learned: faust.TopicT
+    trending: faust.TopicT
+    deadletter: faust.TopicT
+
+
+def declare(app: faust.App, settings: Settings, *, suffix: str = "") -> Topics:
+    """Declare every topic on `app`, with this environment's prefix (and an optional output suffix)."""
+
+    def topic(spec: TopicSpec, *, output: bool = True) -> faust.TopicT:
+        name = settings.topic(spec.name) + (suffix if output else "")
+        config = {"retention.ms": str(spec.retention_ms)}
+        if spec.compacted:
+            config["cleanup.policy"] = "compact"
+        if spec.value is None:
+            return app.topic(
+                name,
+                key_type=bytes,
+                value_type=bytes,
+                key_serializer="raw",
+                value_serializer="raw",
+                partitions=settings.partitions,
+                config=config,
+            )
+        return app.topic(
+            name,
+            key_type=str,
+            value_type=spec.value,
+            key_serializer="raw",
+            value_serializer="orjson",
+            partitions=settings.partitions,
+            config=config,
+        )
+
+    return Topics(
+        raw=topic(RAW, output=False),
+        raw_by_source=topic(RAW_BY_SOURCE),
+        clean=topic(CLEAN),
+        enriched=topic(ENRICHED),
+        entities=topic(ENTITIES),
+        quotes=topic(QUOTES),
+        topics=topic(TOPICS),
+        people_learned=topic(PEOPLE_LEARNED),
+        trending=topic(TRENDING),
+        deadletter=topic(DEADLETTER),
+    )

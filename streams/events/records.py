@@ -1,0 +1,293 @@
+"""Typed events of every topic (Faust Records), their orjson codec and CloudEvents envelope."""
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+import faust
+import orjson
+from faust.serializers import codecs
+
+SCHEMA_VERSION = "1"
+CE_SPECVERSION = "1.0"
+CE_SOURCE = "urn:newsstreams"
+
+
+def _default(obj: Any) -> Any:
+    # Nested Records (a Byline inside a CleanArticle) serialise as their plain fields.
+    if isinstance(obj, faust.Record):
+        return obj.to_representation()
+    raise TypeError(f"cannot serialise {type(obj).__name__} as JSON")
+
+
+def dumps(obj: Any) -> bytes:
+    """orjson with nested Records and non-string keys: the one JSON encoder of the project."""
+    return orjson.dumps(obj, default=_default, option=orjson.OPT_NON_STR_KEYS)
+
+
+class OrjsonCodec(codecs.Codec):
+    """JSON through orjson: fast, UTF-8 bytes, datetimes as ISO 8601 with their offset."""
+
+    def _dumps(self, obj: Any) -> bytes:
+        return dumps(obj)
+
+    def _loads(self, s: bytes) -> Any:
+        return orjson.loads(s)
+
+
+codecs.register("orjson", OrjsonCodec())
+
+
+class Event(
+    faust.Record,
+    abstract=True,
+    serializer="orjson",
+    include_metadata=False,
+    isodates=True,
+    coerce=True,
+):
+    """Base of every published event: plain JSON without Faust's metadata."""
+
+    ce_type = ""
+
+
+class RawArticle(Event):
+    """news.articles.raw: an article as a feed publishes it (the input contract)."""
+
+    id: str
+    source: str
+    content_type: str
+    body: str
+    url: str | None = None
+    headline: str | None = None
+    byline: str | None = None
+    published_at: str | None = None
+    language: str | None = None
+    version: int | None = None
+
+
+class Byline(Event):
+    name: str
+    role: str | None = None
+
+
+class Removal(Event):
+    text: str
+    reason: str
+
+
+class CleanArticle(Event):
+    """news.articles.clean: boilerplate gone, metadata extracted, one version per revision."""
+
+    ce_type = "news.article.clean"
+
+    event_id: str
+    article_id: str
+    version: int
+    source: str
+    content_type: str
+    content_hash: str
+    paragraphs: list[str]
+    url: str | None = None
+    headline: str | None = None
+    standfirst: str | None = None
+    byline: list[Byline] = []
+    published_at: datetime | None = None
+    language: str | None = None
+    media_captions: list[str] = []
+    removed: list[Removal] = []
+    duplicate_of: str | None = None
+    schema_version: str = SCHEMA_VERSION
+    pipeline_version: str = ""
+
+
+class Mention(Event):
+    text: str
+    section: str
+    paragraph: int
+    start: int
+    end: int
+
+
+class EntityEvent(Event):
+    """news.entities: one canonical entity of one article, with its mentions."""
+
+    ce_type = "news.entity"
+
+    event_id: str
+    article_id: str
+    entity_id: str
+    name: str
+    type: str
+    mentions: list[Mention]
+    salience: float
+    source: str
+    roles: list[str] = []
+    published_at: datetime | None = None
+    schema_version: str = SCHEMA_VERSION
+    pipeline_version: str = ""
+
+
+class Speaker(Event):
+    entity_id: str
+    name: str
+
+
+class QuoteEvent(Event):
+    """news.quotes: one direct quotation with its canonical speaker (or none)."""
+
+    ce_type = "news.quote"
+
+    event_id: str
+    article_id: str
+    text: str
+    kind: str
+    section: str
+    paragraph: int
+    start: int
+    end: int
+    source: str
+    speaker: Speaker | None = None
+    cue: str | None = None
+    addressee: Speaker | None = None
+    published_at: datetime | None = None
+    schema_version: str = SCHEMA_VERSION
+    pipeline_version: str = ""
+
+
+class TopicEvent(Event):
+    """news.topics: one IPTC Media Topic assigned to one article."""
+
+    ce_type = "news.topic"
+
+    event_id: str
+    article_id: str
+    topic: str
+    label: str
+    score: float
+    rank: int
+    source: str
+    published_at: datetime | None = None
+    schema_version: str = SCHEMA_VERSION
+    pipeline_version: str = ""
+
+
+class EnrichedArticle(Event):
+    """news.articles.enriched: the clean article with entities, quotes and topics, ninjs-shaped."""
+
+    ce_type = "news.article.enriched"
+
+    event_id: str
+    article_id: str
+    uri: str
+    version: int
+    source: str
+    headline: str | None
+    language: str | None
+    people: list[dict[str, Any]]
+    organisations: list[dict[str, Any]]
+    places: list[dict[str, Any]]
+    subjects: list[dict[str, Any]]
+    quotes: list[dict[str, Any]]
+    keyphrases: list[str]
+    url: str | None = None
+    byline: list[Byline] = []
+    published_at: datetime | None = None
+    body_text: str = ""
+    schema_version: str = SCHEMA_VERSION
+    pipeline_version: str = ""
+
+
+class TrendingCount(Event):
+    """news.entities.trending: mentions of one key (entity or topic) in one event-time window."""
+
+    ce_type = "news.trending"
+
+    event_id: str
+    key: str
+    kind: str
+    name: str
+    window: str
+    window_start: datetime
+    window_end: datetime
+    count: int
+    previous_count: int
+    rising: float
+    schema_version: str = SCHEMA_VERSION
+    pipeline_version: str = ""
+
+
+class PeopleLearned(Event):
+    """news.people.learned: the people one article named in full, for every enrich worker's memory of
+    its source's people (lower-case surname → full name; "" where the article names two people so)."""
+
+    ce_type = "news.people.learned"
+
+    event_id: str
+    source: str
+    article_id: str
+    version: int
+    people: dict[str, str]
+    published_at: datetime | None = None
+    schema_version: str = SCHEMA_VERSION
+    pipeline_version: str = ""
+
+
+class DeadLetter(Event):
+    """news.deadletter: an input a stage refused, with the reason and the original bytes."""
+
+    ce_type = "news.deadletter"
+
+    event_id: str
+    stage: str
+    reason: str
+    detail: str
+    original_topic: str
+    original_value: str
+    failed_at: datetime
+    original_key: str | None = None
+    original_encoding: str = "utf-8"
+    schema_version: str = SCHEMA_VERSION
+    pipeline_version: str = ""
+
+
+def event_id(*parts: object) -> str:
+    """Deterministic id from article id, version, pipeline version and the event's discriminator.
+
+    A replay of the same input through the same pipeline yields the same ids, so consumers can
+    de-duplicate on `ce_id`.
+    """
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(
+            part if isinstance(part, bytes) else ("" if part is None else str(part)).encode("utf-8")
+        )
+        digest.update(b"\x1f")
+    return digest.hexdigest()[:32]
+
+
+def cloudevent_headers(event: Event, *, subject: str | None = None) -> dict[str, bytes]:
+    """CloudEvents binary-mode Kafka headers for `event` (its `event_id` is the `ce_id`)."""
+    # The event's own time, so a replay yields the same headers; the send time only when it has none.
+    when = (
+        getattr(event, "published_at", None)
+        or getattr(event, "failed_at", None)
+        or getattr(event, "window_end", None)
+        or datetime.now(UTC)
+    )
+    headers = {
+        "ce_specversion": CE_SPECVERSION,
+        "ce_id": event.event_id,
+        "ce_type": event.ce_type,
+        "ce_source": CE_SOURCE,
+        "ce_time": when.isoformat(),
+        "content-type": "application/json",
+    }
+    if subject:
+        headers["ce_subject"] = subject
+    return {k: v.encode("utf-8") for k, v in headers.items()}
+
+
+def to_json(event: Event) -> bytes:
+    """The wire form of an event (the same bytes the worker publishes)."""
+    return dumps(event.to_representation())

@@ -1,0 +1,168 @@
+"""Topic administration: create or update every topic of the flow from its declaration, idempotently."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+
+from streams.events import flow
+from streams.kafka.clients import client_options
+from streams.settings import Settings
+
+
+@dataclass(frozen=True)
+class Change:
+    topic: str
+    action: str  # "created" | "partitions" | "config"
+    detail: str
+
+
+def desired_config(spec: flow.TopicSpec) -> dict[str, str]:
+    """The topic-level Kafka configuration a TopicSpec asks for."""
+    return {
+        "cleanup.policy": "compact" if spec.compacted else "delete",
+        "retention.ms": str(spec.retention_ms),
+    }
+
+
+def _admin(settings: Settings) -> AIOKafkaAdminClient:
+    options = client_options(settings)
+    options.pop("ssl_context", None)
+    return AIOKafkaAdminClient(**options, request_timeout_ms=30_000)
+
+
+async def apply(
+    settings: Settings, *, suffix: str = "", specs: tuple[flow.TopicSpec, ...] = flow.FLOW
+) -> list[Change]:
+    """Make the cluster match the declarations; returns what changed (empty the second time)."""
+    admin = _admin(settings)
+    await admin.start()
+    changes: list[Change] = []
+    try:
+        wanted = {settings.topic(s.name) + (suffix if s is not flow.RAW else ""): s for s in specs}
+        existing = set(await admin.list_topics())
+        missing = [
+            NewTopic(
+                name,
+                num_partitions=settings.partitions,
+                replication_factor=settings.replication,
+                topic_configs=desired_config(spec),
+            )
+            for name, spec in wanted.items()
+            if name not in existing
+        ]
+        if missing:
+            await admin.create_topics(missing)
+            changes += [Change(t.name, "created", f"{settings.partitions} partitions") for t in missing]
+        present = [name for name in wanted if name in existing]
+        if present:
+            described = await admin.describe_topics(present)
+            grow = {
+                d["topic"]: NewPartitions(settings.partitions)
+                for d in described
+                if len(d["partitions"]) < settings.partitions
+            }
+            if grow:
+                await admin.create_partitions(grow)
+                changes += [Change(t, "partitions", f"to {settings.partitions}") for t in grow]
+            current, overrides = await _configs(admin, present)
+            for name in present:
+                desired = desired_config(wanted[name])
+                diff = {k: v for k, v in desired.items() if current.get(name, {}).get(k) != v}
+                if diff:
+                    # AlterConfigs (the API aiokafka speaks) replaces a topic's whole set of overrides: a
+                    # config left out would fall back to the broker default (a compacted topic to delete).
+                    # Send what the topic overrides now, with the declared values over it.
+                    configs = {**overrides.get(name, {}), **desired}
+                    await admin.alter_configs(
+                        [ConfigResource(ConfigResourceType.TOPIC, name, configs=configs)]
+                    )
+                    changes.append(Change(name, "config", ", ".join(f"{k}={v}" for k, v in diff.items())))
+    finally:
+        await admin.close()
+    return changes
+
+
+async def _configs(
+    admin: AIOKafkaAdminClient, topics: list[str]
+) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
+    """Each topic's effective configuration, and the part of it set on the topic itself."""
+    responses: Any = await admin.describe_configs(
+        [ConfigResource(ConfigResourceType.TOPIC, t) for t in topics]
+    )
+    effective: dict[str, dict[str, str]] = {}
+    overrides: dict[str, dict[str, str]] = {}
+    for response in responses:
+        for resource in response.resources:
+            # (error_code, error_message, resource_type, resource_name, config_entries); an entry is
+            # (name, value, read_only, config_source, ...) from v1 on, config_source 1 = set on the topic
+            # (v0 has is_default there instead).
+            name, entries = resource[3], resource[4]
+            effective[name] = {entry[0]: entry[1] for entry in entries}
+            if response.API_VERSION >= 1:
+                overrides[name] = {e[0]: e[1] for e in entries if e[3] == 1 and e[1] is not None}
+            else:
+                overrides[name] = {e[0]: e[1] for e in entries if not e[3] and e[1] is not None}
+    return effective, overrides
+
+
+@dataclass(frozen=True)
+class TopicState:
+    topic: str
+    partitions: int
+    messages: int  # sum of end offsets (on compacted topics: offsets, not live records)
+    config: dict[str, str]
+    lag: dict[str, int]  # consumer group → messages not yet committed
+
+
+async def describe(settings: Settings, *, groups: tuple[str, ...] = ()) -> list[TopicState]:
+    """Every declared topic with its partitions, end offsets, config and each group's lag on it."""
+    from aiokafka import TopicPartition
+
+    from streams.kafka.clients import consumer
+
+    groups = groups or (settings.app_id, f"{settings.app_id}-dashboard")
+    admin = _admin(settings)
+    await admin.start()
+    client = consumer(settings, enable_auto_commit=False)
+    await client.start()
+    try:
+        names = [settings.topic(s.name) for s in flow.FLOW]
+        existing = set(await admin.list_topics())
+        names = [n for n in names if n in existing]
+        configs = (await _configs(admin, names))[0] if names else {}
+        described = await admin.describe_topics(names) if names else []
+        tps = [TopicPartition(d["topic"], p["partition"]) for d in described for p in d["partitions"]]
+        ends = await client.end_offsets(tps) if tps else {}
+        committed: dict[str, dict[TopicPartition, int]] = {}
+        for group in groups:
+            offsets = await admin.list_consumer_group_offsets(group)
+            committed[group] = {tp: meta.offset for tp, meta in offsets.items()}
+        states = []
+        for d in described:
+            mine = [tp for tp in tps if tp.topic == d["topic"]]
+            lag = {
+                group: sum(max(0, ends[tp] - offsets[tp]) for tp in mine if tp in offsets)
+                for group, offsets in committed.items()
+                if any(tp in offsets for tp in mine)
+            }
+            states.append(
+                TopicState(
+                    topic=d["topic"],
+                    partitions=len(d["partitions"]),
+                    messages=sum(ends[tp] for tp in mine),
+                    config={
+                        k: v
+                        for k, v in configs.get(d["topic"], {}).items()
+                        if k in ("cleanup.policy", "retention.ms")
+                    },
+                    lag=lag,
+                )
+            )
+        return states
+    finally:
+        await client.stop()
+        await admin.close()

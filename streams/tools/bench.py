@@ -1,0 +1,452 @@
+"""`newsstreams bench`: the pipeline through a real broker against plain `nlp.pipe`, measured in one run."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from streams.cleaning.stage import State, clean_stage, intake
+from streams.enrichment.nlp import article_text, load_model
+from streams.events import flow
+from streams.events.records import CleanArticle
+from streams.kafka.admin import apply
+from streams.kafka.clients import consumer, producer
+from streams.settings import Settings
+from streams.tools import sources
+
+ROOT = Path(__file__).resolve().parents[2]
+KAFKA_SCRIPT = ROOT / "deploy" / "local-kafka" / "kafka.sh"
+SAMPLE_FEED = ROOT / "samples" / "feed.jsonl"
+
+
+def load_corpus(path: Path | None, articles: int) -> list[bytes]:
+    """`articles` raw messages with distinct ids, cycling through the corpus (JSONL raw, BBC-style, files)."""
+    base: list[bytes] = []
+    for _, value in sources.read([path or SAMPLE_FEED], source="bench"):
+        data = orjson.loads(value)
+        if "category" in data and "body" in data and "content_type" not in data:
+            # The BBC evaluation layout: headline + body, one article a line.
+            data = {
+                "id": data["id"],
+                "source": "bbc.example",
+                "content_type": "text/plain",
+                "headline": data["headline"],
+                "body": data["body"],
+            }
+        base.append(orjson.dumps(data))
+    out = []
+    for i in range(articles):
+        data = orjson.loads(base[i % len(base)])
+        key = "uri" if "uri" in data and "id" not in data else "id"
+        data[key] = f"{data[key]}#bench-{i}"
+        out.append(orjson.dumps(data))
+    return out
+
+
+def clean_all(messages: list[bytes], settings: Settings) -> list[CleanArticle]:
+    state = State()
+    articles = []
+    for value in messages:
+        for out in clean_stage(intake(value, settings), settings, state):
+            if isinstance(out.event, CleanArticle):
+                articles.append(out.event)
+    return articles
+
+
+def reference(articles: list[CleanArticle], settings: Settings) -> dict[str, Any]:
+    """Plain `nlp.pipe` with the pipeline's own spaCy components over the same texts, one process."""
+    nlp = load_model(settings.model)
+    texts = [article_text(a)[0] for a in articles]
+    words = sum(len(t.split()) for t in texts)
+    list(nlp.pipe(texts[: min(8, len(texts))]))  # warm-up: first calls allocate
+    started = time.perf_counter()
+    for _ in nlp.pipe(texts, batch_size=settings.batch_size):
+        pass
+    seconds = time.perf_counter() - started
+    return {
+        "components": list(nlp.pipe_names),
+        "articles": len(texts),
+        "words": words,
+        "seconds": round(seconds, 2),
+        "ms_per_article": round(seconds * 1000 / len(texts), 1),
+        "articles_per_s": round(len(texts) / seconds, 2),
+        "words_per_s": round(words / seconds, 1),
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process (all its threads) has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclasses.dataclass(frozen=True)
+class Broker:
+    settings: Settings
+    pid: int | None  # the local broker's process, when this run started it (its CPU is measured)
+
+
+@contextmanager
+def local_kafka(settings: Settings) -> Iterator[Broker]:
+    """The broker named in settings if NEWSSTREAMS_BROKER is set, else a local one for this run."""
+    if "NEWSSTREAMS_BROKER" in os.environ:
+        yield Broker(settings, None)
+        return
+    port = _free_port()
+    data = Path(tempfile.mkdtemp(prefix="newsstreams-bench-kafka-"))
+    subprocess.run(["bash", str(KAFKA_SCRIPT), "start", "--port", str(port), "--data", str(data)], check=True)
+    try:
+        pid = int((data / "kafka.pid").read_text())
+        yield Broker(dataclasses.replace(settings, broker=f"kafka://127.0.0.1:{port}"), pid)
+    finally:
+        subprocess.run(
+            ["bash", str(KAFKA_SCRIPT), "stop", "--port", str(port), "--data", str(data)], check=False
+        )
+        shutil.rmtree(data, ignore_errors=True)
+
+
+class Workers:
+    """N worker subprocesses in one consumer group, each with its own web port and data folder."""
+
+    def __init__(self, settings: Settings, count: int, work: Path) -> None:
+        self.procs: list[subprocess.Popen[bytes]] = []
+        self.ports: list[int] = []
+        self.logs: list[Path] = []
+        for n in range(count):
+            port = _free_port()
+            log = work / f"worker-{n}.log"
+            env = {
+                **{k: v for k, v in os.environ.items() if not k.startswith("NEWSSTREAMS_")},
+                "NEWSSTREAMS_BROKER": settings.broker,
+                "NEWSSTREAMS_TOPIC_PREFIX": settings.topic_prefix,
+                "NEWSSTREAMS_APP_ID": settings.app_id,
+                "NEWSSTREAMS_DATA_DIR": str(work / f"data-{n}"),
+                "NEWSSTREAMS_WEB_PORT": str(port),
+                "NEWSSTREAMS_BATCH_SIZE": str(settings.batch_size),
+                "NEWSSTREAMS_BATCH_WITHIN": str(settings.batch_within),
+                "NEWSSTREAMS_PRODUCER_LINGER": str(settings.producer_linger),
+                "NEWSSTREAMS_STORE": settings.store,
+                "NEWSSTREAMS_TRENDING_STORE": settings.trending_store,
+                "NEWSSTREAMS_LOG_LEVEL": "warning",
+            }
+            with log.open("wb") as out:
+                self.procs.append(
+                    subprocess.Popen(
+                        [sys.executable, "-m", "streams.tools.cli", "worker"], env=env, stdout=out, stderr=out
+                    )
+                )
+            self.ports.append(port)
+            self.logs.append(log)
+
+    def wait_ready(self, timeout: float = 180) -> None:
+        import urllib.request
+
+        deadline = time.monotonic() + timeout
+        for port, proc, log in zip(self.ports, self.procs, self.logs, strict=True):
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"worker exited: {log.read_text()[:3000]}")
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready", timeout=2) as r:
+                        if r.status == 200:
+                            break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"worker not ready: {log.read_text()[-2000:]}")
+                time.sleep(0.5)
+
+    def peak_rss_mb(self) -> list[float]:
+        peaks = []
+        for proc in self.procs:
+            status = Path(f"/proc/{proc.pid}/status").read_text()
+            kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
+            peaks.append(round(kb / 1024, 1))
+        return peaks
+
+    def _metrics(self) -> list[str]:
+        import urllib.request
+
+        lines: list[str] = []
+        for port in self.ports:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+                lines.extend(r.read().decode().splitlines())
+        return lines
+
+    def stage_seconds(self) -> dict[str, float]:
+        """Seconds spent per stage, summed over workers, from their Prometheus endpoints."""
+        totals: dict[str, float] = {}
+        for line in self._metrics():
+            if line.startswith("newsstreams_stage_seconds_sum"):
+                stage = line.split('stage="')[1].split('"')[0]
+                totals[stage] = round(totals.get(stage, 0.0) + float(line.rsplit(" ", 1)[1]), 2)
+        return totals
+
+    def cpu_seconds(self) -> tuple[float, float]:
+        """CPU seconds used so far by the workers: in all, and in their NLP threads."""
+        nlp = sum(
+            float(line.rsplit(" ", 1)[1])
+            for line in self._metrics()
+            if line.startswith("newsstreams_nlp_thread_cpu_seconds_total")
+        )
+        return sum(cpu_seconds(p.pid) for p in self.procs), nlp
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+async def _produce(
+    settings: Settings, messages: list[bytes], rate: float | None = None, sent: dict[str, float] | None = None
+) -> dict[str, float]:
+    """Publish raw messages (at `rate` per second when given); each article id's send time goes into `sent`
+    as it is sent (a collector running meanwhile reads it), which is also returned."""
+    sent = {} if sent is None else sent
+    client = producer(settings, linger_ms=5, max_request_size=8 * 1024 * 1024)
+    await client.start()
+    try:
+        started = time.monotonic()
+        for i, value in enumerate(messages):
+            if rate:
+                await asyncio.sleep(max(0.0, started + i / rate - time.monotonic()))
+            key = sources.guess_key(value) or str(i)
+            sent[key] = time.time()
+            await client.send(settings.topic(flow.RAW.name), value=value, key=key.encode())
+        await client.flush()
+    finally:
+        await client.stop()
+    return sent
+
+
+async def _collect(
+    settings: Settings, expected: int, timeout: float, sent: dict[str, float] | None = None
+) -> dict[str, Any]:
+    """Arrival times of enriched articles (throughput) and of entity/quote/topic events (latency)."""
+    specs = (flow.ENRICHED,) if sent is None else (flow.ENRICHED, flow.ENTITIES, flow.QUOTES, flow.TOPICS)
+    names = [settings.topic(s.name) for s in specs]
+    client = consumer(settings, *names, auto_offset_reset="earliest", enable_auto_commit=False)
+    await client.start()
+    enriched: list[float] = []
+    latencies: list[float] = []
+    measured: set[str] = set()
+    deadline = time.monotonic() + timeout
+    # Timing events, the last articles' events may still be on their way when their enriched articles
+    # are in: reading goes on until a poll brings nothing.
+    quiet = False
+    try:
+        while (len(enriched) < expected or (sent is not None and not quiet)) and time.monotonic() < deadline:
+            batch = await client.getmany(timeout_ms=500)
+            quiet = not batch
+            now = time.time()
+            for tp, records in batch.items():
+                for r in records:
+                    if tp.topic == names[0]:
+                        enriched.append(now)
+                    elif sent is not None:
+                        article = orjson.loads(r.value)["article_id"] if r.value else None
+                        if article in sent:
+                            latencies.append(now - sent[article])
+                            measured.add(article)
+    finally:
+        await client.stop()
+    return {"enriched": sorted(enriched), "latencies": latencies, "articles_measured": len(measured)}
+
+
+def _steady_rate(arrivals: list[float]) -> float:
+    """Articles per second between the 10th and 90th percentile arrivals (start-up and tail left out)."""
+    if len(arrivals) < 10:
+        return float("nan")
+    lo, hi = arrivals[len(arrivals) // 10], arrivals[(len(arrivals) * 9) // 10]
+    return ((len(arrivals) * 9) // 10 - len(arrivals) // 10) / max(hi - lo, 1e-9)
+
+
+def throughput_run(broker: Broker, messages: list[bytes], expected: int, workers: int) -> dict[str, Any]:
+    """`workers` processes, ready and idle, then every message published at once; they drain the backlog.
+    Steady articles/s, and where the CPU went (per article: the workers' NLP threads, the rest of the
+    workers, the broker). Nothing is processed before the clock and the CPU counters start."""
+    run = dataclasses.replace(
+        broker.settings, topic_prefix=f"bench{uuid.uuid4().hex[:8]}.", app_id=f"bench-{workers}"
+    )
+    run = dataclasses.replace(run, app_id=f"{run.topic_prefix}newsstreams")
+    work = Path(tempfile.mkdtemp(prefix="newsstreams-bench-"))
+    asyncio.run(apply(run))
+    group = Workers(run, workers, work)
+    try:
+        group.wait_ready()
+        worker_cpu, nlp_cpu = group.cpu_seconds()
+        broker_cpu = cpu_seconds(broker.pid) if broker.pid else 0.0
+        started = time.time()
+
+        async def publish_and_collect() -> dict[str, Any]:
+            collector = asyncio.create_task(_collect(run, expected, timeout=3600))
+            await _produce(run, messages)
+            return await collector
+
+        got = asyncio.run(publish_and_collect())
+        rss, stages = group.peak_rss_mb(), group.stage_seconds()
+        worker_after, nlp_after = group.cpu_seconds()
+        broker_after = cpu_seconds(broker.pid) if broker.pid else 0.0
+    finally:
+        group.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    arrivals = got["enriched"]
+    wall = (arrivals[-1] if arrivals else time.time()) - started
+    return {
+        "workers": workers,
+        "articles": len(arrivals),
+        "wall_seconds": round(wall, 1),
+        # From ready to the last enriched article: the backlog drained, start-up excluded.
+        "articles_per_s": round(len(arrivals) / wall, 2),
+        "steady_articles_per_s": round(_steady_rate(arrivals), 2),
+        "peak_rss_mb": rss,
+        "stage_seconds": stages,
+        "cpu_ms_per_article": {
+            "worker_nlp_threads": round((nlp_after - nlp_cpu) * 1000 / max(len(arrivals), 1), 1),
+            "worker_rest": round(
+                ((worker_after - worker_cpu) - (nlp_after - nlp_cpu)) * 1000 / max(len(arrivals), 1), 1
+            ),
+            "broker": round((broker_after - broker_cpu) * 1000 / max(len(arrivals), 1), 1)
+            if broker.pid
+            else None,
+        },
+    }
+
+
+def latency_run(settings: Settings, messages: list[bytes], expected: int, rate: float) -> dict[str, Any]:
+    """One worker under a steady offered load; end-to-end latency from raw send to event arrival."""
+    run = dataclasses.replace(settings, topic_prefix=f"bench{uuid.uuid4().hex[:8]}.")
+    run = dataclasses.replace(run, app_id=f"{run.topic_prefix}newsstreams")
+    work = Path(tempfile.mkdtemp(prefix="newsstreams-bench-"))
+    asyncio.run(apply(run))
+    group = Workers(run, 1, work)
+    try:
+        group.wait_ready()
+
+        async def both() -> dict[str, Any]:
+            sent: dict[str, float] = {}
+            collector = asyncio.create_task(_collect(run, expected, timeout=600, sent=sent))
+            await asyncio.sleep(2)  # the collector is subscribed before the first send
+            await _produce(run, messages, rate=rate, sent=sent)
+            return await collector
+
+        got = asyncio.run(both())
+        rss = group.peak_rss_mb()
+    finally:
+        group.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    lat = sorted(got["latencies"])
+
+    def pct(p: float) -> float:
+        return round(lat[min(len(lat) - 1, int(p * len(lat)))], 3) if lat else float("nan")
+
+    return {
+        "offered_articles_per_s": round(rate, 2),
+        "articles": len(messages),
+        # Articles with at least one entity, quote or topic event timed (all of them, once delivered).
+        "articles_measured": got["articles_measured"],
+        "events": len(lat),
+        "p50_s": pct(0.50),
+        "p95_s": pct(0.95),
+        "p99_s": pct(0.99),
+        "max_s": round(lat[-1], 3) if lat else float("nan"),
+        "peak_rss_mb": rss,
+        "median_s": round(statistics.median(lat), 3) if lat else float("nan"),
+    }
+
+
+def reference_runs(refs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The reference's three runs (before, between and after the broker phases) and how far they drift."""
+    rates = [r["articles_per_s"] for r in refs]
+    return {"articles_per_s": rates, "max_over_min": round(max(rates) / min(rates), 3)}
+
+
+def ratios(refs: list[dict[str, Any]], one: float, two: float) -> dict[str, float]:
+    """The targets' ratios. A phase is set against the mean of the references run just before and just
+    after it (refs: before one worker, between, after two workers); two ÷ one is also given corrected for
+    the drift between the two phases, as each one's share of its own references."""
+    before_one = (refs[0]["articles_per_s"] + refs[1]["articles_per_s"]) / 2
+    around_two = (refs[1]["articles_per_s"] + refs[2]["articles_per_s"]) / 2
+    return {
+        "one_worker_vs_reference": round(one / before_one, 3),
+        "two_workers_vs_one": round(two / one, 3),
+        "two_workers_vs_one_drift_corrected": round((two / around_two) / (one / before_one), 3),
+        "one_worker_vs_first_reference": round(one / refs[0]["articles_per_s"], 3),
+    }
+
+
+def run_bench(settings: Settings, corpus: Path | None, articles: int, out: Path | None) -> dict[str, Any]:
+    """Reference, one worker, reference, two workers, reference, and latency at half the one-worker maximum,
+    in one run."""
+    messages = load_corpus(corpus, articles)
+    cleaned = clean_all(messages, settings)
+    words = sum(len(article_text(a)[0].split()) for a in cleaned)
+    print(f"corpus: {len(messages)} raw articles, {len(cleaned)} after cleaning, {words} words", flush=True)
+    result: dict[str, Any] = {"corpus": str(corpus or SAMPLE_FEED), "articles": len(cleaned), "words": words}
+    # The reference is run again between and after the broker phases: this machine's speed drifts over
+    # minutes, so each pipeline phase is set against the references run right before and after it. All
+    # three run beside the same idle broker.
+    with local_kafka(settings) as broker:
+        refs = [reference(cleaned, settings)]
+        result["reference"] = ref = refs[0]
+        print(
+            f"reference nlp.pipe: {ref['articles_per_s']} articles/s, {ref['words_per_s']} words/s",
+            flush=True,
+        )
+        one = throughput_run(broker, messages, len(cleaned), 1)
+        one["words_per_s"] = round(one["articles_per_s"] * words / len(cleaned), 1)
+        print(
+            f"1 worker: {one['articles_per_s']} articles/s, RSS {one['peak_rss_mb']} MB, "
+            f"CPU ms per article {one['cpu_ms_per_article']}",
+            flush=True,
+        )
+        refs.append(reference(cleaned, settings))
+        print(f"reference again: {refs[-1]['articles_per_s']} articles/s", flush=True)
+        two = throughput_run(broker, messages, len(cleaned), 2)
+        two["words_per_s"] = round(two["articles_per_s"] * words / len(cleaned), 1)
+        print(
+            f"2 workers: {two['articles_per_s']} articles/s, RSS {two['peak_rss_mb']} MB, "
+            f"CPU ms per article {two['cpu_ms_per_article']}",
+            flush=True,
+        )
+        refs.append(reference(cleaned, settings))
+        print(f"reference again: {refs[-1]['articles_per_s']} articles/s", flush=True)
+        latency_messages = load_corpus(corpus, min(articles, max(50, int(one["articles_per_s"] * 30))))
+        lat = latency_run(broker.settings, latency_messages, len(latency_messages), one["articles_per_s"] / 2)
+        print(
+            f"latency at {lat['offered_articles_per_s']}/s: p50 {lat['p50_s']} p95 {lat['p95_s']} p99 {lat['p99_s']}"
+        )
+    result.update(one_worker=one, two_workers=two, latency=lat)
+    result["reference_runs"] = reference_runs(refs)
+    result["ratios"] = ratios(refs, one["articles_per_s"], two["articles_per_s"])
+    print(f"ratios: {result['ratios']}", flush=True)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
+        print(f"written to {out}")
+    return result

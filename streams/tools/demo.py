@@ -1,0 +1,176 @@
+"""`newsstreams demo`: local Kafka, the worker and the sample feed, with events shown as they arrive."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from streams.events import flow
+from streams.kafka.admin import apply
+from streams.kafka.clients import consumer, producer
+from streams.settings import Settings
+from streams.tools import sources
+from streams.tools.ingest import ingest
+
+ROOT = Path(__file__).resolve().parents[2]
+KAFKA_SCRIPT = ROOT / "deploy" / "local-kafka" / "kafka.sh"
+SAMPLES = ROOT / "samples"
+SHOWN = (flow.CLEAN, flow.ENTITIES, flow.QUOTES, flow.TOPICS, flow.TRENDING, flow.DEADLETTER)
+
+
+def describe(topic: str, event: dict[str, Any]) -> str:
+    """One readable line for one downstream event."""
+    if topic == flow.CLEAN.name:
+        return (
+            f"clean    {event['article_id']} v{event['version']}: {event.get('headline') or '(no headline)'}"
+            f" [{len(event['paragraphs'])} paragraphs, {len(event.get('removed', []))} removed]"
+        )
+    if topic == flow.ENTITIES.name:
+        return (
+            f"entity   {event['entity_id']:<32} {event['type']:<6} {len(event['mentions'])} mention(s)"
+            f" salience {event['salience']:.2f}"
+        )
+    if topic == flow.QUOTES.name:
+        speaker = (event.get("speaker") or {}).get("name") or "(unattributed)"
+        text = event["text"] if len(event["text"]) < 110 else event["text"][:107] + "..."
+        return f"quote    {speaker}: “{text}”"
+    if topic == flow.TOPICS.name:
+        return f"topic    {event['article_id']}: {event['topic']} {event['label']} ({event['score']:.2f})"
+    if topic == flow.TRENDING.name:
+        return (
+            f"trending {event['name']} [{event['window']}] {event['count']} (prev {event['previous_count']})"
+        )
+    if topic == flow.DEADLETTER.name:
+        return f"dead     {event.get('original_key')}: {event['reason']} ({event['detail'][:80]})"
+    return f"{topic}: {event}"
+
+
+async def _show(settings: Settings, ready: asyncio.Event) -> None:
+    names = {settings.topic(spec.name): spec.name for spec in SHOWN}
+    client = consumer(settings, *names, auto_offset_reset="earliest", enable_auto_commit=False)
+    await client.start()
+    try:
+        ready.set()
+        async for record in client:
+            event = orjson.loads(record.value) if record.value else {}
+            print(describe(names[record.topic], event), flush=True)
+    finally:
+        await client.stop()
+
+
+async def _feed(settings: Settings) -> None:
+    summary = await ingest([SAMPLES / "feed.jsonl"], settings, source="samples", progress=False)
+    print(f"ingest   sample feed: {summary.describe()}", flush=True)
+    bad = SAMPLES / "bad.jsonl"
+    if bad.exists():
+        # Bad input goes in unvalidated, as a broken feed would send it, to show the dead-letter path.
+        client = producer(settings)
+        await client.start()
+        try:
+            for key, value in sources.read([bad]):
+                await client.send_and_wait(
+                    settings.topic(flow.RAW.name), value=value, key=(key or "bad").encode()
+                )
+        finally:
+            await client.stop()
+
+
+async def _run(settings: Settings) -> None:
+    for change in await apply(settings):
+        print(f"topics   {change.topic}: {change.action}", flush=True)
+    ready = asyncio.Event()
+    show = asyncio.create_task(_show(settings, ready))
+    await ready.wait()
+    await _feed(settings)
+    await show
+
+
+def _wait_ready(log: Path, proc: subprocess.Popen[bytes], timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"the worker exited; see {log}")
+        if "Ready" in log.read_text(errors="replace"):
+            return
+        time.sleep(0.5)
+    raise SystemExit(f"the worker did not become ready; see {log}")
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def run_demo(settings: Settings, *, port: int = 9092) -> int:
+    """Start everything, show the events until Ctrl-C (or SIGTERM), then stop everything this started."""
+    # `kill` stops it like Ctrl-C does: without this, SIGTERM ended the demo and left Kafka running.
+    signal.signal(signal.SIGTERM, _interrupt)
+    work = Path(tempfile.mkdtemp(prefix="newsstreams-demo-"))
+    started_kafka = "NEWSSTREAMS_BROKER" not in os.environ
+    kafka_data = work / "kafka"
+    if started_kafka:
+        settings = dataclasses.replace(settings, broker=f"kafka://127.0.0.1:{port}")
+        print(f"kafka    starting local Apache Kafka on 127.0.0.1:{port} ...", flush=True)
+        subprocess.run(
+            ["bash", str(KAFKA_SCRIPT), "start", "--port", str(port), "--data", str(kafka_data)], check=True
+        )
+    settings = dataclasses.replace(settings, data_dir=str(work / "worker"))
+    env = {**os.environ, "NEWSSTREAMS_BROKER": settings.broker, "NEWSSTREAMS_DATA_DIR": settings.data_dir}
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        log = work / "worker.log"
+        with log.open("wb") as out:
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "streams.tools.cli", "worker"], env=env, stdout=out, stderr=out
+            )
+        procs.append(worker)
+        print(f"worker   started (pid {worker.pid}, log {log}); waiting until it is ready ...", flush=True)
+        _wait_ready(log, worker)
+        dashboard = _start_dashboard(env, work, procs)
+        if dashboard:
+            print(f"dashboard {dashboard}", flush=True)
+        print("showing events from the downstream topics; Ctrl-C stops everything", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_run(settings))
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        if started_kafka:
+            subprocess.run(
+                ["bash", str(KAFKA_SCRIPT), "stop", "--port", str(port), "--data", str(kafka_data)]
+            )
+        shutil.rmtree(work, ignore_errors=True)
+        print("stopped", flush=True)
+    return 0
+
+
+def _start_dashboard(env: dict[str, str], work: Path, procs: list[subprocess.Popen[bytes]]) -> str | None:
+    """Start the dashboard service when this build has one; returns its URL."""
+    import importlib.util
+
+    if importlib.util.find_spec("streams.web.dashboard") is None:
+        return None
+    settings = Settings.from_env(env)
+    with (work / "dashboard.log").open("wb") as out:
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "streams.tools.cli", "dashboard"], env=env, stdout=out, stderr=out
+            )
+        )
+    return f"http://{settings.dashboard_host}:{settings.dashboard_port}/"
