@@ -5,6 +5,7 @@ from __future__ import annotations
 import ssl
 from typing import Any
 
+import faust
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from streams.settings import Settings
@@ -26,6 +27,34 @@ def client_options(settings: Settings) -> dict[str, Any]:
         options["sasl_plain_username"] = settings.sasl_username
         options["sasl_plain_password"] = settings.sasl_password
     return options
+
+
+def faust_credentials(settings: Settings) -> Any:
+    """Kafka TLS/SASL options from settings, as Faust credentials (None for plain text)."""
+    protocol = settings.security_protocol.upper()
+    ssl_context = None
+    if protocol in ("SSL", "SASL_SSL"):
+        ssl_context = faust.auth.ssl.create_default_context(
+            purpose=faust.auth.ssl.Purpose.SERVER_AUTH,
+            cafile=settings.ssl_cafile or None,
+        )
+        if settings.ssl_certfile:
+            ssl_context.load_cert_chain(settings.ssl_certfile, keyfile=settings.ssl_keyfile or None)
+    if protocol.startswith("SASL"):
+        mechanism = settings.sasl_mechanism.upper() or "PLAIN"
+        if mechanism.startswith("SCRAM"):
+            return faust.SASLCredentials(
+                username=settings.sasl_username,
+                password=settings.sasl_password,
+                ssl_context=ssl_context,
+                mechanism=mechanism,
+            )
+        return faust.SASLCredentials(
+            username=settings.sasl_username, password=settings.sasl_password, ssl_context=ssl_context
+        )
+    if ssl_context is not None:
+        return faust.SSLCredentials(ssl_context)
+    return None
 
 
 def producer(settings: Settings, **extra: Any) -> AIOKafkaProducer:

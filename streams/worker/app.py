@@ -25,6 +25,7 @@ from streams.events import flow
 from streams.events.deadletter import dead_letter
 from streams.events.errors import Reason, Rejected
 from streams.events.records import CleanArticle, cloudevent_headers
+from streams.kafka.clients import faust_credentials
 from streams.settings import Settings
 from streams.trending import windows as trending
 from streams.worker import health
@@ -32,34 +33,6 @@ from streams.worker.health import Metrics
 from streams.worker.rebalance import SafeTableManager, install_guards
 
 log = logging.getLogger(__name__)
-
-
-def broker_credentials(settings: Settings) -> Any:
-    """Kafka TLS/SASL options from settings, as Faust credentials (None for plain text)."""
-    protocol = settings.security_protocol.upper()
-    ssl_context = None
-    if protocol in ("SSL", "SASL_SSL"):
-        ssl_context = faust.auth.ssl.create_default_context(
-            purpose=faust.auth.ssl.Purpose.SERVER_AUTH,
-            cafile=settings.ssl_cafile or None,
-        )
-        if settings.ssl_certfile:
-            ssl_context.load_cert_chain(settings.ssl_certfile, keyfile=settings.ssl_keyfile or None)
-    if protocol.startswith("SASL"):
-        mechanism = settings.sasl_mechanism.upper() or "PLAIN"
-        if mechanism.startswith("SCRAM"):
-            return faust.SASLCredentials(
-                username=settings.sasl_username,
-                password=settings.sasl_password,
-                ssl_context=ssl_context,
-                mechanism=mechanism,
-            )
-        return faust.SASLCredentials(
-            username=settings.sasl_username, password=settings.sasl_password, ssl_context=ssl_context
-        )
-    if ssl_context is not None:
-        return faust.SSLCredentials(ssl_context)
-    return None
 
 
 # Headers on the re-keyed raw copy: the original message's key and topic.
@@ -74,7 +47,7 @@ def create_app(settings: Settings) -> faust.App:
     app = faust.App(
         settings.app_id,
         broker=settings.broker,
-        broker_credentials=broker_credentials(settings),
+        broker_credentials=faust_credentials(settings),
         store=settings.store,
         datadir=str(data_dir),
         topic_partitions=settings.partitions,
