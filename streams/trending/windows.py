@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -14,6 +13,7 @@ from streams.events import flow
 from streams.events.flow import Outgoing, Topics
 from streams.events.records import EntityEvent, TopicEvent, TrendingCount, event_id
 from streams.settings import Settings
+from streams.worker.delivery import Delivery
 
 
 @dataclass(frozen=True)
@@ -81,9 +81,7 @@ def is_too_late(timestamp: float, newest: float, grace: float) -> bool:
     return timestamp < newest - grace
 
 
-def register(
-    app: faust.App, topics: Topics, settings: Settings, send: Callable[[Outgoing], Awaitable[None]]
-) -> None:
+def register(app: faust.App, topics: Topics, settings: Settings, delivery: Delivery) -> None:
     """Add the trending tables and agents to `app`."""
     grace = settings.trending_grace
 
@@ -157,7 +155,7 @@ def register(
             previous=previous,
             pipeline_version=settings.pipeline_version,
         )
-        await send(Outgoing(flow.TRENDING, key, out))
+        await delivery.send(Outgoing(flow.TRENDING, key, out))
 
     # EntityEvent (keyed by entity id) ──count──► TrendingCount per entity and window
     @app.agent(topics.entities, name="trending-entities")
