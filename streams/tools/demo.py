@@ -164,7 +164,7 @@ def _start_dashboard(env: dict[str, str], work: Path, procs: list[subprocess.Pop
     """Start the dashboard service when this build has one; returns its URL."""
     import importlib.util
 
-    if importlib.util.find_spec("streams.web.dashboard") is None:
+    if importlib.util.find_spec("streams.web.server") is None:
         return None
     settings = Settings.from_env(env)
     with (work / "dashboard.log").open("wb") as out:
