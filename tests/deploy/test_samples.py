@@ -43,6 +43,7 @@ def run_clean(line: bytes) -> CleanArticle:
     )
 
 
+@pytest.mark.shared
 def test_feed_opens_with_the_seed_article() -> None:
     assert json.loads(FEED_LINES[0]) == json.loads(SEED.read_bytes())
 
