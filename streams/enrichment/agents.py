@@ -14,7 +14,8 @@ import faust
 from streams.enrichment.enrich import Enricher
 from streams.enrichment.iptc import TopicClassifier
 from streams.enrichment.nlp import load_model
-from streams.enrichment.people import KnownPeople, follow
+from streams.enrichment.people import KnownPeople
+from streams.enrichment.people_feed import follow
 from streams.events import flow
 from streams.events.flow import Topics
 from streams.events.records import CleanArticle
