@@ -13,7 +13,10 @@ import os
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
+
+from streams.events.records import Byline, CleanArticle
 
 # The real-broker fixtures, shared by every tier (one broker per test session).
 pytest_plugins = ("tests.kafka_fixtures",)
@@ -37,6 +40,34 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("shared"):
             item.add_marker(skip)
+
+
+def raw_article(body: str, **fields: Any) -> bytes:
+    """A plain-text RawArticle's bytes; `fields` add to or replace id, source and content type."""
+    data = {"id": "a1", "source": "example.com", "content_type": "text/plain", "body": body, **fields}
+    return orjson.dumps(data)
+
+
+def clean_article(
+    *paragraphs: str,
+    headline: str | None = None,
+    standfirst: str | None = None,
+    byline: str = "",
+    source: str = "test",
+) -> CleanArticle:
+    """A CleanArticle as the clean stage would hand it on, built straight from its paragraphs."""
+    return CleanArticle(
+        event_id="e",
+        article_id="a",
+        version=1,
+        source=source,
+        content_type="text/plain",
+        content_hash="h",
+        paragraphs=list(paragraphs),
+        headline=headline,
+        standfirst=standfirst,
+        byline=[Byline(name=byline)] if byline else [],
+    )
 
 
 @pytest.fixture(scope="session")
