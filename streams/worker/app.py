@@ -57,6 +57,12 @@ def faust_app(settings: Settings) -> faust.App:
         web_host=settings.web_host,
         web_port=settings.web_port,
         web_in_thread=True,
+        # Faust's own views would show table contents (/table/…), key routing (/router/) and internals to
+        # anyone who reaches the port; the worker serves health and metrics only.
+        web_tables_enabled=False,
+        web_router_enabled=False,
+        web_stats_enabled=False,
+        web_graph_enabled=False,
         producer_acks=-1,
         producer_linger=settings.producer_linger,
         # Faust's 1 MB defaults are below what intake accepts: a larger article's events could not be

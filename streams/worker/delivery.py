@@ -72,11 +72,25 @@ class Delivery:
             return False
         return True
 
+    def origin(self, event: faust.EventT) -> tuple[bytes | None, str]:
+        """The key and topic an input first arrived with. Only the internal by-source topic's origin headers
+        are ours; on any other topic (the public raw topic above all) they could be forged, so they are
+        ignored, and an undecodable one falls back to the message's own topic."""
+        key, topic = event.key, event.message.topic
+        if topic != self.topics.raw_by_source.get_topic_name():
+            return key, topic
+        headers: dict[str, Any] = dict(event.headers or {})
+        try:
+            topic = bytes(headers.get(ORIGIN_TOPIC) or topic.encode()).decode("utf-8")
+        except UnicodeDecodeError:
+            log.warning("origin topic header of %s is not UTF-8; the letter names %s", key, topic)
+        return headers.get(ORIGIN_KEY, key), topic
+
     async def refuse(self, stage: str, error: Exception, event: faust.EventT) -> None:
         """Dead-letter `event`'s original bytes with the reason `error` names."""
         # Records were decoded from the message; the dead letter keeps the bytes as they arrived.
         value = cast(bytes, event.value if isinstance(event.value, bytes) else event.message.value)
-        headers: dict[str, Any] = dict(event.headers or {})
+        key, topic = self.origin(event)
         letter_budget = self._letter_budget
         # Of an input too large for that, the letter keeps the first bytes (the whole message stays on its
         # topic for its retention); slicing first means a 50 MB input is never decoded or escaped whole.
@@ -91,9 +105,9 @@ class Delivery:
             letter = dead_letter(
                 stage=stage,
                 error=cause,
-                key=headers.get(ORIGIN_KEY, event.key),
+                key=key,
                 value=kept,
-                topic=headers.get(ORIGIN_TOPIC, event.message.topic.encode()).decode("utf-8"),
+                topic=topic,
                 pipeline_version=self.settings.pipeline_version,
             )
             # JSON escaping can grow text up to sixfold (control characters): measure, shrink if needed.
