@@ -15,9 +15,9 @@ from streams.cleaning.clean import (
     normalise,
     parse_byline,
     parse_date,
-    parse_raw,
     rule_reason,
 )
+from streams.cleaning.raw import parse_raw
 from streams.events.errors import Reason, Rejected
 from streams.events.records import CleanArticle
 from tests.conftest import raw_article

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
-from streams.cleaning.clean import parse_raw
+from streams.cleaning.raw import parse_raw
 from streams.events import contracts, flow, records
 from streams.events.errors import Reason, Rejected
 from streams.events.flow import Outgoing

@@ -8,7 +8,8 @@ import pytest
 from spacy.language import Language
 from spacy.tokens import Span
 
-from streams.cleaning.clean import clean, parse_raw
+from streams.cleaning.clean import clean
+from streams.cleaning.raw import parse_raw
 from streams.enrichment.entities import Entity, extract_entities, make_entity_id, remember_people, slugify
 from streams.enrichment.nlp import ParsedArticle, article_text, parse
 from tests.conftest import clean_article as article

@@ -6,7 +6,8 @@ from typing import Any, cast
 
 import pytest
 
-from streams.cleaning.clean import clean, parse_raw
+from streams.cleaning.clean import clean
+from streams.cleaning.raw import parse_raw
 from streams.enrichment.enrich import Enricher
 from streams.enrichment.entities import extract_entities, make_entity_id
 from streams.enrichment.nlp import ParsedArticle, parse
