@@ -8,14 +8,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from aiokafka import TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import OffsetAndMetadata
 from tqdm import tqdm
 
 from streams.events import flow
 from streams.events.records import cloudevent_headers, to_json
 from streams.kafka.admin import apply
-from streams.kafka.clients import client_options, consumer, partitions, producer
+from streams.kafka.clients import active_members, consumer, partitions, producer
 from streams.settings import Settings
 from streams.tools import process
 
@@ -86,24 +85,6 @@ async def read_raw(
     # Broker time, then partition and offset: the order the feed published in, repeatable run to run.
     messages.sort(key=lambda m: (m.timestamp_ms, m.partition, m.offset))
     return messages, ends
-
-
-async def active_members(settings: Settings, group: str) -> int:
-    """How many members the consumer group has right now (0 when it is empty or unknown)."""
-    options = client_options(settings)
-    options.pop("ssl_context", None)
-    admin = AIOKafkaAdminClient(**options)
-    await admin.start()
-    try:
-        described = await admin.describe_consumer_groups([group])
-    finally:
-        await admin.close()
-    members = 0
-    for response in described:
-        for g in response.groups:
-            # (error_code, group_id, state, protocol_type, protocol, members, ...)
-            members += len(g[5])
-    return members
 
 
 async def replay(
