@@ -11,8 +11,11 @@ from typing import Any
 
 import faust
 import pytest
+from aiokafka import TopicPartition
+from aiokafka.structs import OffsetAndTimestamp
 
 from streams.kafka import clients
+from streams.kafka.ranges import start_offsets
 from streams.settings import Settings
 
 STREAMS = Path(__file__).resolve().parents[2] / "streams"
@@ -108,3 +111,26 @@ def test_faust_credentials_come_from_the_same_translation() -> None:
     plain = clients.faust_credentials(Settings(security_protocol="SASL_PLAINTEXT", sasl_username="u"))
     assert plain.mechanism.value == "PLAIN" and plain.ssl_context is None
     assert plain.protocol.value == "SASL_PLAINTEXT"
+
+
+TP0, TP1 = TopicPartition("t", 0), TopicPartition("t", 1)
+
+
+def test_reading_starts_at_the_log_start_by_default() -> None:
+    assert start_offsets({TP0: 3, TP1: 0}, {TP0: 9, TP1: 4}) == {TP0: 3, TP1: 0}
+
+
+def test_a_requested_offset_below_the_log_start_starts_at_the_log_start() -> None:
+    # Offsets 0-4 of partition 0 are gone (retention): asking for 2 reads from 5, not from nowhere.
+    starts = start_offsets({TP0: 5, TP1: 0}, {TP0: 9, TP1: 4}, requested={TP0: 2, TP1: 1})
+    assert starts == {TP0: 5, TP1: 1}
+
+
+def test_a_time_with_nothing_after_it_reads_nothing() -> None:
+    found = {TP0: OffsetAndTimestamp(6, 1_000), TP1: None}
+    assert start_offsets({TP0: 0, TP1: 0}, {TP0: 9, TP1: 4}, found=found) == {TP0: 6, TP1: 4}
+    # Offsets given as well win over the time, partition by partition.
+    assert start_offsets({TP0: 0, TP1: 0}, {TP0: 9, TP1: 4}, found=found, requested={TP1: 2}) == {
+        TP0: 6,
+        TP1: 2,
+    }
