@@ -8,6 +8,7 @@ Each test prints what it measured and appends it to tests/artifacts/reliability.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -75,3 +76,14 @@ def own_broker(tmp_path: Path) -> Iterator[Any]:
 def worker_on(env: dict[str, str], log: Path, **overrides: str) -> Worker:
     """An unstarted worker with `env` plus overrides (each its own web port unless given)."""
     return Worker(env={**env, "NEWSSTREAMS_WEB_PORT": str(free_port()), **overrides}, log=log)
+
+
+async def worker_on_own_broker(
+    own_broker: Any, worker_env: dict[str, str], tmp_path: Path
+) -> tuple[LocalKafka, Worker]:
+    """A broker of the test's own (one it may stop, or that takes 64 MB messages) and a started worker on it."""
+    broker = own_broker()
+    env = {**worker_env, "NEWSSTREAMS_BROKER": f"kafka://{broker.bootstrap}"}
+    worker = worker_on(env, tmp_path / "worker.log")
+    await asyncio.to_thread(worker.start)
+    return broker, worker
