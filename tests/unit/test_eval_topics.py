@@ -96,7 +96,7 @@ def test_topics17_scores_on_made_up_predictions() -> None:
 def test_topics17_raw_message_is_a_plain_text_article_of_its_own_source() -> None:
     import orjson
 
-    from streams.cleaning.clean import parse_raw
+    from streams.cleaning.raw import parse_raw
     from streams.tools.evaluation import topics17
 
     item = {"id": "conll-dev-1", "headline": "SOCCER - LATE GOAL", "body": "LONDON 1996-08-30\nA late goal."}
