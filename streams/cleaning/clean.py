@@ -1,8 +1,8 @@
 """Clean stage: a validated RawArticle (see `raw`) to a normalised, structured CleanArticle.
 
-Language: the feed's `language` field, when present, is trusted; otherwise py3langid runs on the body and
-an article is rejected as `unsupported_language` only when the text is long enough and the guess is
-confident, so short or mixed texts pass with `language` left empty rather than being lost.
+Language: the feed's `language` field, when present, is trusted; otherwise py3langid runs on the body, and
+`language` is left empty when the text is too short or the guess is not confident. An article in any
+language is cleaned and published: which languages the NLP runs on is the enrich stage's business.
 """
 
 from __future__ import annotations
@@ -520,12 +520,15 @@ def _stray_name(paragraphs: list[str], reasons: list[str | None], k: int) -> boo
 
 # --- language -------------------------------------------------------------------------------------
 
-# In `languages`, accepts every language (evaluation of extraction alone, multilingual deployments).
-ANY_LANGUAGE = "*"
-# Below this many words or this confidence a guess is not strong enough to refuse an article.
-_LANG_MIN_WORDS = 15
+# Below this many words or this confidence a guess is not strong enough to name the language.
+_LANG_MIN_WORDS = 20
 _LANG_MIN_PROB = 0.95
 _LANG_SAMPLE_CHARS = 4000
+# Words of letters only: punctuation and numbers say nothing of a language (a 15-word match report of names
+# and minutes read as German). Japanese and Chinese are written without spaces: there characters count.
+_LETTER_WORD = re.compile(r"[^\W\d_]+")
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
+_LANG_MIN_UNSPACED = 40
 
 
 @cache
@@ -536,7 +539,10 @@ def _identifier() -> LanguageIdentifier:
 
 def detect_language(text: str) -> tuple[str | None, float]:
     """The language of `text` as an ISO 639-1 code and its probability, or (None, 0) when too short."""
-    if len(text.split()) < _LANG_MIN_WORDS:
+    if (
+        len(_LETTER_WORD.findall(text)) < _LANG_MIN_WORDS
+        and len(_UNSPACED.findall(text)) < _LANG_MIN_UNSPACED
+    ):
         return None, 0.0
     model = _identifier()
     counts = model.instance2fv(text[:_LANG_SAMPLE_CHARS])
@@ -548,18 +554,25 @@ def detect_language(text: str) -> tuple[str | None, float]:
     return str(model.nb_classes[best]), float(probs[best])
 
 
-def _language(raw: RawArticle, paragraphs: list[str], languages: frozenset[str]) -> str | None:
+# A paragraph with this share of number tokens is a table row ("Hajduk Kula 2 Proleter 0"); team and place
+# names in results tables read as Croatian, Dutch or Quechua to the detector, so only prose is judged.
+_TABLE_NUMBER_SHARE = 0.15
+_NUMBER = re.compile(r"^\W*\d[\d.,:/%-]*\W*$")
+
+
+def _prose(paragraphs: list[str]) -> str:
+    return "\n".join(
+        p
+        for p in paragraphs
+        if sum(map(bool, map(_NUMBER.match, words := p.split()))) < _TABLE_NUMBER_SHARE * len(words)
+    )
+
+
+def _language(raw: RawArticle, paragraphs: list[str]) -> str | None:
     if raw.language:
-        declared = raw.language.strip().lower().replace("_", "-").split("-")[0]
-        if declared not in languages and ANY_LANGUAGE not in languages:
-            raise Rejected(Reason.UNSUPPORTED_LANGUAGE, f"declared language {raw.language!r}")
-        return declared
-    lang, prob = detect_language("\n".join(paragraphs))
-    if lang is None or prob < _LANG_MIN_PROB:
-        return None
-    if lang not in languages and ANY_LANGUAGE not in languages:
-        raise Rejected(Reason.UNSUPPORTED_LANGUAGE, f"detected {lang!r} (p={prob:.2f})")
-    return lang
+        return raw.language.strip().lower().replace("_", "-").split("-")[0]
+    lang, prob = detect_language(_prose(paragraphs))
+    return lang if lang is not None and prob >= _LANG_MIN_PROB else None
 
 
 # --- the stage ------------------------------------------------------------------------------------
@@ -577,14 +590,13 @@ def clean(
     *,
     pipeline_version: str,
     is_learned: Callable[[str], bool] = _never,
-    languages: frozenset[str] = frozenset({"en"}),
     max_paragraphs: int = 2000,
     html_options: dict[str, Any] | None = None,
 ) -> CleanArticle:
     """Raw article to clean article: structure and metadata read, boilerplate removed and recorded.
 
     `is_learned(fingerprint)` says whether a paragraph was learned as boilerplate of this source;
-    `languages` are the accepted ISO 639-1 codes (ANY_LANGUAGE accepts all); `html_options` replaces
+    `html_options` replaces
     the trafilatura options of HTML_OPTIONS. Feed metadata (headline, byline, published_at) wins over
     what is read from the text.
     """
@@ -605,7 +617,7 @@ def clean(
         raise Rejected(
             Reason.TOO_MANY_PARAGRAPHS, f"{len(parts.paragraphs)} paragraphs (limit {max_paragraphs})"
         )
-    language = _language(raw, parts.paragraphs, languages)
+    language = _language(raw, parts.paragraphs)
     version = raw.version or 1
     return CleanArticle(
         event_id=event_id(raw.id, version, pipeline_version, "clean"),

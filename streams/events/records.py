@@ -194,6 +194,7 @@ class EnrichedArticle(Event):
     byline: list[Byline] = []
     published_at: datetime | None = None
     body_text: str = ""
+    skipped: list[dict[str, str]] = []
     schema_version: str = SCHEMA_VERSION
     pipeline_version: str = ""
 
