@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
 
@@ -21,7 +21,9 @@ import trafilatura
 from dateutil import parser as dateparser
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 from trafilatura.settings import Document
+from trafilatura.utils import load_html
 
+from streams.cleaning.metadata import PageMeta, Stamp, read_page, stamp_of
 from streams.events.errors import Reason, Rejected
 from streams.events.records import Byline, CleanArticle, RawArticle, Removal, event_id
 
@@ -312,7 +314,8 @@ class _Parts:
     headline: str | None = None
     standfirst: str | None = None
     byline: list[Byline] = field(default_factory=list)
-    published_at: datetime | None = None
+    published: Stamp | None = None
+    page: PageMeta = field(default_factory=PageMeta)
     captions: list[str] = field(default_factory=list)
     paragraphs: list[str] = field(default_factory=list)
     removed: list[Removal] = field(default_factory=list)
@@ -333,7 +336,7 @@ def _classify_meta(line: str, parts: _Parts) -> bool:
     """Take a byline, role or dateline line into `parts`; False when the line is none of them."""
     if (when := parse_date(line)) is not None:
         # The first dateline is the publication; an "Updated ..." line after it is metadata all the same.
-        parts.published_at = parts.published_at or when
+        parts.published = parts.published or stamp_of(when, line)
         return True
     if (names := parse_byline(line)) and (not parts.byline or _BY_PREFIX.match(line)):
         if not parts.byline:
@@ -359,7 +362,7 @@ def _meta_run(blocks: list[list[str]], start: int) -> int:
         if not meta or 2 * len(meta) < len(block) or len(block) > 8:
             break
         end += 1
-    evidence = probe.published_at is not None or any(b.role for b in probe.byline)
+    evidence = probe.published is not None or any(b.role for b in probe.byline)
     evidence = evidence or any(_BY_PREFIX.match(line) for block in blocks[start:end] for line in block)
     return end if evidence else start
 
@@ -419,10 +422,16 @@ MIN_HTML_WORDS = 8
 
 
 def _structure_html(html: str, raw: RawArticle, parts: _Parts, extract_options: dict[str, Any]) -> list[str]:
-    """Main text and metadata with trafilatura; lines that only repeat the metadata are dropped."""
+    """Main text and metadata with trafilatura, the page's own metadata read first (see `metadata`); lines
+    that only repeat the metadata are dropped."""
+    tree = load_html(html)
+    if tree is None:
+        raise Rejected(Reason.NO_TEXT, "the HTML could not be parsed")
+    parts.page = read_page(tree)
+    # trafilatura prunes the tree it is given: it reads it only after the metadata is taken.
     doc = trafilatura.bare_extraction(
-        html,
-        url=raw.url,
+        tree,
+        url=raw.url or parts.page.url,
         with_metadata=True,
         date_extraction_params={"outputformat": "%Y-%m-%dT%H:%M:%S%z", "original_date": True},
         **extract_options,
@@ -435,8 +444,9 @@ def _structure_html(html: str, raw: RawArticle, parts: _Parts, extract_options: 
         parts.headline = normalise(doc.title)
     if not raw.byline and doc.author:
         parts.byline = [Byline(name=n.strip()) for n in doc.author.split(";") if n.strip()]
-    if raw.published_at is None and doc.date:
-        parts.published_at = parse_date(doc.date)
+    elif not raw.byline and parts.page.authors:
+        parts.byline = [Byline(name=normalise(n)) for n in parts.page.authors]
+    parts.published = parts.page.published or _htmldate_day(doc.date)
     lines = [ln for ln in text.split("\n") if ln.strip()]
     headline = raw.headline or parts.headline
     body: list[str] = []
@@ -449,6 +459,15 @@ def _structure_html(html: str, raw: RawArticle, parts: _Parts, extract_options: 
     if doc.description and body and not _is_lede(normalise(doc.description), body[0]):
         parts.standfirst = normalise(doc.description)
     return body
+
+
+def _htmldate_day(text: str | None) -> Stamp | None:
+    """htmldate's date (trafilatura's) for a page that declares none: a date only, its times are unreliable."""
+    try:
+        day = date.fromisoformat(text[:10]) if text else None
+    except ValueError:
+        return None
+    return Stamp(day=day, when=None, offset_stated=False) if day else None
 
 
 def _is_lede(description: str, first: str) -> bool:
@@ -608,8 +627,8 @@ def clean(
         candidates = _structure_plain(normalise(raw.body), raw, parts)
     if raw.byline:
         parts.byline = _byline_field(raw.byline)
-    if raw.published_at:
-        parts.published_at = parse_date(raw.published_at) or _iso(raw.published_at)
+    if raw.published_at and (when := parse_date(raw.published_at) or _iso(raw.published_at)):
+        parts.published = stamp_of(when, raw.published_at)
     _filter_body(candidates, parts, is_learned)
     if not parts.paragraphs:
         raise Rejected(Reason.NO_TEXT, "no text left after cleaning")
@@ -627,11 +646,14 @@ def clean(
         content_type=raw.content_type,
         content_hash=content_hash(parts.paragraphs),
         paragraphs=parts.paragraphs,
-        url=raw.url,
+        url=raw.url or parts.page.url,
         headline=normalise(raw.headline) if raw.headline else parts.headline,
         standfirst=parts.standfirst,
         byline=parts.byline,
-        published_at=parts.published_at,
+        published_at=parts.published.when if parts.published else None,
+        published_date=parts.published.day.isoformat() if parts.published else None,
+        published_precision=parts.published.precision if parts.published else None,
+        modified_at=parts.page.modified.when if parts.page.modified else None,
         language=language,
         media_captions=parts.captions,
         removed=parts.removed,

@@ -93,6 +93,9 @@ class CleanArticle(Event):
     standfirst: str | None = None
     byline: list[Byline] = []
     published_at: datetime | None = None
+    published_date: str | None = None
+    published_precision: str | None = None
+    modified_at: datetime | None = None
     language: str | None = None
     media_captions: list[str] = []
     removed: list[Removal] = []
