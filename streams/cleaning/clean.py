@@ -188,6 +188,35 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         _rx(r"^(updated|published|posted|last (updated|modified))( on| at)?:?\s+(?=.*\d)[\w\s,:./-]{0,40}$"),
     ),
     ("copyright", _rx(r"^(©|\(c\)|copyright\b)", r"\ball rights reserved\b")),
+    (
+        # Wire services close a story with its credits: "(Reporting by A in Lagos; Editing by B)".
+        "credit_line",
+        _rx(
+            r"^\(\s*(additional )?(reporting|writing|editing|edited|compiled|research|graphics?) by\b[^()]*\)\.?$",
+            # Unbracketed, a credit is a name or two per part; a sentence that opens "Reporting by the
+            # agency found ..." runs longer than that.
+            r"^(additional )?(reporting|writing|editing|edited|compiled|research) by\b[^;]{0,45}(;[^;]{0,60}){0,4}$",
+        ),
+    ),
+    (
+        # The letters desk's note under an opinion piece, inviting readers' letters.
+        "editor_note",
+        _rx(
+            r"\bletters? to the editor\b",
+            r"\bwe'?d like to hear what you think\b",
+            r"^(editor'?s note|note to readers)\s*:.{0,200}\b(submit|send|email|write to)\b",
+        ),
+    ),
+    (
+        # What an embedded tweet or Instagram post leaves in the text: its signature and date, its link.
+        "embed_residue",
+        _rx(
+            r"[\u2014\u2013-]\s*[^\u2014\u2013]{1,80}\(@\w{1,15}\)\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+            r"[a-z]*\.? \d{1,2},? \d{4}\W*$",
+            r"^a post shared by\b.{0,120}$",
+            r"^\S*pic\.twitter\.com/\w+\W*$",
+        ),
+    ),
 )
 # Link-list headings are short: a story sentence that happens to start "Related to" is longer.
 _RELATED_MAX_WORDS = 20

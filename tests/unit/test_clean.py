@@ -485,3 +485,33 @@ def test_a_day_without_a_year_is_no_dateline() -> None:
 @pytest.mark.parametrize("line", ["The Upshot", "TOP STORIES", "More Stories", "Breaking News"])
 def test_headings_are_not_bylines(line: str) -> None:
     assert parse_byline(line) == []
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "reason"),
+    [
+        ("(Reporting by Ada Obi in Lagos; Editing by Tom Hale)", "credit_line"),
+        ("Reporting by Ada Obi; additional reporting by Jo Lee; editing by Tom Hale", "credit_line"),
+        ("Additional reporting by Jo Lee", "credit_line"),
+        (
+            "The Gazette welcomes letters to the editor. We'd like to hear what you think of this story.",
+            "editor_note",
+        ),
+        ("— The Riverside Senate (@RiversideSen) October 9, 2018", "embed_residue"),
+        (
+            "The bill is now law. pic.twitter.com/AbC123 — The Riverside Senate (@RiversideSen) Oct 9, 2018",
+            "embed_residue",
+        ),
+        ("A post shared by Jo Lee (@jolee) on Oct 9, 2018 at 5:01pm PDT", "embed_residue"),
+        # Story sentences that merely start like a credit stay.
+        (
+            "Reporting by the agency found that the council had overspent by a wide margin for three years.",
+            None,
+        ),
+        ("Editing by committee is how the council ran its affairs, said the mayor, before the vote.", None),
+    ],
+)
+def test_credit_lines_letters_notes_and_embed_residue_are_boilerplate(
+    paragraph: str, reason: str | None
+) -> None:
+    assert rule_reason(paragraph) == reason
