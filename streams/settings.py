@@ -57,6 +57,8 @@ class Settings:
     boilerplate_threshold: int = 5
     # Seconds an event may lag the newest event time and still count in its trending window.
     trending_grace: float = 300.0
+    # Languages the NLP (entities, quotes, topics, key phrases) runs on; articles in others are cleaned and
+    # published all the same, with those stages skipped and the reason stated.
     languages: str = "en"
     # Kafka security, passed through to the client.
     security_protocol: str = "PLAINTEXT"
@@ -115,7 +117,8 @@ class Settings:
         }
 
     @property
-    def accepted_languages(self) -> frozenset[str]:
+    def nlp_languages(self) -> frozenset[str]:
+        """ISO 639-1 codes of `languages`: the languages the enrich stage's NLP runs on."""
         return frozenset(code.strip() for code in self.languages.split(",") if code.strip())
 
     def env_names(self) -> list[str]:

@@ -1,8 +1,8 @@
 """Clean stage: a validated RawArticle (see `raw`) to a normalised, structured CleanArticle.
 
-Language: the feed's `language` field, when present, is trusted; otherwise py3langid runs on the body and
-an article is rejected as `unsupported_language` only when the text is long enough and the guess is
-confident, so short or mixed texts pass with `language` left empty rather than being lost.
+Language: the feed's `language` field, when present, is trusted; otherwise py3langid runs on the body, and
+`language` is left empty when the text is too short or the guess is not confident. An article in any
+language is cleaned and published: which languages the NLP runs on is the enrich stage's business.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
 
@@ -21,7 +21,9 @@ import trafilatura
 from dateutil import parser as dateparser
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 from trafilatura.settings import Document
+from trafilatura.utils import load_html
 
+from streams.cleaning.metadata import PageMeta, Stamp, read_page, stamp_of
 from streams.events.errors import Reason, Rejected
 from streams.events.records import Byline, CleanArticle, RawArticle, Removal, event_id
 
@@ -186,6 +188,35 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         _rx(r"^(updated|published|posted|last (updated|modified))( on| at)?:?\s+(?=.*\d)[\w\s,:./-]{0,40}$"),
     ),
     ("copyright", _rx(r"^(©|\(c\)|copyright\b)", r"\ball rights reserved\b")),
+    (
+        # Wire services close a story with its credits: "(Reporting by A in Lagos; Editing by B)".
+        "credit_line",
+        _rx(
+            r"^\(\s*(additional )?(reporting|writing|editing|edited|compiled|research|graphics?) by\b[^()]*\)\.?$",
+            # Unbracketed, a credit is a name or two per part; a sentence that opens "Reporting by the
+            # agency found ..." runs longer than that.
+            r"^(additional )?(reporting|writing|editing|edited|compiled|research) by\b[^;]{0,45}(;[^;]{0,60}){0,4}$",
+        ),
+    ),
+    (
+        # The letters desk's note under an opinion piece, inviting readers' letters.
+        "editor_note",
+        _rx(
+            r"\bletters? to the editor\b",
+            r"\bwe'?d like to hear what you think\b",
+            r"^(editor'?s note|note to readers)\s*:.{0,200}\b(submit|send|email|write to)\b",
+        ),
+    ),
+    (
+        # What an embedded tweet or Instagram post leaves in the text: its signature and date, its link.
+        "embed_residue",
+        _rx(
+            r"[\u2014\u2013-]\s*[^\u2014\u2013]{1,80}\(@\w{1,15}\)\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+            r"[a-z]*\.? \d{1,2},? \d{4}\W*$",
+            r"^a post shared by\b.{0,120}$",
+            r"^\S*pic\.twitter\.com/\w+\W*$",
+        ),
+    ),
 )
 # Link-list headings are short: a story sentence that happens to start "Related to" is longer.
 _RELATED_MAX_WORDS = 20
@@ -312,7 +343,8 @@ class _Parts:
     headline: str | None = None
     standfirst: str | None = None
     byline: list[Byline] = field(default_factory=list)
-    published_at: datetime | None = None
+    published: Stamp | None = None
+    page: PageMeta = field(default_factory=PageMeta)
     captions: list[str] = field(default_factory=list)
     paragraphs: list[str] = field(default_factory=list)
     removed: list[Removal] = field(default_factory=list)
@@ -333,7 +365,7 @@ def _classify_meta(line: str, parts: _Parts) -> bool:
     """Take a byline, role or dateline line into `parts`; False when the line is none of them."""
     if (when := parse_date(line)) is not None:
         # The first dateline is the publication; an "Updated ..." line after it is metadata all the same.
-        parts.published_at = parts.published_at or when
+        parts.published = parts.published or stamp_of(when, line)
         return True
     if (names := parse_byline(line)) and (not parts.byline or _BY_PREFIX.match(line)):
         if not parts.byline:
@@ -359,7 +391,7 @@ def _meta_run(blocks: list[list[str]], start: int) -> int:
         if not meta or 2 * len(meta) < len(block) or len(block) > 8:
             break
         end += 1
-    evidence = probe.published_at is not None or any(b.role for b in probe.byline)
+    evidence = probe.published is not None or any(b.role for b in probe.byline)
     evidence = evidence or any(_BY_PREFIX.match(line) for block in blocks[start:end] for line in block)
     return end if evidence else start
 
@@ -419,10 +451,16 @@ MIN_HTML_WORDS = 8
 
 
 def _structure_html(html: str, raw: RawArticle, parts: _Parts, extract_options: dict[str, Any]) -> list[str]:
-    """Main text and metadata with trafilatura; lines that only repeat the metadata are dropped."""
+    """Main text and metadata with trafilatura, the page's own metadata read first (see `metadata`); lines
+    that only repeat the metadata are dropped."""
+    tree = load_html(html)
+    if tree is None:
+        raise Rejected(Reason.NO_TEXT, "the HTML could not be parsed")
+    parts.page = read_page(tree)
+    # trafilatura prunes the tree it is given: it reads it only after the metadata is taken.
     doc = trafilatura.bare_extraction(
-        html,
-        url=raw.url,
+        tree,
+        url=raw.url or parts.page.url,
         with_metadata=True,
         date_extraction_params={"outputformat": "%Y-%m-%dT%H:%M:%S%z", "original_date": True},
         **extract_options,
@@ -435,8 +473,9 @@ def _structure_html(html: str, raw: RawArticle, parts: _Parts, extract_options: 
         parts.headline = normalise(doc.title)
     if not raw.byline and doc.author:
         parts.byline = [Byline(name=n.strip()) for n in doc.author.split(";") if n.strip()]
-    if raw.published_at is None and doc.date:
-        parts.published_at = parse_date(doc.date)
+    elif not raw.byline and parts.page.authors:
+        parts.byline = [Byline(name=normalise(n)) for n in parts.page.authors]
+    parts.published = parts.page.published or _htmldate_day(doc.date)
     lines = [ln for ln in text.split("\n") if ln.strip()]
     headline = raw.headline or parts.headline
     body: list[str] = []
@@ -449,6 +488,15 @@ def _structure_html(html: str, raw: RawArticle, parts: _Parts, extract_options: 
     if doc.description and body and not _is_lede(normalise(doc.description), body[0]):
         parts.standfirst = normalise(doc.description)
     return body
+
+
+def _htmldate_day(text: str | None) -> Stamp | None:
+    """htmldate's date (trafilatura's) for a page that declares none: a date only, its times are unreliable."""
+    try:
+        day = date.fromisoformat(text[:10]) if text else None
+    except ValueError:
+        return None
+    return Stamp(day=day, when=None, offset_stated=False) if day else None
 
 
 def _is_lede(description: str, first: str) -> bool:
@@ -520,12 +568,15 @@ def _stray_name(paragraphs: list[str], reasons: list[str | None], k: int) -> boo
 
 # --- language -------------------------------------------------------------------------------------
 
-# In `languages`, accepts every language (evaluation of extraction alone, multilingual deployments).
-ANY_LANGUAGE = "*"
-# Below this many words or this confidence a guess is not strong enough to refuse an article.
-_LANG_MIN_WORDS = 15
+# Below this many words or this confidence a guess is not strong enough to name the language.
+_LANG_MIN_WORDS = 20
 _LANG_MIN_PROB = 0.95
 _LANG_SAMPLE_CHARS = 4000
+# Words of letters only: punctuation and numbers say nothing of a language (a 15-word match report of names
+# and minutes read as German). Japanese and Chinese are written without spaces: there characters count.
+_LETTER_WORD = re.compile(r"[^\W\d_]+")
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
+_LANG_MIN_UNSPACED = 40
 
 
 @cache
@@ -536,7 +587,10 @@ def _identifier() -> LanguageIdentifier:
 
 def detect_language(text: str) -> tuple[str | None, float]:
     """The language of `text` as an ISO 639-1 code and its probability, or (None, 0) when too short."""
-    if len(text.split()) < _LANG_MIN_WORDS:
+    if (
+        len(_LETTER_WORD.findall(text)) < _LANG_MIN_WORDS
+        and len(_UNSPACED.findall(text)) < _LANG_MIN_UNSPACED
+    ):
         return None, 0.0
     model = _identifier()
     counts = model.instance2fv(text[:_LANG_SAMPLE_CHARS])
@@ -548,18 +602,25 @@ def detect_language(text: str) -> tuple[str | None, float]:
     return str(model.nb_classes[best]), float(probs[best])
 
 
-def _language(raw: RawArticle, paragraphs: list[str], languages: frozenset[str]) -> str | None:
+# A paragraph with this share of number tokens is a table row ("Hajduk Kula 2 Proleter 0"); team and place
+# names in results tables read as Croatian, Dutch or Quechua to the detector, so only prose is judged.
+_TABLE_NUMBER_SHARE = 0.15
+_NUMBER = re.compile(r"^\W*\d[\d.,:/%-]*\W*$")
+
+
+def _prose(paragraphs: list[str]) -> str:
+    return "\n".join(
+        p
+        for p in paragraphs
+        if sum(map(bool, map(_NUMBER.match, words := p.split()))) < _TABLE_NUMBER_SHARE * len(words)
+    )
+
+
+def _language(raw: RawArticle, paragraphs: list[str]) -> str | None:
     if raw.language:
-        declared = raw.language.strip().lower().replace("_", "-").split("-")[0]
-        if declared not in languages and ANY_LANGUAGE not in languages:
-            raise Rejected(Reason.UNSUPPORTED_LANGUAGE, f"declared language {raw.language!r}")
-        return declared
-    lang, prob = detect_language("\n".join(paragraphs))
-    if lang is None or prob < _LANG_MIN_PROB:
-        return None
-    if lang not in languages and ANY_LANGUAGE not in languages:
-        raise Rejected(Reason.UNSUPPORTED_LANGUAGE, f"detected {lang!r} (p={prob:.2f})")
-    return lang
+        return raw.language.strip().lower().replace("_", "-").split("-")[0]
+    lang, prob = detect_language(_prose(paragraphs))
+    return lang if lang is not None and prob >= _LANG_MIN_PROB else None
 
 
 # --- the stage ------------------------------------------------------------------------------------
@@ -577,14 +638,13 @@ def clean(
     *,
     pipeline_version: str,
     is_learned: Callable[[str], bool] = _never,
-    languages: frozenset[str] = frozenset({"en"}),
     max_paragraphs: int = 2000,
     html_options: dict[str, Any] | None = None,
 ) -> CleanArticle:
     """Raw article to clean article: structure and metadata read, boilerplate removed and recorded.
 
     `is_learned(fingerprint)` says whether a paragraph was learned as boilerplate of this source;
-    `languages` are the accepted ISO 639-1 codes (ANY_LANGUAGE accepts all); `html_options` replaces
+    `html_options` replaces
     the trafilatura options of HTML_OPTIONS. Feed metadata (headline, byline, published_at) wins over
     what is read from the text.
     """
@@ -596,8 +656,8 @@ def clean(
         candidates = _structure_plain(normalise(raw.body), raw, parts)
     if raw.byline:
         parts.byline = _byline_field(raw.byline)
-    if raw.published_at:
-        parts.published_at = parse_date(raw.published_at) or _iso(raw.published_at)
+    if raw.published_at and (when := parse_date(raw.published_at) or _iso(raw.published_at)):
+        parts.published = stamp_of(when, raw.published_at)
     _filter_body(candidates, parts, is_learned)
     if not parts.paragraphs:
         raise Rejected(Reason.NO_TEXT, "no text left after cleaning")
@@ -605,7 +665,7 @@ def clean(
         raise Rejected(
             Reason.TOO_MANY_PARAGRAPHS, f"{len(parts.paragraphs)} paragraphs (limit {max_paragraphs})"
         )
-    language = _language(raw, parts.paragraphs, languages)
+    language = _language(raw, parts.paragraphs)
     version = raw.version or 1
     return CleanArticle(
         event_id=event_id(raw.id, version, pipeline_version, "clean"),
@@ -615,11 +675,14 @@ def clean(
         content_type=raw.content_type,
         content_hash=content_hash(parts.paragraphs),
         paragraphs=parts.paragraphs,
-        url=raw.url,
+        url=raw.url or parts.page.url,
         headline=normalise(raw.headline) if raw.headline else parts.headline,
         standfirst=parts.standfirst,
         byline=parts.byline,
-        published_at=parts.published_at,
+        published_at=parts.published.when if parts.published else None,
+        published_date=parts.published.day.isoformat() if parts.published else None,
+        published_precision=parts.published.precision if parts.published else None,
+        modified_at=parts.page.modified.when if parts.page.modified else None,
         language=language,
         media_captions=parts.captions,
         removed=parts.removed,

@@ -7,12 +7,15 @@ from typing import Any
 
 import orjson
 
+from streams.cleaning.metadata import host_name, page_source
 from streams.events.errors import Reason, Rejected
 from streams.events.records import RawArticle
 
 CONTENT_TYPES = ("text/plain", "text/html")
-_REQUIRED = ("id", "source", "content_type", "body")
-_OPTIONAL_STR = ("url", "headline", "byline", "published_at", "language")
+_REQUIRED = ("id", "content_type", "body")
+_OPTIONAL_STR = ("source", "url", "headline", "byline", "published_at", "language")
+# An HTML page without a source that does not name itself either (no og:site_name, publisher or URL).
+UNNAMED_SOURCE = "unknown"
 # Beyond this share of control characters a body is not text, whatever its encoding claims.
 _MAX_CONTROL_SHARE = 0.1
 _CONTROL = re.compile(r"[\x01-\x08\x0b\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -141,11 +144,15 @@ def validate(data: dict[str, Any], *, max_body_bytes: int) -> RawArticle:
     version = data.get("version")
     if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
         raise Rejected(Reason.WRONG_TYPE, "field 'version' must be an integer")
-    if not data["id"].strip() or not data["source"].strip():
-        raise Rejected(Reason.MISSING_FIELD, "'id' and 'source' must not be blank")
     content_type = data["content_type"].split(";")[0].strip().lower()
     if content_type not in CONTENT_TYPES:
         raise Rejected(Reason.UNSUPPORTED_CONTENT_TYPE, f"content_type {data['content_type']!r}")
+    # A page names its publisher itself; plain text cannot, so its feed must.
+    source_optional = content_type == "text/html" and data.get("source") is None
+    if not source_optional and data.get("source") is None:
+        raise Rejected(Reason.MISSING_FIELD, "required field 'source' is missing")
+    if not data["id"].strip() or not (source_optional or data["source"].strip()):
+        raise Rejected(Reason.MISSING_FIELD, "'id' and 'source' must not be blank")
     body: str = data["body"]
     if len(body.encode("utf-8", "surrogatepass")) > max_body_bytes:
         raise Rejected(Reason.TOO_LARGE, f"body is over the {max_body_bytes}-byte limit")
@@ -155,6 +162,8 @@ def validate(data: dict[str, Any], *, max_body_bytes: int) -> RawArticle:
         raise Rejected(Reason.BINARY, "the body is mostly control characters")
     fields: dict[str, Any] = {k: data.get(k) for k in (*_REQUIRED, *_OPTIONAL_STR, "version")}
     fields["content_type"] = content_type
+    if source_optional:
+        fields["source"] = page_source(body) or host_name(data.get("url")) or UNNAMED_SOURCE
     return RawArticle(**fields)
 
 

@@ -49,7 +49,6 @@ def clean_stage(
         raw,
         pipeline_version=settings.pipeline_version,
         is_learned=learned.checker(raw.source),
-        languages=settings.accepted_languages,
         max_paragraphs=settings.max_paragraphs,
     )
     version = ArticleVersions(state.versions).decide(raw.id, raw_hash(raw), origin)

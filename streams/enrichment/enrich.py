@@ -62,8 +62,21 @@ class Enricher:
         freed when it ends (else a worker's memory grows with every new word it ever reads). Nothing made
         inside outlives it but plain strings and numbers in the events.
         """
+        spoken = [a for a in articles if not skipped_stages(a, self.settings)]
         with self.nlp.memory_zone():
-            return self._run(articles, known_people)
+            done = iter(self._run(spoken, known_people) if spoken else [])
+        # Articles in a language the NLP does not run on are published without it, in their batch order.
+        return [
+            self._without_nlp(a, known_people) if skipped_stages(a, self.settings) else next(done)
+            for a in articles
+        ]
+
+    def _without_nlp(self, article: CleanArticle, known: Mapping[str, Mapping[str, str]]) -> Enriched:
+        """The enriched article alone, with the NLP stages it skipped and why; the source learns no one."""
+        [out] = build_events(article, [], [], [], [], self.settings)
+        stated = out.event.derive(skipped=skipped_stages(article, self.settings))
+        people = dict(known.get(article.source) or {})
+        return Enriched(article, [Outgoing(out.spec, out.key, stated)], people, {})
 
     def _run(
         self, articles: Sequence[CleanArticle], known_people: Mapping[str, Mapping[str, str]]
@@ -118,6 +131,22 @@ class Enricher:
         if learned:
             outgoing.append(people_learned(parsed.article, learned, s))
         return Enriched(parsed.article, outgoing, merge_people(known, learned), learned)
+
+
+# Stages that read the text through the English spaCy pipeline and the English topic model.
+NLP_STAGES = ("entities", "quotes", "topics", "keyphrases")
+
+
+def skipped_stages(article: CleanArticle, settings: Settings) -> list[dict[str, str]]:
+    """The NLP stages an article's language rules out, each with its reason (none for an NLP language).
+
+    An article whose language could not be told (a short text) goes through the NLP, as it always did.
+    """
+    languages = settings.nlp_languages
+    if article.language is None or article.language in languages:
+        return []
+    reason = f"language {article.language!r}: the NLP runs on {', '.join(sorted(languages)) or 'none'}"
+    return [{"stage": stage, "reason": reason} for stage in NLP_STAGES]
 
 
 def people_learned(article: CleanArticle, learned: dict[str, str], settings: Settings) -> Outgoing:

@@ -18,7 +18,6 @@ class Reason(StrEnum):
     BINARY = "binary"
     TOO_LARGE = "too_large"
     NO_TEXT = "no_text"
-    UNSUPPORTED_LANGUAGE = "unsupported_language"
     TOO_MANY_PARAGRAPHS = "too_many_paragraphs"
     STAGE_ERROR = "stage_error"
 

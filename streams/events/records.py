@@ -93,6 +93,9 @@ class CleanArticle(Event):
     standfirst: str | None = None
     byline: list[Byline] = []
     published_at: datetime | None = None
+    published_date: str | None = None
+    published_precision: str | None = None
+    modified_at: datetime | None = None
     language: str | None = None
     media_captions: list[str] = []
     removed: list[Removal] = []
@@ -194,6 +197,7 @@ class EnrichedArticle(Event):
     byline: list[Byline] = []
     published_at: datetime | None = None
     body_text: str = ""
+    skipped: list[dict[str, str]] = []
     schema_version: str = SCHEMA_VERSION
     pipeline_version: str = ""
 

@@ -150,14 +150,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", help="publish raw articles (JSONL, ninjs, .txt/.html files, folders)")
     p.add_argument("inputs", nargs="+", type=Path)
-    p.add_argument("--source", default="local", help="publisher name for .txt/.html files")
+    p.add_argument(
+        "--source",
+        default=None,
+        help="publisher of .txt/.html files (default: an HTML page's own name, 'local' for text)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_ingest)
 
     p = sub.add_parser("process", help="run the stages in-process without Kafka")
     p.add_argument("inputs", nargs="+", type=Path)
     p.add_argument("--out", type=Path, required=True, help="folder for <topic>.jsonl files")
-    p.add_argument("--source", default="local", help="publisher name for .txt/.html files")
+    p.add_argument(
+        "--source",
+        default=None,
+        help="publisher of .txt/.html files (default: an HTML page's own name, 'local' for text)",
+    )
     p.set_defaults(func=_process)
 
     p = sub.add_parser("topics", help="create/update every topic of the flow from its declaration")

@@ -28,7 +28,7 @@ class Summary:
 
 
 async def ingest(
-    paths: Iterable[Path], settings: Settings, *, source: str = "local", progress: bool = True
+    paths: Iterable[Path], settings: Settings, *, source: str | None = None, progress: bool = True
 ) -> Summary:
     """Publish every valid article in `paths`; invalid ones are counted by reason and not sent."""
     messages = list(sources.read(paths, source=source))

@@ -100,12 +100,6 @@ def _raw(article_id: str, body: str, **fields: object) -> bytes:
     )
 
 
-FRENCH = (
-    "Le conseil municipal a voté mardi soir un budget de reconstruction pour le port, après des mois de "
-    "débats sur le coût des travaux et sur la protection des quartiers les plus exposés aux tempêtes."
-)
-
-
 def poison(n: int) -> tuple[str, bytes, str]:
     """The n-th poison message, cycling through every kind: (key, bytes, the reason it must get)."""
     key = f"poison-{n}"
@@ -125,7 +119,6 @@ def poison(n: int) -> tuple[str, bytes, str]:
             "no_text",
         ),
         (_raw(key, "text", content_type="application/pdf"), "unsupported_content_type"),
-        (_raw(key, FRENCH), "unsupported_language"),
         (_raw(key, "\n\n".join(f"Paragraph {i} says little." for i in range(60))), "too_many_paragraphs"),
     ]
     value, reason = kinds[n % len(kinds)]

@@ -63,7 +63,7 @@ def pathological() -> list[tuple[str, bytes, set[str]]]:
         (
             "word-999k",
             _raw("word-999k", "".join(noise.choice("abcdefghij") for _ in range(999_000))),
-            {"enriched", "no_text", "unsupported_language"},
+            {"enriched", "no_text"},
         ),
     ]
 

@@ -97,8 +97,11 @@ def test_record_fields_and_required_fields_equal_the_schema(
     options = record._options
     assert set(schema["properties"]) == set(options.fields)
     if record is records.RawArticle:
-        # The input contract: what a feed must send; the rest it may leave out.
-        assert set(schema["required"]) == set(options.fields) - set(options.defaults)
+        # The input contract: what a feed must send; the rest it may leave out. `source` is required of
+        # plain text only (an HTML page names its publisher itself; intake fills the record's field).
+        assert set(schema["required"]) | {"source"} == set(options.fields) - set(options.defaults)
+        [conditional] = schema["allOf"]
+        assert conditional["then"] == {"required": ["source"]}
     else:
         # orjson writes every field of an event (None as null): all are always present.
         assert set(schema["required"]) == set(options.fields)
@@ -418,3 +421,10 @@ def test_the_raw_schema_agrees_with_the_intake_on_the_samples() -> None:
         assert valid == accepted, line[:80]
         checked += 1
     assert checked == len(lines) - 1
+
+
+def test_an_html_page_may_leave_out_its_source_and_plain_text_may_not() -> None:
+    page = {"id": "p1", "content_type": "text/html", "body": "<html><body><p>Text</p></body></html>"}
+    contracts.validate(flow.RAW.name, page)
+    with pytest.raises(contracts.ContractError):
+        contracts.validate(flow.RAW.name, {**page, "content_type": "text/plain"})

@@ -44,3 +44,28 @@ def test_an_article_that_breaks_the_stage_fails_alone(nlp: Any) -> None:
     first, second = enricher.run([good, bad], {})
     assert isinstance(first, Enriched)
     assert isinstance(second, TypeError)
+
+
+def test_an_article_the_nlp_does_not_speak_is_published_with_the_stages_it_skipped(nlp: Any) -> None:
+    french = _clean(
+        "c/1",
+        "Le conseil municipal a voté mardi soir un budget de reconstruction pour le port, après des mois de "
+        "débats sur le coût des travaux et sur la protection des quartiers les plus exposés aux tempêtes.",
+    )
+    english = _clean("c/2", "Maria Lopez, the finance minister, announced a new budget for Madrid on Monday.")
+    assert french.language == "fr"
+    first, second = Enricher(nlp, TopicClassifier.load(None), Settings()).run([french, english], {})
+    assert isinstance(first, Enriched) and isinstance(second, Enriched)
+    # In batch order; the French article is the enriched article alone, saying what it skipped and why.
+    [out] = first.outgoing
+    assert out.event.article_id == "c/1"
+    assert out.event.language == "fr" and out.event.body_text
+    skipped = out.event.skipped  # type: ignore[attr-defined]
+    assert [s["stage"] for s in skipped] == ["entities", "quotes", "topics", "keyphrases"]
+    assert all("'fr'" in s["reason"] and "en" in s["reason"] for s in skipped)
+    assert second.article.article_id == "c/2" and len(second.outgoing) > 1
+    assert not second.outgoing[0].event.skipped  # type: ignore[attr-defined]
+    # With French among the NLP languages, nothing is skipped.
+    settings = Settings(languages="en,fr")
+    [again] = Enricher(nlp, TopicClassifier.load(None), settings).run([french], {})
+    assert isinstance(again, Enriched) and not again.outgoing[0].event.skipped  # type: ignore[attr-defined]

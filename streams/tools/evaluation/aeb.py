@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 import trafilatura
 
-from streams.cleaning.clean import ANY_LANGUAGE, clean
+from streams.cleaning.clean import clean
 from streams.events.errors import Rejected
 from streams.events.records import RawArticle
 from streams.settings import Settings
@@ -64,8 +64,6 @@ def project_text(html: str, url: str | None, settings: Settings) -> str:
         article = clean(
             raw,
             pipeline_version=settings.pipeline_version,
-            # The benchmark measures extraction; which languages a deployment accepts is another matter.
-            languages=frozenset({ANY_LANGUAGE}),
             max_paragraphs=settings.max_paragraphs,
         )
     except Rejected:
