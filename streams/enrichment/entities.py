@@ -18,6 +18,7 @@ from spacy.attrs import ORTH, POS
 from spacy.symbols import PROPN
 from spacy.tokens import Doc, Span, Token
 
+from streams.enrichment.entity_rules import common_word, is_junk, lower_words, plural_is_group, span_bounds
 from streams.enrichment.nlp import ParsedArticle, Segment, text_of
 
 
@@ -257,13 +258,15 @@ def _is_honorific(token: Token) -> bool:
     return token.lower_.rstrip(".") in HONORIFICS
 
 
-def _mention(doc: Doc, text: str, ent: Span) -> _Mention | None:
-    """Trim one spaCy entity to its name: possessive, leading article, honorific and job title off."""
+def _mention(doc: Doc, text: str, ent: Span, lowered: frozenset[str] = frozenset()) -> _Mention | None:
+    """Trim one spaCy entity to its name: possessive, leading article, honorific and job title off;
+    None for a span that names nothing (a unit, a URL, a common noun the article also writes in lower case)."""
     if ent.label_ in DROPPED_LABELS:
         return None
     lo, hi = ent.start, ent.end
     # An entity never runs across paragraphs: keep its first piece.
     hi = next((i for i in range(lo + 1, hi) if doc[i].is_space and "\n" in doc[i].text), hi)
+    lo, hi = span_bounds(doc, lo, hi, ent.label_)
     while hi > lo and (doc[hi - 1].tag_ == "POS" or doc[hi - 1].is_punct or doc[hi - 1].is_space):
         hi -= 1
     while lo < hi and (
@@ -272,7 +275,7 @@ def _mention(doc: Doc, text: str, ent: Span) -> _Mention | None:
         lo += 1
     honorific = -1
     roles: list[str] = []
-    label = ent.label_
+    label = plural_is_group(doc, lo, hi, ent.label_) if lo < hi else ent.label_
     while lo < hi - 1 and _is_honorific(doc[lo]):
         honorific, lo = lo, lo + 1
     if label == "PERSON":
@@ -292,7 +295,9 @@ def _mention(doc: Doc, text: str, ent: Span) -> _Mention | None:
     name_start = doc[lo].idx
     end = doc[hi - 1].idx + len(doc[hi - 1].text)
     name = " ".join(text[name_start:end].split())
-    if not any(ch.isalpha() for ch in name):
+    if not any(ch.isalpha() for ch in name) or is_junk(doc, lo, hi, name):
+        return None
+    if label not in ("GPE", "LOC") and common_word(doc, lo, hi, lowered):
         return None
     title = ""
     start = name_start
@@ -642,7 +647,8 @@ def extract_entities(
     doc = parsed.doc
     layout = _Layout.of(parsed)
     # doc.ents → trimmed names (no "the", honorific, job title or possessive; no dates or numbers)
-    mentions = [m for ent in doc.ents if (m := _mention(doc, layout.text, ent)) is not None]
+    lowered = lower_words(doc)
+    mentions = [m for ent in doc.ents if (m := _mention(doc, layout.text, ent, lowered)) is not None]
     # → labels fixed where pycountry knows the place ("Crimea" ORG → GPE) or a job names a person
     _fix_labels(doc, mentions)
     # → one cluster per referent (surnames to full names, country aliases to one country, "EU" to "European Union")
