@@ -5,7 +5,7 @@ from __future__ import annotations
 from spacy.language import Language
 
 from streams.enrichment.entities import Entity, extract_entities
-from streams.enrichment.nlp import ParsedArticle, article_text
+from streams.enrichment.nlp import ParsedArticle, article_text, parse
 from tests.conftest import clean_article as article
 
 
@@ -67,3 +67,43 @@ def test_a_street_with_a_number_and_a_lower_case_office_name_stay(nlp: Language)
     text = "They walked down 6th Avenue past the state Department of Public Safety."
     found = forced(nlp, text, [("6th Avenue", "FAC"), ("state Department of Public Safety", "ORG")])
     assert names(found) == {"6th Avenue": "FAC", "state Department of Public Safety": "ORG"}
+
+
+def nth(text: str, word: str, n: int) -> int:
+    """Character offset of the n-th (0-based) occurrence of `word` in `text`."""
+    at = -1
+    for _ in range(n + 1):
+        at = text.index(word, at + 1)
+    return at
+
+
+def at_offsets(nlp: Language, text: str, spans: list[tuple[int, int, str]]) -> list[Entity]:
+    clean_article = article(text)
+    body, segments = article_text(clean_article)
+    doc = nlp(body)
+    doc.ents = [doc.char_span(a, b, label=label) for a, b, label in spans]
+    return extract_entities(ParsedArticle(clean_article, doc, segments))
+
+
+def test_one_name_is_one_type_in_an_article(nlp: Language) -> None:
+    text = "Trump spoke on Monday. Trump said the talks would go on. Later Trump left."
+    spans = [
+        (nth(text, "Trump", i), nth(text, "Trump", i) + 5, label)
+        for i, label in enumerate(("PERSON", "ORG", "PERSON"))
+    ]
+    found = at_offsets(nlp, text, spans)
+    assert [(e.entity_id, e.type, len(e.mentions)) for e in found] == [("person:trump", "PERSON", 3)]
+
+
+def test_a_full_name_called_an_organisation_joins_its_surname(nlp: Language) -> None:
+    text = "Garrett shoved Mason Rudolph to the ground. Rudolph said he was fine."
+    full, alone = text.index("Mason Rudolph"), nth(text, "Rudolph", 1)
+    found = at_offsets(nlp, text, [(full, full + 13, "ORG"), (alone, alone + 7, "PERSON")])
+    assert [(e.name, e.type, len(e.mentions)) for e in found] == [("Mason Rudolph", "PERSON", 2)]
+
+
+def test_a_social_network_is_an_organisation_and_a_console_a_product(nlp: Language) -> None:
+    found = extract_entities(
+        parse(nlp, [article("Twitter can make a joke of it, but the Nintendo Switch sold out.")])[0]
+    )
+    assert {e.name: e.type for e in found} == {"Twitter": "ORG", "Nintendo Switch": "PRODUCT"}
