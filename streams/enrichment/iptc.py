@@ -256,15 +256,16 @@ def read_labelled(data: Path) -> list[tuple[str, list[str]]]:
     return rows
 
 
-def _expand(topics: list[str]) -> tuple[set[str], set[str]]:
-    """Top-level and second-level codes of one example; a second-level code implies its parent."""
-    top = {t for t in topics if is_top_level(t)}
+def _expand(topics: list[str], primary_only: bool = False) -> tuple[list[str], set[str]]:
+    """Top-level and second-level codes of one example, first listed first; a second-level code implies
+    its parent. With `primary_only`, the top level is the first of them alone."""
+    top: list[str] = []
+    for code in topics:
+        parent = code if is_top_level(code) else vocabulary().get(code, {}).get("parent")
+        if parent and parent not in top:
+            top.append(parent)
     sub = {t for t in topics if not is_top_level(t)}
-    for code in sub:
-        parent = vocabulary().get(code, {}).get("parent")
-        if parent:
-            top.add(parent)
-    return top, sub
+    return (top[:1] if primary_only else top), sub
 
 
 # TF-IDF + one-vs-rest linear SVM (C=1), 2^17 hashed rows: the recipe 5-fold cross-validation preferred
@@ -279,119 +280,165 @@ SVM_RECIPE: dict[str, Any] = {
 }
 
 
-def train(
-    data: Path,
-    out: Path,
-    *,
-    epochs: int = 30,
-    seed: int = 0,
-    ngram_size: int = 1,
-    length: int = 2**16,
-    scale: float = 5.0,
-    learn_rate: float = 0.01,
-    solver: str = "adam",
-    svm_c: float = 1.0,
-    svm_iterations: int = 300,
-    temperature: float = 8.0,
-    extra_meta: dict[str, Any] | None = None,
-) -> Path:
+# The shipped model's recipe (MODEL_CARD.md): SVM_RECIPE learning each article's primary subject only,
+# examples weighted as scikit-learn's "balanced", as cross-validation over topics17 chose.
+DEFAULT_RECIPE: dict[str, Any] = {**SVM_RECIPE, "primary_only": True, "balance": 1.0}
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How `train` fits a model; the defaults are the original Adam recipe (see `train`)."""
+
+    solver: str = "adam"
+    epochs: int = 30
+    seed: int = 0
+    ngram_size: int = 1
+    length: int = 2**16
+    scale: float = 5.0
+    learn_rate: float = 0.01
+    svm_c: float = 1.0
+    svm_iterations: int = 300
+    temperature: float = 8.0
+    # Examples weigh (n / (labels × n of their first label)) ** balance in the SVM's loss: 0 is no
+    # weighting, 1 is scikit-learn's "balanced", so a code seen five times is not drowned by sport.
+    balance: float = 0.0
+    # Learn only each example's first top-level code (the archive lists the primary first): one exclusive
+    # subject per article, scores that sum to 1, while the other codes still count as its topics in the
+    # archive.
+    primary_only: bool = False
+
+    def __post_init__(self) -> None:
+        if self.solver not in ("adam", "svm"):
+            raise ValueError(f"unknown solver {self.solver!r}: expected 'adam' or 'svm'")
+
+    @property
+    def architecture(self) -> str:
+        return "newsstreams.TfidfBOW.v1" if self.solver == "svm" else "newsstreams.NormalisedBOW.v1"
+
+    def meta(self) -> dict[str, Any]:
+        """The settings a model folder records (only those its solver used)."""
+        if self.solver == "svm":
+            fitted: dict[str, Any] = {
+                "solver": "svm",
+                "svm_c": self.svm_c,
+                "svm_iterations": self.svm_iterations,
+                "temperature": self.temperature,
+                "balance": self.balance,
+            }
+        else:
+            fitted = {"epochs": self.epochs, "seed": self.seed, "learn_rate": self.learn_rate}
+        shape = {"ngram_size": self.ngram_size, "length": self.length, "scale": self.scale}
+        return {**fitted, **shape, "primary_only": self.primary_only}
+
+
+def train(data: Path, out: Path, *, extra_meta: dict[str, Any] | None = None, **recipe: Any) -> Path:
     """Train a topic classifier on a labelled JSONL archive and write it to `out` (see `read_labelled`).
 
-    Top-level subjects are one exclusive `textcat` when every example has exactly one, otherwise a
-    `textcat_multilabel`; second-level codes, when present, get their own multi-label component.
+    Top-level subjects are one exclusive `textcat` when every example has exactly one (or with
+    `primary_only`), otherwise a `textcat_multilabel`; second-level codes, when present, get their own
+    multi-label component. `recipe` holds `Recipe`'s fields:
 
     solver "adam" (NormalisedBOW.v1): `epochs` passes of spaCy's `nlp.update` in minibatches of 8, Adam
     at `learn_rate`. solver "svm" (TfidfBOW.v1): IDF weights from the texts, then a one-vs-rest linear
     SVM (squared hinge, L2, cost `svm_c`) fitted on the whole set in `svm_iterations` full-batch Adam
     steps; its decision values times `temperature` feed the softmax (or logistic) output.
     """
-    if solver not in ("adam", "svm"):
-        raise ValueError(f"unknown solver {solver!r}: expected 'adam' or 'svm'")
-    architecture = "newsstreams.TfidfBOW.v1" if solver == "svm" else "newsstreams.NormalisedBOW.v1"
+    chosen = Recipe(**recipe)
     rows = read_labelled(Path(data))
-    expanded = [_expand(topics) for _, topics in rows]
+    nlp = fit([text for text, _ in rows], [topics for _, topics in rows], chosen)
+    return write_model(nlp, out, chosen, rows, extra_meta)
+
+
+def fit(texts: Sequence[str], topics: Sequence[list[str]], recipe: Recipe) -> Language:
+    """A blank English pipeline with the topic components, fitted to `texts` and their codes."""
+    expanded = [_expand(t, recipe.primary_only) for t in topics]
     top_labels = sorted(set().union(*(t for t, _ in expanded)))
     sub_labels = sorted(set().union(*(s for _, s in expanded)))
     if not top_labels:
-        raise ValueError(f"{data}: no top-level IPTC subject (medtop:01000000 … medtop:17000000) to learn")
+        raise ValueError("no top-level IPTC subject (medtop:01000000 … medtop:17000000) to learn")
     exclusive = all(len(t) == 1 for t, _ in expanded) and len(top_labels) > 1
 
-    fix_random_seed(seed)
+    fix_random_seed(recipe.seed)
     nlp = spacy.blank("en")
     model_config = {
-        "@architectures": architecture,
-        "ngram_size": ngram_size,
-        "length": length,
-        "scale": scale,
+        "@architectures": recipe.architecture,
+        "ngram_size": recipe.ngram_size,
+        "length": recipe.length,
+        "scale": recipe.scale,
     }
-    top_pipe = nlp.add_pipe(
-        "textcat" if exclusive else "textcat_multilabel",
-        name=TOP_COMPONENT,
-        config={"model": {**model_config, "exclusive_classes": exclusive}, "threshold": 0.5},
-    )
-    for code in top_labels:
-        top_pipe.add_label(code)  # type: ignore[attr-defined]
+    components = [(TOP_COMPONENT, top_labels, exclusive, [set(t) for t, _ in expanded])]
     if sub_labels:
-        sub_pipe = nlp.add_pipe(
-            "textcat_multilabel",
-            name=SUB_COMPONENT,
-            config={"model": {**model_config, "exclusive_classes": False}, "threshold": 0.5},
+        components.append((SUB_COMPONENT, sub_labels, False, [s for _, s in expanded]))
+    for name, labels, one_only, _ in components:
+        pipe = nlp.add_pipe(
+            "textcat" if one_only else "textcat_multilabel",
+            name=name,
+            config={"model": {**model_config, "exclusive_classes": one_only}, "threshold": 0.5},
         )
-        for code in sub_labels:
-            sub_pipe.add_label(code)  # type: ignore[attr-defined]
-
-    # One Example list per component: an exclusive textcat refuses gold cats with two positives, so
-    # it must not see the second-level labels, and each component is updated on its own labels only.
-    docs = [nlp.make_doc(text) for text, _ in rows]
-    top_examples = [
-        Example.from_dict(doc, {"cats": {c: float(c in top) for c in top_labels}})
-        for doc, (top, _) in zip(docs, expanded, strict=True)
-    ]
-    sub_examples = [
-        Example.from_dict(doc, {"cats": {c: float(c in sub) for c in sub_labels}})
-        for doc, (_, sub) in zip(docs, expanded, strict=True)
-    ]
+        for code in labels:
+            pipe.add_label(code)  # type: ignore[attr-defined]
     # Labels were added above, so the components need no examples to size themselves.
     optimizer = nlp.initialize()
-    optimizer.learn_rate = learn_rate
-    if solver == "svm":
-        fit = partial(_fit_svm, docs, c=svm_c, iterations=svm_iterations, temperature=temperature)
-        fit(nlp.get_pipe(TOP_COMPONENT), [{c for c in top if c in top_labels} for top, _ in expanded])
-        if sub_labels:
-            fit(nlp.get_pipe(SUB_COMPONENT), [sub for _, sub in expanded])
-        epochs = 0
-    rng = random.Random(seed)
-    order = list(range(len(rows)))
-    for _ in range(epochs):
+    optimizer.learn_rate = recipe.learn_rate
+    docs = [nlp.make_doc(text) for text in texts]
+    for name, labels, _, gold in components:
+        if recipe.solver == "svm":
+            weights = _balance_weights([t[0] if t else "" for t, _ in expanded], recipe.balance)
+            _fit_svm(docs, nlp.get_pipe(name), gold, weights, recipe)
+        else:
+            _fit_adam(nlp, docs, name, labels, gold, optimizer, recipe)
+    return nlp
+
+
+def _fit_adam(
+    nlp: Language,
+    docs: list[Doc],
+    name: str,
+    labels: list[str],
+    gold: list[set[str]],
+    sgd: Any,
+    recipe: Recipe,
+) -> None:
+    """`epochs` shuffled passes of `nlp.update` over one component, minibatches of 8."""
+    # One Example list per component: an exclusive textcat refuses gold cats with two positives, so
+    # it must not see the second-level labels, and each component is updated on its own labels only.
+    examples = [
+        Example.from_dict(doc, {"cats": {c: float(c in g) for c in labels}})
+        for doc, g in zip(docs, gold, strict=True)
+    ]
+    others = [n for n in nlp.pipe_names if n != name]
+    rng = random.Random(recipe.seed)
+    order = list(range(len(docs)))
+    for _ in range(recipe.epochs):
         rng.shuffle(order)
         for batch in minibatch(order, size=8):
-            nlp.update([top_examples[i] for i in batch], sgd=optimizer, exclude=[SUB_COMPONENT])
-            if sub_labels:
-                nlp.update([sub_examples[i] for i in batch], sgd=optimizer, exclude=[TOP_COMPONENT])
+            nlp.update([examples[i] for i in batch], sgd=sgd, exclude=others)
 
+
+def write_model(
+    nlp: Language,
+    out: Path,
+    recipe: Recipe,
+    rows: Sequence[tuple[str, list[str]]],
+    extra_meta: dict[str, Any] | None = None,
+) -> Path:
+    """Write a fitted pipeline and its topics.json (labels, recipe, fingerprints of the training texts)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     nlp.meta["name"] = "newsstreams_topics"
     nlp.meta["description"] = "IPTC Media Topics classifier written by streams.enrichment.iptc.train"
     nlp.to_disk(out)
     # The classifier keys on hashes alone: the archive's word list is not needed to predict, so it is
-    # not shipped (the BBC texts behind the default model are research-licensed).
+    # not shipped (the research-licensed texts behind the default model stay out of the package).
     (out / "vocab" / "strings.json").write_text("[]\n", "utf-8")
+    labels = [label for name in nlp.pipe_names for label in nlp.get_pipe(name).labels]  # type: ignore[attr-defined]
     meta = {
         "format": 1,
-        "architecture": architecture,
-        "exclusive": exclusive,
-        "labels": {c: label_of(c) for c in [*top_labels, *sub_labels]},
+        "architecture": recipe.architecture,
+        "exclusive": nlp.get_pipe(TOP_COMPONENT).__class__.__name__ == "TextCategorizer",
+        "labels": {c: label_of(c) for c in labels},
         "examples": len(rows),
-        **(
-            {"solver": "svm", "svm_c": svm_c, "svm_iterations": svm_iterations, "temperature": temperature}
-            if solver == "svm"
-            else {"epochs": epochs, "seed": seed}
-        ),
-        "ngram_size": ngram_size,
-        "length": length,
-        "scale": scale,
-        **({} if solver == "svm" else {"learn_rate": learn_rate}),
+        **recipe.meta(),
         "trained_on": {"fingerprints": sorted({text_fingerprint(text) for text, _ in rows})},
         **(extra_meta or {}),
     }
@@ -399,13 +446,21 @@ def train(
     return out
 
 
+def _balance_weights(first: Sequence[str], balance: float) -> numpy.ndarray:
+    """Per-example loss weights, (n / (k · n of the example's first code)) ** balance, k codes."""
+    counts = {code: first.count(code) for code in set(first)}
+    return numpy.array(
+        [(len(first) / (len(counts) * counts[code])) ** balance for code in first], dtype="f"
+    ).reshape(-1, 1)
+
+
 def _fit_svm(
-    docs: list[Doc], pipe: Any, gold: list[set[str]], *, c: float, iterations: int, temperature: float
+    docs: list[Doc], pipe: Any, gold: list[set[str]], weights: numpy.ndarray, recipe: Recipe
 ) -> None:
     """Fit a TfidfBOW component as a one-vs-rest linear SVM: IDF table first, then the sparse weights.
 
-    Minimises 0.5·|W|² + c·Σ max(0, 1 − y·(W·x + b))² over every example and label (y = ±1), with
-    full-batch Adam (deterministic: no shuffling, no dropout). The weights are then multiplied by
+    Minimises 0.5·|W|² + c·Σ wᵢ·max(0, 1 − y·(W·x + b))² over every example i and label (y = ±1),
+    with full-batch Adam (deterministic: no shuffling, no dropout). The weights are then multiplied by
     `temperature`, which leaves the ranking unchanged and makes the softmax scores less flat.
     """
     features, sparse = pipe.model.get_ref("features"), pipe.model.get_ref("output_layer")
@@ -421,15 +476,16 @@ def _fit_svm(
     features.set_param("idf", (numpy.log((1.0 + len(docs)) / (1.0 + df)) + 1.0).astype("f"))
     inputs = features.predict(docs)
     y = numpy.array([[1.0 if label in g else -1.0 for label in pipe.labels] for g in gold], dtype="f")
+    cost = (recipe.svm_c * weights).astype("f")
     optimizer = Adam(learn_rate=0.05, L2=0.0, grad_clip=0.0, use_averages=False)
-    for _ in range(iterations):
+    for _ in range(recipe.svm_iterations):
         scores, backprop = sparse.begin_update(inputs)
         margin = numpy.maximum(0.0, 1.0 - y * scores)
-        backprop((-2.0 * c * y * margin).astype("f"))
+        backprop((-2.0 * cost * y * margin).astype("f"))
         sparse.inc_grad("W", sparse.get_param("W").copy())
         sparse.finish_update(optimizer)
-    sparse.set_param("W", sparse.get_param("W") * numpy.float32(temperature))
-    sparse.set_param("b", sparse.get_param("b") * numpy.float32(temperature))
+    sparse.set_param("W", sparse.get_param("W") * numpy.float32(recipe.temperature))
+    sparse.set_param("b", sparse.get_param("b") * numpy.float32(recipe.temperature))
 
 
 # --- key phrases -------------------------------------------------------------------------------------

@@ -107,12 +107,15 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _train_topics(args: argparse.Namespace, settings: Settings) -> int:
-    from streams.enrichment.iptc import SVM_RECIPE, train
+    from streams.enrichment.iptc import DEFAULT_RECIPE, train
 
     if args.solver == "svm":
-        out = train(args.data, args.out, **SVM_RECIPE)
+        recipe = {**DEFAULT_RECIPE, "primary_only": args.primary_only}
+        if args.balance is not None:
+            recipe["balance"] = args.balance
+        out = train(args.data, args.out, **recipe)
     else:
-        out = train(args.data, args.out, epochs=args.epochs, seed=args.seed)
+        out = train(args.data, args.out, epochs=args.epochs, seed=args.seed, primary_only=args.primary_only)
     print(f"trained topic model written to {out}; use it with NEWSSTREAMS_TOPIC_MODEL={out}")
     return 0
 
@@ -178,7 +181,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", help="measure quality on a folder laid out like shared/eval")
     p.add_argument("folder", type=Path)
-    p.add_argument("--only", default="", help="comma-separated metrics (aeb,judged,ner,quotes,topics)")
+    p.add_argument(
+        "--only", default="", help="comma-separated metrics (aeb,judged,ner,quotes,topics,topics17)"
+    )
     p.add_argument("--json", type=Path, default=None, help="also write the figures as JSON here")
     p.set_defaults(func=_eval)
 
@@ -188,10 +193,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--solver",
         choices=("adam", "svm"),
-        default="adam",
-        help="adam: the shipped model's recipe; svm: TF-IDF + linear SVM (better in cross-validation on "
-        "the BBC articles; see streams/data/topics/MODEL_CARD.md)",
+        default="svm",
+        help="svm: TF-IDF + one-vs-rest linear SVM, the shipped model's recipe; adam: the earlier "
+        "5-subject model's (see streams/data/topics/MODEL_CARD.md)",
     )
+    p.add_argument(
+        "--primary-only",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="learn each line's first top-level code only (one subject per article, scores sum to 1); "
+        "--no-primary-only learns every listed code (multi-label)",
+    )
+    p.add_argument("--balance", type=float, default=None, help="svm only: class weighting power, 0-1")
     p.add_argument("--epochs", type=int, default=30, help="adam only")
     p.add_argument("--seed", type=int, default=0, help="adam only")
     p.set_defaults(func=_train_topics)

@@ -15,7 +15,6 @@ from streams.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples"
-SEED = ROOT.parent / "shared" / "seed" / "raw-event.json"
 SETTINGS = Settings()
 FEED_LINES = (SAMPLES / "feed.jsonl").read_bytes().splitlines()
 BAD_LINES = (SAMPLES / "bad.jsonl").read_bytes().splitlines()
@@ -44,9 +43,8 @@ def run_clean(line: bytes) -> CleanArticle:
     )
 
 
-@pytest.mark.shared
-def test_feed_opens_with_the_seed_article() -> None:
-    assert json.loads(FEED_LINES[0]) == json.loads(SEED.read_bytes())
+def test_feed_opens_with_the_seed_article(shared_dir: Path) -> None:
+    assert json.loads(FEED_LINES[0]) == json.loads((shared_dir / "seed" / "raw-event.json").read_bytes())
 
 
 def test_feed_lines_are_compact_utf8_json() -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from tests.reliability.articles import good_messages
 from tests.reliability.checker import Reader, check_complete, send_all
-from tests.reliability.conftest import report, worker_on
+from tests.reliability.conftest import report, worker_on_own_broker
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.asyncio]
 
@@ -23,10 +23,7 @@ async def test_worker_recovers_after_the_broker_is_down_for_20_seconds(
     own_broker: Any, namespace: str, worker_env: dict[str, str], tmp_path: Path
 ) -> None:
     # A broker of this test's own: the shared one must not go down under other tests.
-    broker = own_broker()
-    env = {**worker_env, "NEWSSTREAMS_BROKER": f"kafka://{broker.bootstrap}"}
-    worker = worker_on(env, tmp_path / "worker.log")
-    await asyncio.to_thread(worker.start)
+    broker, worker = await worker_on_own_broker(own_broker, worker_env, tmp_path)
     messages = good_messages("outage", ARTICLES)
     good = {k.decode() for k, _ in messages}
     try:

@@ -14,7 +14,7 @@ import pytest
 
 from tests.reliability.articles import article
 from tests.reliability.checker import Reader, check_complete, send_all
-from tests.reliability.conftest import report, rss_bytes, worker_on
+from tests.reliability.conftest import report, rss_bytes, worker_on_own_broker
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.asyncio]
 
@@ -73,10 +73,7 @@ async def test_pathological_inputs_are_bounded_and_the_worker_goes_on(
 ) -> None:
     # A broker of this test's own: it takes messages up to 64 MB (kafka.sh), so the 50 MB body reaches
     # the worker instead of being refused by the broker, which any broker with default limits would do.
-    broker = own_broker()
-    env = {**worker_env, "NEWSSTREAMS_BROKER": f"kafka://{broker.bootstrap}"}
-    worker = worker_on(env, tmp_path / "worker.log")
-    await asyncio.to_thread(worker.start)
+    broker, worker = await worker_on_own_broker(own_broker, worker_env, tmp_path)
     assert worker.proc is not None
     cases = pathological()
     messages: list[tuple[bytes | None, bytes]] = []

@@ -60,3 +60,49 @@ def test_evaluate_scores_only_articles_the_model_never_saw(tmp_path: Path) -> No
     report = topics.report(result)
     assert "2 unseen of 4 articles" in report
     assert "macro-F1" in report
+
+
+def test_topics17_scores_on_made_up_predictions() -> None:
+    from streams.tools.evaluation import topics17
+
+    sport, economy, politics, crime = (
+        "medtop:15000000",
+        "medtop:04000000",
+        "medtop:11000000",
+        "medtop:02000000",
+    )
+    gold = [sport, sport, economy, economy, politics, crime]
+    predicted = [sport, economy, economy, politics, politics, politics]
+    secondary = [[], [], [], [politics], [], []]
+    result = topics17.scores(gold, predicted, secondary)
+    assert result["accuracy"] == pytest.approx(3 / 6)
+    # Without the two sport documents: economy right once, politics right, crime wrong.
+    assert result["accuracy_without_sport"] == pytest.approx(2 / 4)
+    assert result["n_without_sport"] == 4
+    # The fourth document's first topic is one of its secondary codes.
+    assert result["lenient_accuracy"] == pytest.approx(4 / 6)
+    per = result["per_code"]
+    assert per[sport] == pytest.approx({"precision": 1.0, "recall": 0.5, "f1": 2 / 3, "support": 2})
+    assert per[economy]["f1"] == pytest.approx(0.5)  # P 1/2, R 1/2
+    assert per[politics]["f1"] == pytest.approx(0.5)  # P 1/3, R 1
+    assert per[crime]["f1"] == 0.0
+    assert result["macro_f1"] == pytest.approx((2 / 3 + 0.5 + 0.5 + 0.0) / 4)
+    assert result["macro_f1_min5"] == 0.0  # no code has five documents here
+    assert result["never_emitted"] == [crime]
+    with pytest.raises(ValueError):
+        topics17.scores([sport], [])
+
+
+def test_topics17_raw_message_is_a_plain_text_article_of_its_own_source() -> None:
+    import orjson
+
+    from streams.cleaning.raw import parse_raw
+    from streams.tools.evaluation import topics17
+
+    item = {"id": "conll-dev-1", "headline": "SOCCER - LATE GOAL", "body": "LONDON 1996-08-30\nA late goal."}
+    raw = parse_raw(topics17.raw_message(item), max_body_bytes=10_000)
+    assert (raw.headline, raw.body, raw.content_type) == (item["headline"], item["body"], "text/plain")
+    assert raw.source.endswith(item["id"])
+    assert topics17.document_text(item) == "SOCCER - LATE GOAL\n\nLONDON 1996-08-30\nA late goal."
+    assert topics17.document_text({"headline": "", "body": "x"}) == "x"
+    assert "headline" not in orjson.loads(topics17.raw_message({**item, "headline": ""}))

@@ -53,7 +53,7 @@ def test_default_model_loads_offline_and_puts_the_seed_at_politics(
     assert scores[0].code == seed_expected["topics"]["top1"] == POLITICS
     assert scores[0].label == "politics"
     top = [s for s in scores if s.top_level]
-    assert len(top) == 5
+    assert len(top) == 17
     assert [s.score for s in top] == sorted((s.score for s in top), reverse=True)
     assert sum(s.score for s in top) == pytest.approx(1.0, abs=1e-4)
 
@@ -227,3 +227,89 @@ def test_train_topics_command_takes_the_svm_recipe(tmp_path: Path) -> None:
     model = TopicClassifier.load(tmp_path / "m")
     assert model.meta["solver"] == "svm"
     assert model.classify("The minister lost the election.")[0].code == POLITICS
+
+
+# Hand-written for these tests (not in any training data), each labelled by the IPTC definition of the
+# subject it is plainly about; the shipped model must rank that subject first.
+HAND_LABELLED = [
+    (
+        "medtop:17000000",
+        "Showers and strong winds tomorrow, then a cold, frosty night with temperatures near zero.",
+    ),
+    (
+        "medtop:15000000",
+        "The midfielder scored in the second half and the home side won 2-0 to top the league.",
+    ),
+    (
+        "medtop:04000000",
+        "Shares in the retailer fell 8 percent after it cut its profit forecast for the year.",
+    ),
+    (
+        "medtop:16000000",
+        "Government troops and rebel fighters clashed near the border, and shelling killed nine soldiers.",
+    ),
+    (
+        "medtop:02000000",
+        "A jury convicted the former accountant of stealing from his clients, and the judge jailed him.",
+    ),
+    (
+        "medtop:07000000",
+        "Doctors at the hospital said the vaccine had cut infections among elderly patients.",
+    ),
+    (
+        "medtop:12000000",
+        "Worshippers filled the mosque for Friday prayers as the imam preached about charity and faith.",
+    ),
+    (
+        "medtop:05000000",
+        "Teachers said the school would hire more staff so pupils can catch up on reading and maths.",
+    ),
+    (
+        "medtop:09000000",
+        "Bus drivers walked out in a strike over pay after their union rejected the company's offer.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("code", "text"), HAND_LABELLED, ids=[c for c, _ in HAND_LABELLED])
+def test_the_default_model_ranks_hand_labelled_subjects_first(
+    default: TopicClassifier, code: str, text: str
+) -> None:
+    assert default.classify(text)[0].code == code
+
+
+def test_the_default_model_knows_all_seventeen_subjects(default: TopicClassifier) -> None:
+    top = [s for s in default.classify("A short story.") if s.top_level]
+    assert sorted(s.code for s in top) == sorted(c for c in vocabulary() if is_top_level(c))
+
+
+def test_balance_weights_follow_the_balanced_rule() -> None:
+    from streams.enrichment.iptc import _balance_weights
+
+    # 4 examples, 2 codes: a code seen 3 times weighs 4 / (2 * 3), the one seen once 4 / (2 * 1).
+    first = ["medtop:15000000"] * 3 + ["medtop:17000000"]
+    assert _balance_weights(first, 1.0).ravel().tolist() == pytest.approx([2 / 3] * 3 + [2.0])
+    assert _balance_weights(first, 0.5).ravel().tolist() == pytest.approx([(2 / 3) ** 0.5] * 3 + [2**0.5])
+    assert _balance_weights(first, 0.0).ravel().tolist() == [1.0] * 4
+
+
+def test_primary_only_learns_the_first_listed_subject_exclusively(tmp_path: Path) -> None:
+    sport, economy, politics = "medtop:15000000", "medtop:04000000", POLITICS
+    lines = [
+        ("The club sold its striker for a record fee and its shares rose.", [sport, economy]),
+        ("The goalkeeper saved a penalty and the team won the league match.", [sport]),
+        ("Shares fell after the bank reported lower quarterly profits.", [economy]),
+        ("The central bank raised interest rates as inflation rose.", [economy, politics]),
+        ("Parliament passed the government bill after the minister spoke.", [politics]),
+        ("The prime minister called an election and voters backed the party.", [politics]),
+    ]
+    data = tmp_path / "archive.jsonl"
+    data.write_text("".join(json.dumps({"text": t, "topics": c}) + "\n" for t, c in lines))
+    model = TopicClassifier.load(train(data, tmp_path / "m", solver="svm", length=2**10, primary_only=True))
+    assert model.meta["exclusive"] is True and model.meta["primary_only"] is True
+    for (_, codes), scores in zip(lines, model.classify_many(t for t, _ in lines), strict=True):
+        assert scores[0].code == codes[0]
+        assert sum(s.score for s in scores if s.top_level) == pytest.approx(1.0, abs=1e-4)
+    # Without it, an article listed under two subjects makes the top level multi-label.
+    both = TopicClassifier.load(train(data, tmp_path / "b", solver="svm", length=2**10))
+    assert both.meta["exclusive"] is False

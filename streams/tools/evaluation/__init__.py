@@ -12,7 +12,7 @@ import orjson
 from streams.settings import Settings
 
 # Metric name → module in this package, each with `evaluate(root, settings)` and `report(result)`.
-METRICS = ("aeb", "judged", "ner", "quotes", "topics")
+METRICS = ("aeb", "judged", "ner", "quotes", "topics", "topics17")
 
 
 def run_all(root: Path, settings: Settings, *, only: str = "", json_out: Path | None = None) -> int:

@@ -62,10 +62,13 @@ def evaluate(root: Path, settings: Settings) -> dict[str, Any]:
     unseen = [i for i, text in enumerate(texts) if text_fingerprint(text) not in seen_prints]
     results = classifier.classify_many([texts[i] for i in unseen])
     gold = [items[i]["category"] for i in unseen]
-    predicted = [
-        next((CLASSES.get(s.code, s.code) for s in topics if s.top_level), "none") for topics in results
-    ]
+    ranked = [[CLASSES.get(s.code, s.code) for s in topics if s.top_level] for topics in results]
+    predicted = [r[0] if r else "none" for r in ranked]
+    # With all 17 subjects a BBC story may rightly rank another first (a war story filed under politics
+    # is conflict first): the lenient view credits the gold class when it is first or second.
+    first_two = [g if g in r[:2] else p for g, r, p in zip(gold, ranked, predicted, strict=True)]
     result = scores(gold, predicted)
+    result["first_two"] = {k: v for k, v in scores(gold, first_two).items() if k != "per_class"}
     result.update(
         {
             "metric": NAME,
@@ -89,6 +92,8 @@ def report(result: dict[str, Any]) -> str:
         f"topics ({result['model']}): {result['unseen']} unseen of {result['articles']} articles "
         f"({result['seen_in_training']} were in the model's training data and are not scored)",
         f"  accuracy {result['accuracy']:.4f}  macro-F1 {result['macro_f1']:.4f}",
+        f"  gold in the first two: accuracy {result['first_two']['accuracy']:.4f}  "
+        f"macro-F1 {result['first_two']['macro_f1']:.4f}",
     ]
     for cls, c in result["per_class"].items():
         lines.append(
