@@ -18,6 +18,7 @@ from spacy.attrs import ORTH, POS
 from spacy.symbols import PROPN
 from spacy.tokens import Doc, Span, Token
 
+from streams.enrichment.entity_rules import common_word, is_junk, lower_words, plural_is_group, span_bounds
 from streams.enrichment.nlp import ParsedArticle, Segment, text_of
 
 
@@ -257,13 +258,15 @@ def _is_honorific(token: Token) -> bool:
     return token.lower_.rstrip(".") in HONORIFICS
 
 
-def _mention(doc: Doc, text: str, ent: Span) -> _Mention | None:
-    """Trim one spaCy entity to its name: possessive, leading article, honorific and job title off."""
+def _mention(doc: Doc, text: str, ent: Span, lowered: frozenset[str] = frozenset()) -> _Mention | None:
+    """Trim one spaCy entity to its name: possessive, leading article, honorific and job title off;
+    None for a span that names nothing (a unit, a URL, a common noun the article also writes in lower case)."""
     if ent.label_ in DROPPED_LABELS:
         return None
     lo, hi = ent.start, ent.end
     # An entity never runs across paragraphs: keep its first piece.
     hi = next((i for i in range(lo + 1, hi) if doc[i].is_space and "\n" in doc[i].text), hi)
+    lo, hi = span_bounds(doc, lo, hi, ent.label_)
     while hi > lo and (doc[hi - 1].tag_ == "POS" or doc[hi - 1].is_punct or doc[hi - 1].is_space):
         hi -= 1
     while lo < hi and (
@@ -272,7 +275,7 @@ def _mention(doc: Doc, text: str, ent: Span) -> _Mention | None:
         lo += 1
     honorific = -1
     roles: list[str] = []
-    label = ent.label_
+    label = plural_is_group(doc, lo, hi, ent.label_) if lo < hi else ent.label_
     while lo < hi - 1 and _is_honorific(doc[lo]):
         honorific, lo = lo, lo + 1
     if label == "PERSON":
@@ -292,7 +295,9 @@ def _mention(doc: Doc, text: str, ent: Span) -> _Mention | None:
     name_start = doc[lo].idx
     end = doc[hi - 1].idx + len(doc[hi - 1].text)
     name = " ".join(text[name_start:end].split())
-    if not any(ch.isalpha() for ch in name):
+    if not any(ch.isalpha() for ch in name) or is_junk(doc, lo, hi, name):
+        return None
+    if label not in ("GPE", "LOC") and common_word(doc, lo, hi, lowered):
         return None
     title = ""
     start = name_start
@@ -416,6 +421,7 @@ def _titled_person(doc: Doc, m: _Mention) -> bool:
 def _fix_labels(doc: Doc, mentions: list[_Mention]) -> None:
     """Correct labels where pycountry knows the place (a country is a GPE whatever spaCy said), and where
     the article gives an "organisation" a person's job; its surname alone is then that person too."""
+    _one_type_per_name(mentions)
     people = {_key(m.name).split()[-1] for m in mentions if m.label == "ORG" and _titled_person(doc, m)}
     for m in mentions:
         if m.label == "ORG" and (_titled_person(doc, m) or _key(m.name) in people):
@@ -431,6 +437,30 @@ def _fix_labels(doc: Doc, mentions: list[_Mention]) -> None:
         m.place = _resolve_place(m.name, m.label in ("GPE", "LOC"))
         if m.place is not None and (m.label in ("ORG", "PERSON") or len(m.place.code) == 2):
             m.label = "GPE"
+
+
+def _one_type_per_name(mentions: list[_Mention]) -> None:
+    """One referent, one type: a one-word name spaCy calls a person at least as often as an organisation
+    is a person throughout ("Trump" PERSON and "Trump" ORG), and a two- or three-word "organisation"
+    ending in such a person's name is that person in full ("Mason Rudolph" ORG beside "Rudolph")."""
+    votes: dict[str, Counter[str]] = defaultdict(Counter)
+    for m in mentions:
+        if " " not in m.name and m.label in ("PERSON", "ORG"):
+            votes[_key(m.name)][m.label] += 1
+    people = {k for k, c in votes.items() if c["PERSON"] and c["PERSON"] >= c["ORG"]}
+    for m in mentions:
+        words = m.name.split()
+        if m.label != "ORG" or m.title:
+            continue
+        alone = len(words) == 1 and _key(m.name) in people
+        in_full = (
+            2 <= len(words) <= 3
+            and all(w[:1].isupper() and w.isalpha() for w in words)
+            and _key(words[-1]) in people
+            and votes[_key(words[-1])]["ORG"] == 0
+        )
+        if alone or in_full:
+            m.label = "PERSON"
 
 
 def _display(names: Iterable[str]) -> str:
@@ -642,7 +672,8 @@ def extract_entities(
     doc = parsed.doc
     layout = _Layout.of(parsed)
     # doc.ents → trimmed names (no "the", honorific, job title or possessive; no dates or numbers)
-    mentions = [m for ent in doc.ents if (m := _mention(doc, layout.text, ent)) is not None]
+    lowered = lower_words(doc)
+    mentions = [m for ent in doc.ents if (m := _mention(doc, layout.text, ent, lowered)) is not None]
     # → labels fixed where pycountry knows the place ("Crimea" ORG → GPE) or a job names a person
     _fix_labels(doc, mentions)
     # → one cluster per referent (surnames to full names, country aliases to one country, "EU" to "European Union")

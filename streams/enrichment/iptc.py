@@ -531,8 +531,8 @@ def normalise_phrase(span: Span) -> str | None:
     owner = [i for i, t in enumerate(tokens) if t.tag_ == "POS" or t.dep_ == "poss"]
     if owner:
         tokens = tokens[max(owner) + 1 :]
-    # Leading determiners, numbers and stop words go, and trailing punctuation.
-    while tokens and (tokens[0].pos_ in _DROP_POS or tokens[0].is_stop):
+    # Leading determiners, numbers, symbols ("% to 90 %") and stop words go, and trailing punctuation.
+    while tokens and (tokens[0].pos_ in _DROP_POS or tokens[0].is_stop or not tokens[0].is_alpha):
         tokens = tokens[1:]
     while tokens and tokens[-1].pos_ in _DROP_POS:
         tokens = tokens[:-1]
@@ -541,7 +541,9 @@ def normalise_phrase(span: Span) -> str | None:
     head = tokens[-1]
     # Plural common nouns fold to their lemma ("deals" -> "deal").
     last = head.lemma_ if head.pos_ == "NOUN" and head.lemma_ else head.text
-    phrase = " ".join([*(t.text for t in tokens[:-1]), last]).lower().strip(" -'\"‘’“”")
+    # Words keep the spacing they were written with: "customer-centric", not "customer - centric".
+    written = "".join(t.text_with_ws for t in tokens[:-1]) + last
+    phrase = " ".join(written.split()).lower().strip(" -'\"‘’“”")
     if len(phrase) < 3 or (len(tokens) == 1 and (head.lemma_.lower() in _STOP_HEADS or head.is_stop)):
         return None
     return phrase

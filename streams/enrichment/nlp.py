@@ -6,6 +6,7 @@ import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import spacy
 from spacy.language import Language
@@ -73,10 +74,18 @@ def article_text(article: CleanArticle) -> tuple[str, tuple[Segment, ...]]:
     return SEPARATOR.join(p[2] for p in pieces), tuple(segments)
 
 
+# Names the small English model types wrongly in web news ("Twitter" PERSON), as EntityRuler patterns.
+PATTERNS = Path(__file__).resolve().parents[1] / "data" / "entities" / "patterns.jsonl"
+
+
 @lru_cache(maxsize=4)
 def load_model(name: str) -> Language:
-    """Load a spaCy pipeline (package name or path) once per process."""
-    return spacy.load(name)
+    """Load a spaCy pipeline (package name or path) once per process, with the entity patterns before its NER."""
+    nlp = spacy.load(name)
+    if "ner" in nlp.pipe_names and "entity_ruler" not in nlp.pipe_names:
+        ruler = nlp.add_pipe("entity_ruler", before="ner")
+        ruler.from_disk(PATTERNS)  # type: ignore[attr-defined]
+    return nlp
 
 
 def parse(nlp: Language, articles: Sequence[CleanArticle], batch_size: int = 32) -> list[ParsedArticle]:

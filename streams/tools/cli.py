@@ -189,7 +189,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", help="measure quality on a folder laid out like shared/eval")
     p.add_argument("folder", type=Path)
-    p.add_argument("--only", default="", help="comma-separated metrics (aeb,ner,quotes,topics,topics17)")
+    p.add_argument(
+        "--only", default="", help="comma-separated metrics (aeb,judged,ner,quotes,topics,topics17)"
+    )
     p.add_argument("--json", type=Path, default=None, help="also write the figures as JSON here")
     p.set_defaults(func=_eval)
 

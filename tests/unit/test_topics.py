@@ -189,6 +189,13 @@ def test_phrase_normalisation_folds_determiners_and_plurals(nlp: Any) -> None:
     assert all(normalise_phrase(c) is None for c in nlp("He told them it was so.").noun_chunks)
 
 
+def test_phrases_keep_their_hyphens_and_lose_leading_symbols(nlp: Any) -> None:
+    doc = nlp("The bar sells 40% to 90% pure oxygen to a customer-centric crowd.")
+    phrases = {normalise_phrase(c) for c in doc.noun_chunks} - {None}
+    assert "customer-centric crowd" in phrases
+    assert not any(p.startswith(("%", "to ")) or " - " in p for p in phrases if p)
+
+
 def test_keyphrases_rank_repeated_phrases_and_skip_pronouns(nlp: Any) -> None:
     parsed = parse(
         nlp,

@@ -12,7 +12,7 @@ import orjson
 from streams.settings import Settings
 
 # Metric name → module in this package, each with `evaluate(root, settings)` and `report(result)`.
-METRICS = ("aeb", "ner", "quotes", "topics", "topics17")
+METRICS = ("aeb", "judged", "ner", "quotes", "topics", "topics17")
 
 
 def run_all(root: Path, settings: Settings, *, only: str = "", json_out: Path | None = None) -> int:
@@ -22,10 +22,12 @@ def run_all(root: Path, settings: Settings, *, only: str = "", json_out: Path | 
     for name in wanted:
         if name not in METRICS:
             raise SystemExit(f"unknown metric {name!r}; known: {', '.join(METRICS)}")
-        if not (root / name).is_dir():
-            print(f"[{name}] skipped: {root / name} does not exist")
-            continue
         module = importlib.import_module(f"streams.tools.evaluation.{name}")
+        # A metric reads the folder of its own name unless it names another (judged reads aeb/).
+        folder = root / getattr(module, "FOLDER", name)
+        if not folder.is_dir():
+            print(f"[{name}] skipped: {folder} does not exist")
+            continue
         started = time.perf_counter()
         result = module.evaluate(root, settings)
         result["seconds"] = round(time.perf_counter() - started, 1)

@@ -1,0 +1,67 @@
+"""Entity span rules for web text: names cut at page separators and scores, junk spans refused, types fixed."""
+
+from __future__ import annotations
+
+import re
+
+from spacy.tokens import Doc
+
+# Separators of page titles and listings ("Apple Arcade: So Many Ways…", "WeWork – TechCrunch"): a name
+# never runs across one.
+_SEPARATORS = frozenset({":", "|", "–", "—", "•", "·", "/"})
+# Labels whose names never end in a number: "Nicolas Jarry 6-4" is the player, "Chile 3-0" the country.
+_NO_TRAILING_NUMBER = frozenset({"PERSON", "GPE", "LOC", "NORP"})
+# Common abbreviations and units the model takes for organisations in product and technology copy;
+# none of them names one referent.
+_ABBREVIATIONS = """ai awd rwd fwd 4wd ev evs suv suvs usb pet rgb ips led lcd oled hd uhd tv pc pcs gps ecg ekg nas ict rtb
+    ipo ipos gmt utc kw kwh mph rpm wifi wi-fi dsp dsps icu icus rrp faq url api apis cpu gpu ram ssd vpn
+    diy pdf html sms dna ceo cfo coo cto"""
+COMMON_ABBREVIATIONS = frozenset(_ABBREVIATIONS.split())
+_WEB_JUNK = re.compile(r"https?:|www\.|@|_|\*")
+
+
+def span_bounds(doc: Doc, lo: int, hi: int, label: str) -> tuple[int, int]:
+    """The token range of the name inside a spaCy span: cut at a title separator, scores off the end."""
+    for i in range(lo + 1, hi):
+        t = doc[i]
+        spaced_dash = t.text == "-" and t.whitespace_ and doc[i - 1].whitespace_
+        if t.text in _SEPARATORS or spaced_dash:
+            hi = i
+            break
+    if label in _NO_TRAILING_NUMBER:
+        while hi - 1 > lo and (
+            any(ch.isdigit() for ch in doc[hi - 1].text) or doc[hi - 1].is_punct or doc[hi - 1].is_space
+        ):
+            hi -= 1
+    return lo, hi
+
+
+def is_junk(doc: Doc, lo: int, hi: int, name: str) -> bool:
+    """True for spans that name no referent: URLs and handles, quantities, contractions, abbreviations
+    of common nouns ("EV", "USB"), and any name holding a verb ("Garrett hit Rudolph")."""
+    first = doc[lo]
+    if _WEB_JUNK.search(name):
+        return True
+    capitalised = any(t.text[:1].isupper() for t in doc[lo:hi])
+    if not capitalised and (not first.text[:1].isalpha() or (first.is_alpha and first.text.islower())):
+        return True  # "¼ cup feta", "n’t", "nonstick spray"; "6th Avenue", "iPhone" and "my6sense" stay
+    if name.casefold() in COMMON_ABBREVIATIONS:
+        return True
+    return any(t.pos_ in ("VERB", "AUX") and t.text.islower() for t in doc[lo:hi])
+
+
+def plural_is_group(doc: Doc, lo: int, hi: int, label: str) -> str:
+    """A "person" named by a plural ("the Steelers", "Doobie Brothers") is a team or band: ORG."""
+    if label == "PERSON" and doc[hi - 1].tag_ == "NNPS":
+        return "ORG"
+    return label
+
+
+def lower_words(doc: Doc) -> frozenset[str]:
+    """Words the article writes in lower case mid-sentence: common nouns, whatever a headline capitalises."""
+    return frozenset(t.text for t in doc if t.is_alpha and t.text.islower() and not t.is_sent_start)
+
+
+def common_word(doc: Doc, lo: int, hi: int, lowered: frozenset[str]) -> bool:
+    """A one-word name the article also writes in lower case ("Meth" beside "using meth") is a common noun."""
+    return hi - lo == 1 and doc[lo].text.lower() in lowered and not doc[lo].text.isupper()
