@@ -19,11 +19,20 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from streams.tools.ingest import ingest
+    from streams.tools.ingest import IngestError, ingest
 
-    summary = asyncio.run(ingest(args.inputs, settings, source=args.source, progress=not args.quiet))
+    def say(line: str) -> None:
+        print(line, file=sys.stderr)
+
+    try:
+        summary = asyncio.run(
+            ingest(args.inputs, settings, source=args.source, progress=not args.quiet, say=say)
+        )
+    except IngestError as exc:
+        print(f"ingest: {exc}", file=sys.stderr)
+        return int(exc.code)
     print(summary.describe())
-    return 0 if summary.sent or not summary.rejected else 1
+    return int(summary.exit)
 
 
 def _process(args: argparse.Namespace, settings: Settings) -> int:
