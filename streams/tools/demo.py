@@ -86,24 +86,70 @@ async def _feed(settings: Settings) -> None:
             await client.stop()
 
 
-async def _run(settings: Settings) -> None:
-    for change in await apply(settings):
-        print(f"topics   {change.topic}: {change.action}", flush=True)
-    ready = asyncio.Event()
-    show = asyncio.create_task(_show(settings, ready))
-    await ready.wait()
-    await _feed(settings)
-    await show
+class ChildExited(Exception):
+    """A process the demo started has stopped on its own: the demo stops everything else."""
+
+
+def _alive(kafka: local.LocalKafka | None) -> bool:
+    if kafka is None or kafka.pid is None:
+        return True
+    try:
+        os.kill(kafka.pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+async def _supervise(children: dict[str, subprocess.Popen[bytes]], kafka: local.LocalKafka | None) -> None:
+    """Return nothing, ever: raise `ChildExited` as soon as the worker, the dashboard or Kafka is gone."""
+    while True:
+        for name, proc in children.items():
+            if proc.poll() is not None:
+                raise ChildExited(f"the {name} exited (code {proc.returncode})")
+        if not _alive(kafka):
+            raise ChildExited("the local Kafka broker exited")
+        await asyncio.sleep(0.5)
+
+
+async def _run(
+    settings: Settings, children: dict[str, subprocess.Popen[bytes]], kafka: local.LocalKafka | None
+) -> None:
+    supervisor = asyncio.create_task(_supervise(children, kafka))
+
+    async def show_and_feed() -> None:
+        for change in await apply(settings):
+            print(f"topics   {change.topic}: {change.action}", flush=True)
+        ready = asyncio.Event()
+        show = asyncio.create_task(_show(settings, ready))
+        await ready.wait()
+        await _feed(settings)
+        await show
+
+    work = asyncio.create_task(show_and_feed())
+    try:
+        done, _ = await asyncio.wait({supervisor, work}, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            task.result()  # a child's exit (or the demo's own failure) surfaces here
+    finally:
+        for task in (supervisor, work):
+            task.cancel()
+        await asyncio.gather(supervisor, work, return_exceptions=True)
 
 
 def _interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
+# Every way a person or a supervisor stops the demo. SIGINT is among them because a shell starting the
+# demo in the background sets it to "ignore", and Python then never raises KeyboardInterrupt on Ctrl-C.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
 def run_demo(settings: Settings, *, port: int = 9092) -> int:
     """Start everything, show the events until Ctrl-C (or SIGTERM), then stop everything this started."""
     # `kill` stops it like Ctrl-C does: without this, SIGTERM ended the demo and left Kafka running.
-    signal.signal(signal.SIGTERM, _interrupt)
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, _interrupt)
     work = Path(tempfile.mkdtemp(prefix="newsstreams-demo-"))
     kafka = None if "NEWSSTREAMS_BROKER" in os.environ else local.LocalKafka(data=work / "kafka", port=port)
     if kafka is not None:
@@ -117,6 +163,7 @@ def run_demo(settings: Settings, *, port: int = 9092) -> int:
     settings = dataclasses.replace(settings, data_dir=str(work / "worker"))
     env = {**os.environ, "NEWSSTREAMS_BROKER": settings.broker, "NEWSSTREAMS_DATA_DIR": settings.data_dir}
     procs: list[subprocess.Popen[bytes]] = []
+    status = 0
     try:
         log = work / "worker.log"
         with log.open("wb") as out:
@@ -133,8 +180,15 @@ def run_demo(settings: Settings, *, port: int = 9092) -> int:
         if dashboard:
             print(f"dashboard {dashboard}", flush=True)
         print("showing events from the downstream topics; Ctrl-C stops everything", flush=True)
-        with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(_run(settings))
+        children = dict(zip(("worker", "dashboard"), procs, strict=False))
+        try:
+            with contextlib.suppress(KeyboardInterrupt):
+                asyncio.run(_run(settings, children, kafka))
+        except ChildExited as exc:
+            print(
+                f"{exc}; stopping everything (logs in {work} are removed; rerun to see them live)", flush=True
+            )
+            status = 1
     finally:
         for proc in procs:
             proc.terminate()
@@ -147,7 +201,7 @@ def run_demo(settings: Settings, *, port: int = 9092) -> int:
             kafka.stop()
         shutil.rmtree(work, ignore_errors=True)
         print("stopped", flush=True)
-    return 0
+    return status
 
 
 def _start_dashboard(env: dict[str, str], work: Path, procs: list[subprocess.Popen[bytes]]) -> str | None:
