@@ -280,7 +280,7 @@ def create_app(settings: Settings) -> faust.App:
                 # Stopping: a batch not wholly sent stays unacked and is enriched again on restart.
                 delivering.cancel()
 
-    trending.register(app, topics, settings, send)
+    trending.register(app, topics, settings, send, lambda kind, n: metrics.trending_late.labels(kind).inc(n))
     app.conf.newsstreams_topics = topics
     return app
 
