@@ -4,8 +4,8 @@ Registered for the whole suite by tests/conftest.py, so integration, browser and
 share the same session broker.
 
 The broker comes from, in order: KAFKA_BOOTSTRAP_SERVERS; a testcontainers Kafka when a Docker engine
-answers; the project's local Kafka script (Maven Central jars, Java 17). Under CI=true a test that
-needs Kafka fails when none can be had; it never skips.
+answers; the project's local Kafka (streams.kafka.local: Maven Central jars, Java 17). Under CI=true a
+test that needs Kafka fails when none can be had; it never skips.
 """
 
 from __future__ import annotations
@@ -13,10 +13,8 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,35 +22,19 @@ from pathlib import Path
 
 import pytest
 
+from streams.kafka import local
+from streams.kafka.local import free_port, free_port_pair
+from streams.settings import Settings
+
 ROOT = Path(__file__).resolve().parents[1]
-KAFKA_SCRIPT = ROOT / "deploy" / "local-kafka" / "kafka.sh"
+# Re-exported by tests/integration/conftest.py; Python code starts the script only through streams.kafka.local.
+KAFKA_SCRIPT = local.SCRIPT
 
 
 @dataclass
 class Broker:
     bootstrap: str
     origin: str
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def free_port_pair() -> int:
-    """A free port whose next port is free too (the local broker's controller listens there)."""
-    for _ in range(50):
-        port = free_port()
-        if port >= 65535:
-            continue
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port + 1))
-            except OSError:
-                continue
-        return port
-    raise RuntimeError("no pair of free ports found")
 
 
 def _docker_answers() -> bool:
@@ -82,24 +64,17 @@ def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
         with KafkaContainer("apache/kafka:4.0.0").with_kraft() as container:
             yield Broker(container.get_bootstrap_server(), "testcontainers apache/kafka:4.0.0")
         return
-    if not shutil.which("java") or not shutil.which("mvn"):
-        _unavailable("no KAFKA_BOOTSTRAP_SERVERS, no Docker engine, and no java+mvn for the local script")
-    port = free_port_pair()
-    data = tmp_path_factory.mktemp("kafka")
-    started = subprocess.run(
-        ["bash", str(KAFKA_SCRIPT), "start", "--port", str(port), "--data", str(data)],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    if started.returncode != 0:
-        _unavailable(f"local Kafka did not start: {started.stderr[-2000:]}")
+    if why := local.missing_tools():
+        _unavailable(f"no KAFKA_BOOTSTRAP_SERVERS, no Docker engine, and {why}")
+    broker = local.LocalKafka(data=tmp_path_factory.mktemp("kafka"), port=free_port_pair())
     try:
-        yield Broker(f"127.0.0.1:{port}", f"local Kafka script ({started.stderr.strip().splitlines()[-1]})")
+        broker.start()
+    except (local.LocalKafkaError, subprocess.TimeoutExpired) as exc:
+        _unavailable(str(exc)[-2000:])
+    try:
+        yield Broker(broker.bootstrap, f"local Kafka ({broker.ready_line})")
     finally:
-        subprocess.run(
-            ["bash", str(KAFKA_SCRIPT), "stop", "--port", str(port), "--data", str(data)], timeout=60
-        )
+        broker.stop()
 
 
 @dataclass
@@ -121,16 +96,9 @@ class Worker:
                 cwd=ROOT,
                 start_new_session=True,
             )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(
-                    f"worker exited with {self.proc.returncode}:\n{self.log.read_text()[-4000:]}"
-                )
-            if "Ready" in self.log.read_text(errors="replace"):
-                return self
-            time.sleep(0.5)
-        raise RuntimeError(f"worker not ready after {timeout}s:\n{self.log.read_text()[-4000:]}")
+        # Raises WorkerNotReady, a RuntimeError ("worker exited ..." or "worker not ready ...").
+        local.wait_ready(local.ready_url(Settings.from_env(self.env)), self.proc, self.log, timeout=timeout)
+        return self
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 60.0) -> None:
         if self.proc is None or self.proc.poll() is not None:

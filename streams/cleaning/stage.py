@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from streams.cleaning.boilerplate import ArticleVersions, LearnedBoilerplate, Syndication
-from streams.cleaning.clean import clean, parse_raw
+from streams.cleaning.clean import clean
+from streams.cleaning.raw import parse_raw
 from streams.events import flow
 from streams.events.flow import Outgoing
 from streams.events.records import CleanArticle, RawArticle, event_id

@@ -30,6 +30,8 @@ from streams.settings import Settings
 
 # ninjs groups entities by kind; spaCy labels map onto those groups.
 _NINJS_GROUP = {"PERSON": "people", "ORG": "organisations", "GPE": "places", "LOC": "places", "FAC": "places"}
+# The start of every event id of one enrichment: (article id, version, pipeline version).
+_Ids = tuple[str, int, str]
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,20 @@ def build_events(
         "published_at": article.published_at,
         "pipeline_version": settings.pipeline_version,
     }
-    entity_events = [
+    entity_events = _entity_events(entities, ids, common)
+    quote_events = _quote_events(quotes, ids, common)
+    topic_events = _topic_events(topics, ids, common)
+    enriched = _enriched_article(article, entities, quotes, topics, phrases, ids, common)
+    return [
+        Outgoing(flow.ENRICHED, article.article_id, enriched),
+        *(Outgoing(flow.ENTITIES, ev.entity_id, ev) for ev in entity_events),
+        *(Outgoing(flow.QUOTES, article.article_id, ev) for ev in quote_events),
+        *(Outgoing(flow.TOPICS, article.article_id, ev) for ev in topic_events),
+    ]
+
+
+def _entity_events(entities: Sequence[Entity], ids: _Ids, common: dict[str, Any]) -> list[EntityEvent]:
+    return [
         EntityEvent(
             event_id=event_id(*ids, "entity", e.entity_id),
             entity_id=e.entity_id,
@@ -169,7 +184,10 @@ def build_events(
         )
         for e in entities
     ]
-    quote_events = [
+
+
+def _quote_events(quotes: Sequence[Quote], ids: _Ids, common: dict[str, Any]) -> list[QuoteEvent]:
+    return [
         QuoteEvent(
             event_id=event_id(*ids, "quote", q.section, q.paragraph, q.start),
             text=q.text,
@@ -185,7 +203,10 @@ def build_events(
         )
         for q in quotes
     ]
-    topic_events = [
+
+
+def _topic_events(topics: Sequence[TopicScore], ids: _Ids, common: dict[str, Any]) -> list[TopicEvent]:
+    return [
         TopicEvent(
             event_id=event_id(*ids, "topic", t.code),
             topic=t.code,
@@ -196,13 +217,25 @@ def build_events(
         )
         for rank, t in enumerate(topics, start=1)
     ]
+
+
+def _enriched_article(
+    article: CleanArticle,
+    entities: Sequence[Entity],
+    quotes: Sequence[Quote],
+    topics: Sequence[TopicScore],
+    phrases: Sequence[str],
+    ids: _Ids,
+    common: dict[str, Any],
+) -> EnrichedArticle:
+    """The ninjs-shaped article: entities grouped by kind, topics as subjects, quotes with speakers."""
     groups: dict[str, Any] = {"people": [], "organisations": [], "places": []}
     for e in entities:
         if e.type in _NINJS_GROUP:
             groups[_NINJS_GROUP[e.type]].append(
                 {"name": e.name, "uri": e.entity_id, "type": e.type, "salience": round(e.salience, 4)}
             )
-    enriched = EnrichedArticle(
+    return EnrichedArticle(
         event_id=event_id(*ids, "enriched"),
         uri=article.url or article.article_id,
         headline=article.headline,
@@ -234,9 +267,3 @@ def build_events(
         **groups,
         **common,
     )
-    return [
-        Outgoing(flow.ENRICHED, article.article_id, enriched),
-        *(Outgoing(flow.ENTITIES, ev.entity_id, ev) for ev in entity_events),
-        *(Outgoing(flow.QUOTES, article.article_id, ev) for ev in quote_events),
-        *(Outgoing(flow.TOPICS, article.article_id, ev) for ev in topic_events),
-    ]

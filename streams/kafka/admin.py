@@ -9,7 +9,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from streams.events import flow
-from streams.kafka.clients import client_options
+from streams.kafka.clients import admin as admin_client
 from streams.settings import Settings
 
 
@@ -28,17 +28,11 @@ def desired_config(spec: flow.TopicSpec) -> dict[str, str]:
     }
 
 
-def _admin(settings: Settings) -> AIOKafkaAdminClient:
-    options = client_options(settings)
-    options.pop("ssl_context", None)
-    return AIOKafkaAdminClient(**options, request_timeout_ms=30_000)
-
-
 async def apply(
     settings: Settings, *, suffix: str = "", specs: tuple[flow.TopicSpec, ...] = flow.FLOW
 ) -> list[Change]:
     """Make the cluster match the declarations; returns what changed (empty the second time)."""
-    admin = _admin(settings)
+    admin = admin_client(settings, request_timeout_ms=30_000)
     await admin.start()
     changes: list[Change] = []
     try:
@@ -125,7 +119,7 @@ async def describe(settings: Settings, *, groups: tuple[str, ...] = ()) -> list[
     from streams.kafka.clients import consumer
 
     groups = groups or (settings.app_id, f"{settings.app_id}-dashboard")
-    admin = _admin(settings)
+    admin = admin_client(settings, request_timeout_ms=30_000)
     await admin.start()
     client = consumer(settings, enable_auto_commit=False)
     await client.start()

@@ -6,7 +6,6 @@ import asyncio
 import dataclasses
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,13 +23,13 @@ from streams.cleaning.stage import State, clean_stage, intake
 from streams.enrichment.nlp import article_text, load_model
 from streams.events import flow
 from streams.events.records import CleanArticle
+from streams.kafka import local
 from streams.kafka.admin import apply
 from streams.kafka.clients import consumer, producer
 from streams.settings import Settings
 from streams.tools import sources
 
 ROOT = Path(__file__).resolve().parents[2]
-KAFKA_SCRIPT = ROOT / "deploy" / "local-kafka" / "kafka.sh"
 SAMPLE_FEED = ROOT / "samples" / "feed.jsonl"
 
 
@@ -89,12 +88,6 @@ def reference(articles: list[CleanArticle], settings: Settings) -> dict[str, Any
     }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def cpu_seconds(pid: int) -> float:
     """User + system CPU seconds a process (all its threads) has used so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -113,17 +106,8 @@ def local_kafka(settings: Settings) -> Iterator[Broker]:
     if "NEWSSTREAMS_BROKER" in os.environ:
         yield Broker(settings, None)
         return
-    port = _free_port()
-    data = Path(tempfile.mkdtemp(prefix="newsstreams-bench-kafka-"))
-    subprocess.run(["bash", str(KAFKA_SCRIPT), "start", "--port", str(port), "--data", str(data)], check=True)
-    try:
-        pid = int((data / "kafka.pid").read_text())
-        yield Broker(dataclasses.replace(settings, broker=f"kafka://127.0.0.1:{port}"), pid)
-    finally:
-        subprocess.run(
-            ["bash", str(KAFKA_SCRIPT), "stop", "--port", str(port), "--data", str(data)], check=False
-        )
-        shutil.rmtree(data, ignore_errors=True)
+    with local.running() as kafka:
+        yield Broker(dataclasses.replace(settings, broker=kafka.broker), kafka.pid)
 
 
 class Workers:
@@ -133,8 +117,9 @@ class Workers:
         self.procs: list[subprocess.Popen[bytes]] = []
         self.ports: list[int] = []
         self.logs: list[Path] = []
+        self.envs: list[dict[str, str]] = []
         for n in range(count):
-            port = _free_port()
+            port = local.free_port()
             log = work / f"worker-{n}.log"
             env = {
                 **{k: v for k, v in os.environ.items() if not k.startswith("NEWSSTREAMS_")},
@@ -158,24 +143,13 @@ class Workers:
                 )
             self.ports.append(port)
             self.logs.append(log)
+            self.envs.append(env)
 
     def wait_ready(self, timeout: float = 180) -> None:
-        import urllib.request
-
         deadline = time.monotonic() + timeout
-        for port, proc, log in zip(self.ports, self.procs, self.logs, strict=True):
-            while True:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"worker exited: {log.read_text()[:3000]}")
-                try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready", timeout=2) as r:
-                        if r.status == 200:
-                            break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"worker not ready: {log.read_text()[-2000:]}")
-                time.sleep(0.5)
+        for env, proc, log in zip(self.envs, self.procs, self.logs, strict=True):
+            url = local.ready_url(Settings.from_env(env))
+            local.wait_ready(url, proc, log, timeout=max(0.0, deadline - time.monotonic()))
 
     def peak_rss_mb(self) -> list[float]:
         peaks = []

@@ -125,7 +125,7 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _dashboard(args: argparse.Namespace, settings: Settings) -> int:
-    from streams.web.dashboard import run
+    from streams.web.server import run
 
     run(settings)
     return 0

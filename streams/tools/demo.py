@@ -11,13 +11,13 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from streams.events import flow
+from streams.kafka import local
 from streams.kafka.admin import apply
 from streams.kafka.clients import consumer, producer
 from streams.settings import Settings
@@ -25,7 +25,6 @@ from streams.tools import sources
 from streams.tools.ingest import ingest
 
 ROOT = Path(__file__).resolve().parents[2]
-KAFKA_SCRIPT = ROOT / "deploy" / "local-kafka" / "kafka.sh"
 SAMPLES = ROOT / "samples"
 SHOWN = (flow.CLEAN, flow.ENTITIES, flow.QUOTES, flow.TOPICS, flow.TRENDING, flow.DEADLETTER)
 
@@ -97,17 +96,6 @@ async def _run(settings: Settings) -> None:
     await show
 
 
-def _wait_ready(log: Path, proc: subprocess.Popen[bytes], timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"the worker exited; see {log}")
-        if "Ready" in log.read_text(errors="replace"):
-            return
-        time.sleep(0.5)
-    raise SystemExit(f"the worker did not become ready; see {log}")
-
-
 def _interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
@@ -117,14 +105,15 @@ def run_demo(settings: Settings, *, port: int = 9092) -> int:
     # `kill` stops it like Ctrl-C does: without this, SIGTERM ended the demo and left Kafka running.
     signal.signal(signal.SIGTERM, _interrupt)
     work = Path(tempfile.mkdtemp(prefix="newsstreams-demo-"))
-    started_kafka = "NEWSSTREAMS_BROKER" not in os.environ
-    kafka_data = work / "kafka"
-    if started_kafka:
-        settings = dataclasses.replace(settings, broker=f"kafka://127.0.0.1:{port}")
-        print(f"kafka    starting local Apache Kafka on 127.0.0.1:{port} ...", flush=True)
-        subprocess.run(
-            ["bash", str(KAFKA_SCRIPT), "start", "--port", str(port), "--data", str(kafka_data)], check=True
-        )
+    kafka = None if "NEWSSTREAMS_BROKER" in os.environ else local.LocalKafka(data=work / "kafka", port=port)
+    if kafka is not None:
+        settings = dataclasses.replace(settings, broker=kafka.broker)
+        print(f"kafka    starting local Apache Kafka on {kafka.bootstrap} ...", flush=True)
+        try:
+            kafka.start()
+        except local.LocalKafkaError as exc:
+            shutil.rmtree(work, ignore_errors=True)
+            raise SystemExit(str(exc)) from None
     settings = dataclasses.replace(settings, data_dir=str(work / "worker"))
     env = {**os.environ, "NEWSSTREAMS_BROKER": settings.broker, "NEWSSTREAMS_DATA_DIR": settings.data_dir}
     procs: list[subprocess.Popen[bytes]] = []
@@ -136,7 +125,10 @@ def run_demo(settings: Settings, *, port: int = 9092) -> int:
             )
         procs.append(worker)
         print(f"worker   started (pid {worker.pid}, log {log}); waiting until it is ready ...", flush=True)
-        _wait_ready(log, worker)
+        try:
+            local.wait_ready(local.ready_url(Settings.from_env(env)), worker, log)
+        except local.WorkerNotReady as exc:
+            raise SystemExit(f"the worker did not become ready; see {log}\n{exc}") from None
         dashboard = _start_dashboard(env, work, procs)
         if dashboard:
             print(f"dashboard {dashboard}", flush=True)
@@ -151,10 +143,8 @@ def run_demo(settings: Settings, *, port: int = 9092) -> int:
                 proc.wait(30)
             except subprocess.TimeoutExpired:
                 proc.kill()
-        if started_kafka:
-            subprocess.run(
-                ["bash", str(KAFKA_SCRIPT), "stop", "--port", str(port), "--data", str(kafka_data)]
-            )
+        if kafka is not None:
+            kafka.stop()
         shutil.rmtree(work, ignore_errors=True)
         print("stopped", flush=True)
     return 0
@@ -164,7 +154,7 @@ def _start_dashboard(env: dict[str, str], work: Path, procs: list[subprocess.Pop
     """Start the dashboard service when this build has one; returns its URL."""
     import importlib.util
 
-    if importlib.util.find_spec("streams.web.dashboard") is None:
+    if importlib.util.find_spec("streams.web.server") is None:
         return None
     settings = Settings.from_env(env)
     with (work / "dashboard.log").open("wb") as out:

@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from aiokafka import TopicPartition
 
 from streams.events import flow
-from streams.kafka.clients import consumer, partitions
+from streams.kafka import ranges
 from streams.settings import Settings
 
 # What identifies "the same" event across two runs, per topic (event ids differ when versions do).
@@ -90,30 +89,8 @@ def read_folder(folder: Path) -> dict[str, list[dict[str, Any]]]:
 async def read_topics(settings: Settings, suffix: str) -> dict[str, list[dict[str, Any]]]:
     """Every event now on the downstream topics with `suffix`, read from the beginning to the end."""
     names = {settings.topic(t) + suffix: t for t in IDENTITY}
-    client = consumer(settings, enable_auto_commit=False)
-    await client.start()
     out: dict[str, list[dict[str, Any]]] = {t: [] for t in IDENTITY}
-    try:
-        found = await partitions(settings, list(names))
-        tps = [TopicPartition(name, p) for name, parts in found.items() for p in parts]
-        if not tps:
-            return out
-        client.assign(tps)
-        ends = await client.end_offsets(tps)
-        # Explicit offsets: seek_to_beginning() on assigned partitions can land on the end instead.
-        starts = await client.beginning_offsets(tps)
-        for tp in tps:
-            client.seek(tp, starts[tp])
-        remaining = {tp for tp in tps if starts[tp] < ends[tp]}
-        while remaining:
-            batch = await client.getmany(*remaining, timeout_ms=1000)
-            for tp, records in batch.items():
-                out[names[tp.topic]].extend(
-                    orjson.loads(r.value) for r in records if r.value and r.offset < ends[tp]
-                )
-            for tp in list(remaining):
-                if await client.position(tp) >= ends[tp]:
-                    remaining.discard(tp)
-    finally:
-        await client.stop()
+    for r in (await ranges.read(settings, list(names))).records:
+        if r.value:
+            out[names[r.topic]].append(orjson.loads(r.value))
     return out

@@ -8,14 +8,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from aiokafka import TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import OffsetAndMetadata
 from tqdm import tqdm
 
 from streams.events import flow
 from streams.events.records import cloudevent_headers, to_json
+from streams.kafka import ranges
 from streams.kafka.admin import apply
-from streams.kafka.clients import client_options, consumer, partitions, producer
+from streams.kafka.clients import active_members, consumer, producer
 from streams.settings import Settings
 from streams.tools import process
 
@@ -52,58 +52,21 @@ async def read_raw(
 ) -> tuple[list[RawMessage], dict[TopicPartition, int]]:
     """The raw messages in range, in event order, and each partition's end offset when reading began."""
     topic = settings.topic(flow.RAW.name)
-    client = consumer(settings, enable_auto_commit=False)
-    await client.start()
-    try:
-        tps = [TopicPartition(topic, p) for p in (await partitions(settings, [topic])).get(topic, [])]
-        if not tps:
-            return [], {}
-        client.assign(tps)
-        ends = await client.end_offsets(tps)
-        starts = await client.beginning_offsets(tps)
-        if since is not None:
-            found = await client.offsets_for_times({tp: int(since.timestamp() * 1000) for tp in tps})
-            starts = {tp: (found[tp].offset if found.get(tp) else ends[tp]) for tp in tps}
-        if offsets:
-            starts = {tp: offsets.get(tp.partition, starts[tp]) for tp in tps}
-        for tp in tps:
-            client.seek(tp, starts[tp])
-        messages: list[RawMessage] = []
-        remaining = {tp for tp in tps if starts[tp] < ends[tp]}
-        limit_ms = int(until.timestamp() * 1000) if until else None
-        while remaining:
-            batch = await client.getmany(*remaining, timeout_ms=1000)
-            for tp, records in batch.items():
-                for r in records:
-                    if r.offset >= ends[tp]:
-                        continue
-                    if (limit_ms is None or r.timestamp <= limit_ms) and r.value is not None:
-                        messages.append(RawMessage(r.key, r.value, r.timestamp, tp.partition, r.offset))
-                if await client.position(tp) >= ends[tp]:
-                    remaining.discard(tp)
-    finally:
-        await client.stop()
+    read = await ranges.read(
+        settings,
+        [topic],
+        since_ms=int(since.timestamp() * 1000) if since else None,
+        offsets={TopicPartition(topic, p): o for p, o in (offsets or {}).items()},
+    )
+    limit_ms = int(until.timestamp() * 1000) if until else None
+    messages = [
+        RawMessage(r.key, r.value, r.timestamp, r.partition, r.offset)
+        for r in read.records
+        if (limit_ms is None or r.timestamp <= limit_ms) and r.value is not None
+    ]
     # Broker time, then partition and offset: the order the feed published in, repeatable run to run.
     messages.sort(key=lambda m: (m.timestamp_ms, m.partition, m.offset))
-    return messages, ends
-
-
-async def active_members(settings: Settings, group: str) -> int:
-    """How many members the consumer group has right now (0 when it is empty or unknown)."""
-    options = client_options(settings)
-    options.pop("ssl_context", None)
-    admin = AIOKafkaAdminClient(**options)
-    await admin.start()
-    try:
-        described = await admin.describe_consumer_groups([group])
-    finally:
-        await admin.close()
-    members = 0
-    for response in described:
-        for g in response.groups:
-            # (error_code, group_id, state, protocol_type, protocol, members, ...)
-            members += len(g[5])
-    return members
+    return messages, read.ends
 
 
 async def replay(

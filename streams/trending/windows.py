@@ -20,6 +20,7 @@ from streams.events.records import TRENDING_SCHEMA_VERSION, EntityEvent, TopicEv
 from streams.settings import Settings
 from streams.trending.panes import Contribution, PartitionWindows, WindowCount
 from streams.trending.store import Segments
+from streams.worker.delivery import Delivery
 
 # Inputs taken in one flush at most (a backlog): bounds the memory a flush holds.
 MAX_BATCH = 5_000
@@ -137,14 +138,12 @@ class Flusher:
         return len(windows)
 
 
-def register(
-    app: faust.App,
-    topics: Topics,
-    settings: Settings,
-    send: Callable[[Outgoing], Awaitable[None]],
-    on_late: Callable[[str, int], None] = lambda kind, n: None,
-) -> None:
+def register(app: faust.App, topics: Topics, settings: Settings, delivery: Delivery) -> None:
     """Add the trending state table and agents to `app`."""
+
+    def on_late(kind: str, n: int) -> None:
+        delivery.metrics.trending_late.labels(kind).inc(n)
+
     segments = Segments(
         app.Table(
             "trending-panes",
@@ -156,7 +155,7 @@ def register(
     )
 
     async def run(stream: faust.StreamT, kind: str, read: Callable[[Any], tuple[str, str]]) -> None:
-        flusher = Flusher(kind, segments, settings, send, lambda n: on_late(kind, n))
+        flusher = Flusher(kind, segments, settings, delivery.send, lambda n: on_late(kind, n))
 
         def contributions(event: faust.EventT) -> list[Contribution]:
             return [contribution(kind, *read(event.value), event)]

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from streams.cleaning.clean import clean, is_ninjs, parse_raw
+from streams.cleaning.clean import clean
+from streams.cleaning.raw import is_ninjs, parse_raw
 from streams.events.errors import Reason, Rejected
 from streams.events.records import CleanArticle
 from streams.settings import Settings
@@ -43,6 +44,7 @@ def run_clean(line: bytes) -> CleanArticle:
     )
 
 
+@pytest.mark.shared
 def test_feed_opens_with_the_seed_article() -> None:
     assert json.loads(FEED_LINES[0]) == json.loads(SEED.read_bytes())
 

@@ -8,6 +8,7 @@ import base64
 import orjson
 import pytest
 
+from tests.conftest import raw_article
 from tests.integration.conftest import Broker, Worker
 from tests.integration.kafka_io import consume_until, produce, values
 
@@ -20,9 +21,7 @@ FRENCH = (
 
 
 def _raw(body: str, **fields: object) -> bytes:
-    return orjson.dumps(
-        {"id": "bad", "source": "bad.example", "content_type": "text/plain", "body": body, **fields}
-    )
+    return raw_article(body, **{"id": "bad", "source": "bad.example", **fields})
 
 
 # (case, message bytes, reason); the worker under test has a 200 kB body limit.

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import urllib.error
+import urllib.request
+
 import orjson
 import pytest
 
@@ -39,3 +43,20 @@ async def test_worker_cleans_seed_after_dead_lettering_malformed_input(
     assert headers["ce_id"].decode() == clean["event_id"]
     assert headers["ce_type"] == b"news.article.clean"
     assert record.key == seed["id"].encode()
+
+
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+async def test_the_worker_serves_no_view_of_its_tables_or_internals(worker: Worker) -> None:
+    base = f"http://127.0.0.1:{worker.env['NEWSSTREAMS_WEB_PORT']}"
+    paths = ["/table/clean-article-versions/", "/router/", "/stats/", "/graph/"]
+    assert await asyncio.to_thread(_status, f"{base}/health/live") == 200
+    assert {path: await asyncio.to_thread(_status, base + path) for path in paths} == dict.fromkeys(
+        paths, 404
+    )

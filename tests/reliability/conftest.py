@@ -1,7 +1,7 @@
 """Reliability tests: worker subprocesses killed, crowded, cut off and fed poison on a real broker.
 
 The shared broker and worker fixtures come from tests/kafka_fixtures.py. Tests that must stop
-and restart a broker, or need SASL, start their own from deploy/local-kafka/kafka.sh (Java and the
+and restart a broker, or need SASL, start their own local Kafka (streams.kafka.local: Java and the
 jars Maven fetched; always there on these machines, so under CI=true they fail rather than skip).
 Each test prints what it measured and appends it to tests/artifacts/reliability.jsonl.
 """
@@ -9,22 +9,18 @@ Each test prints what it measured and appends it to tests/artifacts/reliability.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from streams.kafka.local import LocalKafka, free_port, free_port_pair, missing_tools
 from streams.settings import Settings
 
 # The kafka, namespace and worker_env fixtures come from tests/kafka_fixtures.py (one broker per session).
-from tests.kafka_fixtures import KAFKA_SCRIPT, ROOT, Worker, _unavailable, free_port, free_port_pair
+from tests.kafka_fixtures import ROOT, Worker, _unavailable
 
 ARTIFACTS = ROOT / "tests" / "artifacts" / "reliability.jsonl"
 
@@ -55,52 +51,18 @@ async def group_lag(env: dict[str, str]) -> int:
     return sum(s.lag.get(settings.app_id, 0) for s in states)
 
 
-@dataclass
-class LocalBroker:
-    """A broker this test owns (so it may stop it), from the project's local Kafka script."""
-
-    data: Path
-    port: int = field(default_factory=free_port)
-    sasl: bool = False
-    env: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def bootstrap(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    def _run(self, action: str) -> subprocess.CompletedProcess[str]:
-        args = ["bash", str(KAFKA_SCRIPT), action, "--port", str(self.port), "--data", str(self.data)]
-        return subprocess.run(
-            args + (["--sasl"] if self.sasl else []),
-            capture_output=True,
-            text=True,
-            timeout=300,
-            env={**os.environ, **self.env},
-        )
-
-    def start(self) -> float:
-        """Start (formatting storage the first time); seconds it took to answer."""
-        started = time.monotonic()
-        done = self._run("start")
-        if done.returncode != 0:
-            raise RuntimeError(f"local Kafka did not start:\n{done.stderr[-3000:]}")
-        return time.monotonic() - started
-
-    def stop(self) -> None:
-        self._run("stop")
-
-
 @pytest.fixture
 def own_broker(tmp_path: Path) -> Iterator[Any]:
-    """A factory of brokers owned by the test; every one is stopped afterwards."""
-    if not shutil.which("java") or not shutil.which("mvn"):
-        _unavailable("the local Kafka script needs java and mvn")
-    brokers: list[LocalBroker] = []
+    """A factory of brokers owned by the test (so it may stop and start one again: start() returns the
+    seconds it took); every one is stopped afterwards."""
+    if why := missing_tools():
+        _unavailable(why)
+    brokers: list[LocalKafka] = []
 
-    def make(**kwargs: Any) -> LocalBroker:
+    def make(**kwargs: Any) -> LocalKafka:
         # The controller listens on port + 1: both must be free.
         port = free_port_pair()
-        broker = LocalBroker(data=tmp_path / f"kafka-{len(brokers)}", port=port, **kwargs)
+        broker = LocalKafka(data=tmp_path / f"kafka-{len(brokers)}", port=port, **kwargs)
         brokers.append(broker)
         broker.start()
         return broker

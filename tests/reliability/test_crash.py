@@ -48,7 +48,7 @@ async def test_sigkill_mid_stream_then_restart_completes_every_article(
             worker.proc.wait(10)
             killed_at = time.monotonic()
 
-            # A fresh log: Worker.start waits for "Ready" in it, and the old one already says so.
+            # A fresh log, so the restarted worker's output (and any failure to start) reads on its own.
             worker.log = tmp_path / "worker-restarted.log"
             await asyncio.to_thread(worker.start)
             ready_after = time.monotonic() - killed_at

@@ -15,22 +15,18 @@ from streams.cleaning.clean import (
     normalise,
     parse_byline,
     parse_date,
-    parse_raw,
     rule_reason,
 )
+from streams.cleaning.raw import parse_raw
 from streams.events.errors import Reason, Rejected
 from streams.events.records import CleanArticle
+from tests.conftest import raw_article
 
 LIMIT = 200_000
 PARAGRAPH = (
     "The city council voted on Tuesday to expand the bus network across the northern districts, "
     "after months of debate about the cost of the new routes and the timetable for the work."
 )
-
-
-def _raw(body: str, **fields: Any) -> bytes:
-    data = {"id": "a1", "source": "example.com", "content_type": "text/plain", "body": body, **fields}
-    return orjson.dumps(data)
 
 
 def _process(value: bytes, **options: Any) -> CleanArticle:
@@ -105,31 +101,39 @@ BAD_INPUTS = [
         orjson.dumps({"id": "a", "source": "s", "content_type": "text/plain"}),
         Reason.MISSING_FIELD,
     ),
-    ("blank_source", _raw(PARAGRAPH, source="  "), Reason.MISSING_FIELD),
-    ("body_not_string", _raw("x").replace(b'"body":"x"', b'"body":42'), Reason.WRONG_TYPE),
-    ("headline_not_string", _raw(PARAGRAPH, headline=["a"]), Reason.WRONG_TYPE),
-    ("version_not_int", _raw(PARAGRAPH, version="two"), Reason.WRONG_TYPE),
-    ("empty_body", _raw("   \n\n  "), Reason.EMPTY_BODY),
+    ("blank_source", raw_article(PARAGRAPH, source="  "), Reason.MISSING_FIELD),
+    ("body_not_string", raw_article("x").replace(b'"body":"x"', b'"body":42'), Reason.WRONG_TYPE),
+    ("headline_not_string", raw_article(PARAGRAPH, headline=["a"]), Reason.WRONG_TYPE),
+    ("version_not_int", raw_article(PARAGRAPH, version="two"), Reason.WRONG_TYPE),
+    ("empty_body", raw_article("   \n\n  "), Reason.EMPTY_BODY),
     ("empty_message", b"  ", Reason.EMPTY_BODY),
     ("invalid_utf8", b'{"id": "a\xff\xfe", "source": "s"}', Reason.NOT_UTF8),
     ("nul_bytes", b"\x00\x01\x02PK\x03\x04", Reason.BINARY),
-    ("control_chars", _raw("\x01\x02\x03\x04\x05\x06\x07\x08 abc"), Reason.BINARY),
-    ("escaped_nul", _raw("text\u0000more"), Reason.BINARY),
-    ("body_too_large", _raw("word " * 50_000), Reason.TOO_LARGE),
+    ("control_chars", raw_article("\x01\x02\x03\x04\x05\x06\x07\x08 abc"), Reason.BINARY),
+    ("escaped_nul", raw_article("text\u0000more"), Reason.BINARY),
+    ("body_too_large", raw_article("word " * 50_000), Reason.TOO_LARGE),
     ("message_too_large", b" " * (LIMIT + 70 * 1024), Reason.TOO_LARGE),
-    ("unsupported_type", _raw(PARAGRAPH, content_type="application/pdf"), Reason.UNSUPPORTED_CONTENT_TYPE),
+    (
+        "unsupported_type",
+        raw_article(PARAGRAPH, content_type="application/pdf"),
+        Reason.UNSUPPORTED_CONTENT_TYPE,
+    ),
     (
         "html_without_text",
-        _raw(
+        raw_article(
             "<html><head><script>var x = 1;</script></head><body><div></div></body></html>",
             content_type="text/html",
         ),
         Reason.NO_TEXT,
     ),
-    ("only_boilerplate", _raw("Join our commenting forum\n\nThank you for registering"), Reason.NO_TEXT),
-    ("french", _raw(FRENCH), Reason.UNSUPPORTED_LANGUAGE),
-    ("german", _raw(GERMAN), Reason.UNSUPPORTED_LANGUAGE),
-    ("declared_language", _raw(PARAGRAPH, language="es"), Reason.UNSUPPORTED_LANGUAGE),
+    (
+        "only_boilerplate",
+        raw_article("Join our commenting forum\n\nThank you for registering"),
+        Reason.NO_TEXT,
+    ),
+    ("french", raw_article(FRENCH), Reason.UNSUPPORTED_LANGUAGE),
+    ("german", raw_article(GERMAN), Reason.UNSUPPORTED_LANGUAGE),
+    ("declared_language", raw_article(PARAGRAPH, language="es"), Reason.UNSUPPORTED_LANGUAGE),
 ]
 
 
@@ -146,19 +150,19 @@ def test_bad_input_is_rejected_with_its_reason(value: bytes, reason: Reason) -> 
 def test_too_many_paragraphs_is_rejected() -> None:
     body = "\n\n".join(f"{PARAGRAPH} Item {i}." for i in range(12))
     with pytest.raises(Rejected) as caught:
-        _process(_raw(body), max_paragraphs=10)
+        _process(raw_article(body), max_paragraphs=10)
     assert caught.value.reason is Reason.TOO_MANY_PARAGRAPHS
 
 
 def test_short_or_declared_text_is_not_rejected_for_language() -> None:
     # Too short to judge: kept, with no language claimed.
-    short = _process(_raw("Bonjour à tous."))
+    short = _process(raw_article("Bonjour à tous."))
     assert short.language is None
     # The feed's own language field is trusted over detection.
-    declared = _process(_raw(FRENCH, language="en-GB"))
+    declared = _process(raw_article(FRENCH, language="en-GB"))
     assert declared.language == "en"
-    assert _process(_raw(FRENCH), languages=frozenset({"en", "fr"})).language == "fr"
-    assert _process(_raw(GERMAN), languages=frozenset({ANY_LANGUAGE})).language == "de"
+    assert _process(raw_article(FRENCH), languages=frozenset({"en", "fr"})).language == "fr"
+    assert _process(raw_article(GERMAN), languages=frozenset({ANY_LANGUAGE})).language == "de"
 
 
 # --- ninjs ----------------------------------------------------------------------------------------
@@ -242,7 +246,7 @@ def test_fingerprint_ignores_case_space_and_digits() -> None:
 
 def test_typographic_quotes_survive_cleaning() -> None:
     body = f"“We will build it,” the mayor said. {PARAGRAPH}"
-    assert _process(_raw(body)).paragraphs == [body]
+    assert _process(raw_article(body)).paragraphs == [body]
 
 
 # --- metadata parsing -----------------------------------------------------------------------------
@@ -301,7 +305,7 @@ def test_plain_text_with_by_line_and_other_boilerplate() -> None:
             "Advertisement",
         ]
     )
-    article = _process(_raw(body))
+    article = _process(raw_article(body))
     assert article.headline == "Council expands bus network"
     assert [(b.name, b.role) for b in article.byline] == [("Jane Doe", "Transport Correspondent")]
     assert article.published_at == datetime(2024, 3, 5, 9, 0, tzinfo=UTC)
@@ -354,7 +358,7 @@ def test_items_under_a_related_heading_are_links() -> None:
             PARAGRAPH[4:],
         ]
     )
-    article = _process(_raw(body))
+    article = _process(raw_article(body))
     assert article.paragraphs == [PARAGRAPH, PARAGRAPH[4:]]
     assert [r.reason for r in article.removed] == ["related_links"] * 3
 
@@ -405,7 +409,7 @@ and several cafés near the old ferry terminal welcomed the return of commuters 
 
 
 def test_html_article_gives_metadata_and_paragraphs() -> None:
-    article = _process(_raw(HTML, content_type="text/html", url="https://ledger.example/bridge"))
+    article = _process(raw_article(HTML, content_type="text/html", url="https://ledger.example/bridge"))
     assert article.headline == "Harbour bridge reopens after repairs"
     assert [b.name for b in article.byline] == ["Maria Lopez"]
     assert article.published_at == datetime(2024, 6, 14, 6, 45, tzinfo=UTC)
@@ -418,7 +422,7 @@ def test_html_article_gives_metadata_and_paragraphs() -> None:
 
 
 def test_feed_metadata_wins_over_extracted_metadata() -> None:
-    value = _raw(
+    value = raw_article(
         HTML, content_type="text/html", headline="Bridge open again", byline="Sam Reed, Staff Writer"
     )
     article = _process(value)
@@ -437,7 +441,7 @@ def test_one_paragraph_a_line_when_the_text_has_no_blank_lines() -> None:
             PARAGRAPH.replace("bus", "tram"),
         ]
     )
-    article = _process(_raw(body))
+    article = _process(raw_article(body))
     assert article.headline == "Council expands bus network"
     assert [b.name for b in article.byline] == ["Jane Doe"]
     assert article.published_at == datetime(2024, 3, 5, 10, 0, tzinfo=UTC)
@@ -448,10 +452,10 @@ def test_one_paragraph_a_line_when_the_text_has_no_blank_lines() -> None:
 def test_html_description_becomes_the_standfirst_unless_it_is_the_lede() -> None:
     teaser = "Eight months of repairs are over, and commuters are back."
     with_teaser = HTML.replace("</title>", f'</title><meta name="description" content="{teaser}">')
-    assert _process(_raw(with_teaser, content_type="text/html")).standfirst == teaser
+    assert _process(raw_article(with_teaser, content_type="text/html")).standfirst == teaser
     lede = "The harbour bridge reopened to traffic on Friday morning after eight months of repairs…"
     with_lede = HTML.replace("</title>", f'</title><meta name="description" content="{lede}">')
-    assert _process(_raw(with_lede, content_type="text/html")).standfirst is None
+    assert _process(raw_article(with_lede, content_type="text/html")).standfirst is None
 
 
 def test_seed_laid_out_one_line_a_paragraph(seed_raw_bytes: bytes, seed_expected: dict[str, Any]) -> None:
@@ -471,7 +475,7 @@ def test_seed_laid_out_one_line_a_paragraph(seed_raw_bytes: bytes, seed_expected
 
 def test_a_day_without_a_year_is_no_dateline() -> None:
     body = "\n\n".join(["Murrayfield, Edinburgh", "Saturday, 26 February", "1400 GMT", PARAGRAPH])
-    article = _process(_raw(body, headline="Scotland v Italy"))
+    article = _process(raw_article(body, headline="Scotland v Italy"))
     assert article.published_at is None
     assert article.standfirst is None
     assert parse_date("Saturday, 26 February") is None

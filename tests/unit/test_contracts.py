@@ -15,12 +15,12 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
-from streams.cleaning.clean import parse_raw
+from streams.cleaning.raw import parse_raw
 from streams.events import contracts, flow, records
 from streams.events.errors import Reason, Rejected
 from streams.events.flow import Outgoing
 from streams.events.records import Event, to_json
-from tests.conftest import ROOT, SEED
+from tests.conftest import ROOT, seed_raw_line
 
 SCHEMAS = ROOT / "schemas"
 SAMPLES = ROOT / "samples"
@@ -242,7 +242,7 @@ def emitted() -> list[Outgoing]:
     from streams.settings import Settings
     from streams.tools import process
 
-    messages: list[tuple[str | None, bytes]] = [(None, (SEED / "raw-event.json").read_bytes())]
+    messages: list[tuple[str | None, bytes]] = [(None, seed_raw_line())]
     for name in ("feed.jsonl", "bad.jsonl"):
         lines = (SAMPLES / name).read_bytes().splitlines()
         messages += [(f"{name}:{n}", line) for n, line in enumerate(lines, 1) if line.strip()]
@@ -383,7 +383,7 @@ def test_a_topic_without_a_schema_is_a_clear_error() -> None:
 def test_raw_articles_and_ninjs_documents_validate() -> None:
     record = records.RawArticle(id="a1", source="example", content_type="text/plain", body="Text.")
     contracts.validate(flow.RAW.name, orjson.loads(to_json(record)))
-    contracts.validate(flow.RAW.name, orjson.loads((SEED / "raw-event.json").read_bytes()))
+    contracts.validate(flow.RAW.name, orjson.loads(seed_raw_line()))
     ninjs = [d for d in map(orjson.loads, (SAMPLES / "feed.jsonl").read_bytes().splitlines()) if "uri" in d]
     assert ninjs, "the sample feed has a ninjs document"
     for document in ninjs:

@@ -15,7 +15,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from aiokafka.structs import ConsumerRecord
 
 from streams.settings import Settings
-from streams.web.dashboard import STATE, DashboardState, Feed, Hub, create_app
+from streams.web.feed import Feed
+from streams.web.server import STATE, create_app
+from streams.web.state import DashboardState, Hub
 
 NOON = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
@@ -329,7 +331,7 @@ async def test_events_stream_ids_and_resume_from_last_event_id() -> None:
     state = DashboardState(first_id=1)
     app = create_app(Settings(), state)
     async with TestClient(TestServer(app)) as client:
-        from streams.web.dashboard import HUB
+        from streams.web.server import HUB
 
         hub = app[HUB]
         for n in range(3):
@@ -365,7 +367,7 @@ async def test_events_stream_ids_and_resume_from_last_event_id() -> None:
 async def test_serve_binds_to_the_configured_host_and_stops(caplog: pytest.LogCaptureFixture) -> None:
     import aiohttp
 
-    from streams.web.dashboard import serve
+    from streams.web.server import serve
 
     served = await serve(Settings(dashboard_port=0, dashboard_token="s3cret"), consume_kafka=False)
     try:
@@ -474,7 +476,7 @@ def test_reads_the_wire_form_of_every_downstream_record() -> None:
 
 @pytest.mark.asyncio
 async def test_health_is_degraded_until_every_partition_is_read() -> None:
-    from streams.web.dashboard import FEED, HUB
+    from streams.web.server import FEED, HUB
 
     app = create_app(Settings(), DashboardState())
     feed = app[FEED] = Feed(Settings(), app[STATE], app[HUB])

@@ -8,27 +8,11 @@ import pytest
 from spacy.language import Language
 from spacy.tokens import Span
 
-from streams.cleaning.clean import clean, parse_raw
+from streams.cleaning.clean import clean
+from streams.cleaning.raw import parse_raw
 from streams.enrichment.entities import Entity, extract_entities, make_entity_id, remember_people, slugify
 from streams.enrichment.nlp import ParsedArticle, article_text, parse
-from streams.events.records import Byline, CleanArticle
-
-
-def article(
-    *paragraphs: str, headline: str | None = None, standfirst: str | None = None, byline: str = ""
-) -> CleanArticle:
-    return CleanArticle(
-        event_id="e",
-        article_id="a",
-        version=1,
-        source="test",
-        content_type="text/plain",
-        content_hash="h",
-        paragraphs=list(paragraphs),
-        headline=headline,
-        standfirst=standfirst,
-        byline=[Byline(name=byline)] if byline else [],
-    )
+from tests.conftest import clean_article as article
 
 
 def entities(nlp: Language, *paragraphs: str, **kwargs: Any) -> list[Entity]:

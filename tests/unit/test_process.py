@@ -5,11 +5,13 @@ from pathlib import Path
 import orjson
 
 from streams.tools.cli import main
-from tests.conftest import SEED
+from tests.conftest import seed_raw_line
 
 
 def test_process_writes_one_clean_event_for_the_seed(tmp_path: Path) -> None:
-    assert main(["process", str(SEED / "raw-event.json"), "--out", str(tmp_path)]) == 0
+    seed = tmp_path / "raw-event.json"
+    seed.write_bytes(seed_raw_line())
+    assert main(["process", str(seed), "--out", str(tmp_path)]) == 0
     lines = (tmp_path / "news.articles.clean.jsonl").read_bytes().splitlines()
     assert len(lines) == 1
     event = orjson.loads(lines[0])
@@ -19,7 +21,7 @@ def test_process_writes_one_clean_event_for_the_seed(tmp_path: Path) -> None:
 
 def test_process_dead_letters_bad_lines_and_keeps_going(tmp_path: Path) -> None:
     feed = tmp_path / "feed.jsonl"
-    good = (SEED / "raw-event.json").read_bytes().strip()
+    good = seed_raw_line().strip()
     feed.write_bytes(b'{"id": "x", "source": \n' + good + b"\n" + b'{"id": "y", "source": "s"}\n')
     out = tmp_path / "out"
     assert main(["process", str(feed), "--out", str(out)]) == 0

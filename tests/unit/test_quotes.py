@@ -6,30 +6,21 @@ from typing import Any, cast
 
 import pytest
 
-from streams.cleaning.clean import clean, parse_raw
+from streams.cleaning.clean import clean
+from streams.cleaning.raw import parse_raw
 from streams.enrichment.enrich import Enricher
 from streams.enrichment.entities import extract_entities, make_entity_id
 from streams.enrichment.nlp import ParsedArticle, parse
 from streams.enrichment.quotes import Quote, extract_quotes, extract_quotes_and_speakers, is_title, quote_kind
-from streams.events.records import CleanArticle, EntityEvent
+from streams.events.records import EntityEvent
 from streams.settings import Settings
+from tests.conftest import clean_article
 
 
 def _parse(
     nlp: Any, paragraphs: list[str], *, headline: str | None = None, standfirst: str | None = None
 ) -> ParsedArticle:
-    article = CleanArticle(
-        event_id="e",
-        article_id="a",
-        version=1,
-        source="test",
-        content_type="text/plain",
-        content_hash="",
-        paragraphs=paragraphs,
-        headline=headline,
-        standfirst=standfirst,
-    )
-    return parse(nlp, [article])[0]
+    return parse(nlp, [clean_article(*paragraphs, headline=headline, standfirst=standfirst)])[0]
 
 
 def _quotes(nlp: Any, paragraphs: list[str], **kw: Any) -> tuple[ParsedArticle, list[Quote]]:

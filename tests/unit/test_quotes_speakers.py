@@ -7,7 +7,8 @@ from typing import Any
 from spacy.tokens import Doc
 
 from streams.enrichment.entities import extract_entities
-from streams.enrichment.quotes import _speaker_token, extract_quotes
+from streams.enrichment.quotes import extract_quotes
+from streams.enrichment.quotes.speakers import _speaker_token
 from tests.unit.test_quotes import _parse
 
 

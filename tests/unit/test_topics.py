@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from streams.cleaning.clean import clean, parse_raw
+from streams.cleaning.clean import clean
+from streams.cleaning.raw import parse_raw
 from streams.enrichment.iptc import (
     TopicClassifier,
     TopicScore,

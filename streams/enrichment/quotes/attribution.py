@@ -1,0 +1,290 @@
+"""Attribution: quotation spans tied to their cues and canonical speakers, as Quote values."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from spacy.tokens import Doc, Token
+
+from streams.enrichment.entities import Entity
+from streams.enrichment.nlp import ParsedArticle, Segment, text_of
+from streams.enrichment.quotes.cues import (
+    _DASHES,
+    _ancestor_cue,
+    _attribution_after,
+    _colon_cue,
+    _cue_text,
+    _intro_cue,
+    _is_cue,
+    _is_dash,
+    _nearby_cue,
+    _preceding_cue,
+    _previous_sentence_cue,
+    _trailing_verb,
+)
+from streams.enrichment.quotes.resolver import _is_name_word, _Resolver
+from streams.enrichment.quotes.spans import _after, _Span, find_spans, is_title, quote_kind
+from streams.enrichment.quotes.speakers import _addressee_token, _speaker_token
+
+
+@dataclass(frozen=True)
+class Quote:
+    """One direct quotation: its words without the outer marks, where it is, who said it and how."""
+
+    text: str
+    kind: str  # "full" | "partial"
+    section: str
+    paragraph: int
+    start: int  # offsets of `text` within its segment
+    end: int
+    doc_start: int  # offsets of `text` within the parsed text
+    doc_end: int
+    cue: str | None
+    speaker: Entity | None
+    addressee: Entity | None = None
+
+
+_BYLINE_AFTER = re.compile(r"\s+by\s+(?:the\s+)?[A-Z]")
+
+
+def _labelled(doc: Doc, span: _Span, a: int, b: int, resolver: _Resolver) -> tuple[Token, Entity] | None:
+    """A name right before a colon that opens the quote, or right after a dash that follows it."""
+    i = a - 1
+    while i >= 0 and (doc[i].is_space or doc[i].is_quote):
+        i -= 1
+    # The tagger calls a sentence-initial name a noun ("Reid: ..."); only an entity is taken then.
+    n = i - 1
+    if i >= 1 and doc[i].text == ":" and (doc[n].pos_ == "PROPN" or _is_name_word(doc[n])):
+        # Only a bare label ("Clinton: ..."): after a verb the name is an addressee or a place. A label may
+        # follow another quotation's end ('... ISIS." Bush: "...').
+        k = n
+        while (
+            k > 0
+            and doc[k - 1].idx >= span.segment.start
+            and doc[k - 1].text not in _DASHES
+            and not (doc[k - 1].is_quote and k >= 2 and doc[k - 2].text in ".!?")
+        ):
+            k -= 1
+            opening = k == 0 or doc[k - 1].idx < span.segment.start
+            if opening and k == n - 1 and _is_cue(doc[k]):
+                continue  # "Continued Stone: ...": a cue word opening the label
+            if doc[k].pos_ in ("VERB", "AUX", "ADP") or doc[k].text in ".!?":
+                break
+        else:
+            who = resolver.entity_at(doc[n]) or resolver.by_name.get(doc[n].text) or resolver.named(doc[n])
+            if who is not None and who.type in ("PERSON", "ORG"):
+                return doc[i], who
+    j = _after(doc, span, b)
+    if 0 < j < len(doc) and doc[j - 1].idx < span.outer_end and _is_dash(doc[j - 1]):
+        j -= 1  # the tokenizer glued the dash to the closing mark: '”―'
+    if (
+        i >= 1
+        and doc[i].text in _DASHES
+        and j < len(doc)
+        and doc[j].text in _DASHES
+        and doc[i - 1].pos_ == "PROPN"
+    ):
+        # "the former candidate Mitt Romney -- ''It is disqualifying ...'' -- and ...": a quotation set
+        # between dashes right after a name is that person's.
+        who = resolver.entity_at(doc[i - 1]) or resolver.by_name.get(doc[i - 1].text)
+        if who is not None and who.type == "PERSON":
+            return doc[i], who
+    if j + 1 < len(doc) and _is_dash(doc[j]):
+        k = j + 1
+        while k < len(doc) and doc[k].is_space:
+            k += 1
+        if k < len(doc) and doc[k].pos_ == "PROPN":
+            last = k  # a new name is built from its last word: "Karen Bobadilla"
+            while last + 1 < len(doc) and doc[last + 1].pos_ == "PROPN":
+                last += 1
+            who = resolver.entity_at(doc[k]) or resolver.by_name.get(doc[k].text) or resolver.named(doc[last])
+            if who is not None:
+                return doc[j], who
+    return None
+
+
+def extract_quotes(
+    parsed: ParsedArticle, entities: Sequence[Entity], *, max_quotes: int = 300
+) -> list[Quote]:
+    """Direct quotations of one parsed article with cue, canonical speaker and addressee, in text order."""
+    return extract_quotes_and_speakers(parsed, entities, max_quotes=max_quotes)[0]
+
+
+def extract_quotes_and_speakers(
+    parsed: ParsedArticle, entities: Sequence[Entity], *, max_quotes: int = 300
+) -> tuple[list[Quote], list[Entity]]:
+    """The quotations, and the people the entity stage missed that some kept quotation names as its
+    speaker ("Reid: ..."): new PERSON entities of the article, with the mentions at those cues."""
+    spans, added = _attribute(parsed, entities)
+    kept = spans[:max_quotes]
+    used = {s.speaker.entity_id for s in kept if s.speaker} | {
+        s.addressee.entity_id for s in kept if s.addressee
+    }
+    new = {e.entity_id: e for e in added if e.entity_id in used}
+    for s in kept:
+        if s.speaker is not None and s.speaker.entity_id in new:
+            s.speaker = new[s.speaker.entity_id]
+        if s.addressee is not None and s.addressee.entity_id in new:
+            s.addressee = new[s.addressee.entity_id]
+    return [_to_quote(parsed, s) for s in kept], list(new.values())
+
+
+def attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> list[_Span]:
+    """Quotation spans with their cue token, speaker and addressee filled in."""
+    return _attribute(parsed, entities)[0]
+
+
+def _attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> tuple[list[_Span], list[Entity]]:
+    doc = parsed.doc
+    spans = find_spans(parsed)
+    quoted = [False] * len(doc)
+    for s in spans:
+        tok = doc.char_span(s.start, s.end, alignment_mode="expand")
+        if tok is None or len(tok) == 0:
+            s.tokens = (0, 0)
+            continue
+        s.tokens = (tok.start, tok.end)
+        for i in range(tok.start, tok.end):
+            quoted[i] = True
+    resolver = _Resolver(parsed, entities, quoted)
+    for s in spans:
+        a, b = s.tokens
+        if a == b:
+            continue
+        full = quote_kind(text_of(doc)[s.start : s.end]) == "full"
+        labelled = _labelled(doc, s, a, b, resolver) if full else None
+        if labelled is not None:
+            # "Clinton: “...”" and "“...” ― Karen Bobadilla": the name is the attribution.
+            s.cue, s.speaker = labelled
+            continue
+        cue = _colon_cue(doc, a) if full else None
+        if cue is not None and not _is_cue(cue):
+            # "... it was stuck in State's system: “Trust me.” Sullivan wrote.": the attribution after the
+            # quote names the speaker; the verb before the colon only led up to it.
+            cue = _attribution_after(doc, s, b, quoted) or cue
+        cue = cue or _ancestor_cue(doc, s, a, b, quoted) or _preceding_cue(doc, s, a, quoted)
+        if cue is not None and cue.i >= b:
+            # '“...,” Trump said, after Becky Quick said ...': the parser hung the quote on a later cue; the
+            # attribution right after the closing mark is the quote's own.
+            trailing = _trailing_verb(doc, s, b, quoted)
+            if trailing is not None and trailing.i < cue.i and _is_cue(trailing):
+                cue = trailing
+        # A phrase quoted inside a sentence belongs to the cue that governs it, never to a cue nearby.
+        if cue is None and full:
+            cue = (
+                _nearby_cue(doc, s, a, b, quoted)
+                or _trailing_verb(doc, s, b, quoted)
+                or _intro_cue(parsed, resolver.position, s, a, quoted)
+                or _previous_sentence_cue(doc, s, a, quoted)
+            )
+        if cue is None:
+            continue
+        s.cue = cue
+        who = _speaker_token(cue, quoted)
+        if who is not None and not quoted[who.i]:
+            s.speaker = resolver.resolve(who, before=who.i) or resolver.named(who)
+            if s.speaker is not None and who.pos_ == "PRON":
+                # The next "he said" most likely means the same person: let the chain carry on.
+                resolver.remember(who, s.speaker)
+        if s.speaker is None and cue.pos_ == "VERB" and (who is None or quoted[who.i] or who.pos_ == "PROPN"):
+            # No subject, or one inside the quotation: the parse went wrong around the attribution.
+            s.speaker = (
+                resolver.surname_before(cue)
+                or resolver.after_quote(s, b, cue)
+                or resolver.beside(cue)
+                or resolver.previous_subject(cue)
+            )
+        to = _addressee_token(cue)
+        if to is not None:
+            addressee = resolver.resolve(to, before=to.i)
+            if addressee is not None and (s.speaker is None or addressee.entity_id != s.speaker.entity_id):
+                s.addressee = addressee
+    _share_within_groups(spans)
+    _inherit(parsed, spans, resolver.position)
+    return [s for s in spans if _keep(doc, s)], resolver.added_entities(entities)
+
+
+def _share_within_groups(spans: list[_Span]) -> None:
+    """Every paragraph of a multi-paragraph quotation has the speaker found for any of them."""
+    by_group: dict[int, list[_Span]] = {}
+    for s in spans:
+        by_group.setdefault(s.group, []).append(s)
+    for members in by_group.values():
+        if len(members) < 2:
+            continue
+        source = next((m for m in members if m.speaker is not None), None) or next(
+            (m for m in members if m.cue is not None), None
+        )
+        if source is None:
+            continue
+        for m in members:
+            if m.cue is None:
+                m.cue, m.speaker, m.addressee = source.cue, source.speaker, source.addressee
+
+
+def _inherit(parsed: ParsedArticle, spans: Iterable[_Span], position: dict[Segment, int]) -> None:
+    """Unattributed quotes after an attributed one ("X," he said. "Y.") take the same speaker: in the
+    same paragraph, or opening the next one when little text follows the attributed quote."""
+    text = text_of(parsed.doc)
+    previous: _Span | None = None
+    for s in spans:
+        # A dash label ("” ― Karen Bobadilla") names only the quote it follows.
+        if s.cue is None and previous is not None and previous.cue is not None and not _is_dash(previous.cue):
+            i = position[s.segment]
+            follows = (
+                not text[s.segment.start : s.outer_start].strip()
+                and i > 0
+                and parsed.segments[i - 1] == previous.segment
+                and len(text[previous.outer_end : previous.segment.end]) < 60
+            )
+            if previous.segment == s.segment or follows:
+                s.cue, s.speaker, s.addressee = previous.cue, previous.speaker, previous.addressee
+        previous = s
+
+
+def _keep(doc: Doc, s: _Span) -> bool:
+    """Attributed quotations and sentence-like ones; a short unattributed phrase is a scare quote or a title."""
+    if s.tokens[0] == s.tokens[1]:
+        return False
+    words = text_of(doc)[s.start : s.end]
+    # '"Posthumous books could come with a lot of dollar signs," by Boston Globe's ...': an article's title.
+    if _BYLINE_AFTER.match(text_of(doc), s.outer_end):
+        return False
+    # Title case right after its cue and punctuation ('said, "No."', 'chanting: "Lock Her Up!"') is speech.
+    introduced = (
+        s.cue is not None
+        and s.cue.i < s.tokens[0]
+        and all(doc[i].is_punct or doc[i].is_space for i in range(s.cue.i + 1, s.tokens[0]))
+    )
+    if is_title(words) and not introduced:
+        return False
+    if s.cue is not None:
+        return True
+    return quote_kind(words) == "full"
+
+
+def _to_quote(parsed: ParsedArticle, s: _Span) -> Quote:
+    text = text_of(parsed.doc)
+    start, end = s.start, s.end
+    # Trim the spaces inside the marks so the offsets point at the first and last quoted character.
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    seg, offset = parsed.locate(start)
+    words = text[start:end]
+    return Quote(
+        text=words,
+        kind=quote_kind(words),
+        section=seg.section,
+        paragraph=seg.index,
+        start=offset,
+        end=offset + (end - start),
+        doc_start=start,
+        doc_end=end,
+        cue=_cue_text(s.cue) if s.cue is not None else None,
+        speaker=s.speaker,
+        addressee=s.addressee,
+    )
