@@ -43,17 +43,16 @@ async def end_offsets(settings: Settings) -> dict[str, int]:
     """Sum of end offsets (records written, compacted or not) of every topic under the run's prefix."""
     client = admin(settings)
     await client.start()
-    try:
-        names = [t for t in await client.list_topics() if t.startswith(settings.topic_prefix)]
-    finally:
-        await client.close()
-    reader = consumer(settings)
+    reader = consumer(settings, enable_auto_commit=False)
     await reader.start()
     try:
-        tps = [TopicPartition(t, p) for t in names for p in reader.partitions_for_topic(t) or ()]
+        names = [t for t in await client.list_topics() if t.startswith(settings.topic_prefix)]
+        described = await client.describe_topics(names) if names else []
+        tps = [TopicPartition(d["topic"], p["partition"]) for d in described for p in d["partitions"]]
         ends = await reader.end_offsets(tps) if tps else {}
     finally:
         await reader.stop()
+        await client.close()
     totals: dict[str, int] = {}
     for tp, end in ends.items():
         totals[tp.topic] = totals.get(tp.topic, 0) + end
