@@ -19,9 +19,9 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.structs import ConsumerRecord
 
-from streams.events.records import EntityEvent, Mention, event_id, to_json
+from streams.events.records import EntityEvent, Mention, TopicEvent, event_id, to_json
 from tests.integration.conftest import Broker, Worker
-from tests.integration.kafka_io import consume_until
+from tests.integration.kafka_io import consume_until, produce
 from tests.reliability.conftest import worker_on
 
 pytestmark = [pytest.mark.kafka, pytest.mark.asyncio]
@@ -271,3 +271,36 @@ async def test_undated_articles_count_by_their_message_time(
         kafka.bootstrap, [topic], lambda rs: published(rs, entity, "1m", 0) == 3, timeout=90
     )
     assert published(records, entity, "1m", 0) == 3
+
+
+async def test_topics_are_counted_per_topic_code_whatever_the_article_partition(
+    kafka: Broker, worker: Worker, namespace: str
+) -> None:
+    # Topic events are keyed by article id: the agent regroups them by topic code before counting.
+    articles = [(f"topic-article-{n}", 5 + n) for n in range(6)]
+    messages = [
+        (
+            article.encode(),
+            to_json(
+                TopicEvent(
+                    event_id=event_id(article, 1, "test", "topic", "medtop:11000000"),
+                    article_id=article,
+                    version=1,
+                    topic="medtop:11000000",
+                    label="politics",
+                    score=0.9,
+                    rank=1,
+                    source="trending.example",
+                    published_at=T0 + timedelta(seconds=seconds),
+                )
+            ),
+        )
+        for article, seconds in articles + articles[:2]  # two of them delivered twice
+    ]
+    await produce(kafka.bootstrap, f"{namespace}news.topics", messages)
+    topic = f"{namespace}news.entities.trending"
+    records = await consume_until(
+        kafka.bootstrap, [topic], lambda rs: published(rs, "medtop:11000000", "1m", 0) == 6, timeout=90
+    )
+    assert published(records, "medtop:11000000", "1m", 0) == 6
+    assert published(records, "medtop:11000000", "1h", 60 - 3600) == 6
