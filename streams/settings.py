@@ -43,8 +43,8 @@ class Settings:
     dashboard_token: str = field(default="", repr=False)
     data_dir: str = str(Path.home() / ".cache" / "newsstreams" / "worker")
     store: str = "rocksdb://"
-    # The trending windows hold two hours of counts at most. In memory (rebuilt from their changelogs on
-    # start) each event's 30-odd reads and writes skip RocksDB's key and value encoding.
+    # The trending panes hold two hours and the grace of contributions at most: in memory, rebuilt from
+    # their changelog on start.
     trending_store: str = "memory://"
     # Memory one RocksDB table partition may use (memtables and block cache); Faust's defaults allow
     # 2 GiB of block cache and 192 MiB of memtables each, for every table and partition.
@@ -57,6 +57,9 @@ class Settings:
     boilerplate_threshold: int = 5
     # Seconds an event may lag the newest event time and still count in its trending window.
     trending_grace: float = 300.0
+    # Seconds trending holds its inputs before one flush: each changed window published once, one
+    # changelog record per input partition (not one per update).
+    trending_flush: float = 1.0
     # Languages the NLP (entities, quotes, topics, key phrases) runs on; articles in others are cleaned and
     # published all the same, with those stages skipped and the reason stated.
     languages: str = "en"

@@ -179,6 +179,7 @@ def build_events(
     ids = (article.article_id, article.version, settings.pipeline_version)
     common: dict[str, Any] = {
         "article_id": article.article_id,
+        "version": article.version,
         "source": article.source,
         "published_at": article.published_at,
         "pipeline_version": settings.pipeline_version,
@@ -266,7 +267,6 @@ def _enriched_article(
     return EnrichedArticle(
         event_id=event_id(*ids, "enriched"),
         uri=article.url or article.article_id,
-        version=article.version,
         headline=article.headline,
         language=article.language,
         url=article.url,

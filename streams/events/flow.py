@@ -24,6 +24,13 @@ class TopicSpec:
     compacted: bool = False  # latest value per key is what matters
     retention_ms: int = 7 * DAY_MS
     internal: bool = False  # between stages only; not a public contract
+    expires: bool = False  # compacted and deleted: a key's last record goes too after retention_ms
+
+    @property
+    def cleanup_policy(self) -> str:
+        if self.compacted:
+            return "compact,delete" if self.expires else "compact"
+        return "delete"
 
 
 #   feeds ──► news.articles.raw                   key: article id   value: raw JSON bytes (RawArticle or ninjs)
@@ -80,13 +87,16 @@ PEOPLE_LEARNED = TopicSpec(
     retention_ms=30 * DAY_MS,
     internal=True,
 )
-#   trending ──► news.entities.trending           key: entity id    value: TrendingCount
+#   trending ──► news.entities.trending           key: key|family|start  value: TrendingCount
+# (each window its own key, its last count kept by compaction; a day outlives any window plus grace)
 TRENDING = TopicSpec(
     "news.entities.trending",
-    "entity or topic id",
+    "entity or topic id|window family|window start",
     records.TrendingCount,
-    "Windowed mention counts for dashboards.",
+    "Trailing minute and hour counts of distinct articles per entity and topic, for dashboards.",
     compacted=True,
+    expires=True,
+    retention_ms=DAY_MS,
 )
 #   any stage ──► news.deadletter                 key: original key value: DeadLetter
 DEADLETTER = TopicSpec(
@@ -145,7 +155,7 @@ def declare(app: faust.App, settings: Settings, *, suffix: str = "") -> Topics:
         name = settings.topic(spec.name) + (suffix if output else "")
         config = {"retention.ms": str(spec.retention_ms)}
         if spec.compacted:
-            config["cleanup.policy"] = "compact"
+            config["cleanup.policy"] = spec.cleanup_policy
         if spec.value is None:
             return app.topic(
                 name,

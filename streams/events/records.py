@@ -9,6 +9,8 @@ import orjson
 from faust.serializers import codecs
 
 SCHEMA_VERSION = "1"
+# Trending 2: trailing windows ("1m", "1h") of distinct articles, keyed by key + family + start.
+TRENDING_SCHEMA_VERSION = "2"
 CE_SPECVERSION = "1.0"
 CE_SOURCE = "urn:newsstreams"
 
@@ -126,6 +128,7 @@ class EntityEvent(Event):
     salience: float
     source: str
     roles: list[str] = []
+    version: int | None = None  # the article's version
     published_at: datetime | None = None
     schema_version: str = SCHEMA_VERSION
     pipeline_version: str = ""
@@ -153,6 +156,7 @@ class QuoteEvent(Event):
     speaker: Speaker | None = None
     cue: str | None = None
     addressee: Speaker | None = None
+    version: int | None = None  # the article's version
     published_at: datetime | None = None
     schema_version: str = SCHEMA_VERSION
     pipeline_version: str = ""
@@ -170,6 +174,7 @@ class TopicEvent(Event):
     score: float
     rank: int
     source: str
+    version: int | None = None  # the article's version
     published_at: datetime | None = None
     schema_version: str = SCHEMA_VERSION
     pipeline_version: str = ""
@@ -203,7 +208,7 @@ class EnrichedArticle(Event):
 
 
 class TrendingCount(Event):
-    """news.entities.trending: mentions of one key (entity or topic) in one event-time window."""
+    """news.entities.trending: distinct articles naming one key (entity or topic) in one event-time window."""
 
     ce_type = "news.trending"
 
@@ -217,7 +222,7 @@ class TrendingCount(Event):
     count: int
     previous_count: int
     rising: float
-    schema_version: str = SCHEMA_VERSION
+    schema_version: str = TRENDING_SCHEMA_VERSION
     pipeline_version: str = ""
 
 

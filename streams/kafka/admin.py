@@ -23,7 +23,7 @@ class Change:
 def desired_config(spec: flow.TopicSpec) -> dict[str, str]:
     """The topic-level Kafka configuration a TopicSpec asks for."""
     return {
-        "cleanup.policy": "compact" if spec.compacted else "delete",
+        "cleanup.policy": spec.cleanup_policy,
         "retention.ms": str(spec.retention_ms),
     }
 

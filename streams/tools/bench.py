@@ -27,7 +27,7 @@ from streams.kafka import local
 from streams.kafka.admin import apply
 from streams.kafka.clients import consumer, producer
 from streams.settings import Settings
-from streams.tools import sources
+from streams.tools import record_count, sources
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_FEED = ROOT / "samples" / "feed.jsonl"
@@ -286,6 +286,8 @@ def throughput_run(broker: Broker, messages: list[bytes], expected: int, workers
         rss, stages = group.peak_rss_mb(), group.stage_seconds()
         worker_after, nlp_after = group.cpu_seconds()
         broker_after = cpu_seconds(broker.pid) if broker.pid else 0.0
+        # After the CPU figures: what trails the enriched articles (trending, changelogs) settles first.
+        records = record_count.count_when_settled(run, max(len(got["enriched"]), 1))
     finally:
         group.stop()
         shutil.rmtree(work, ignore_errors=True)
@@ -300,6 +302,7 @@ def throughput_run(broker: Broker, messages: list[bytes], expected: int, workers
         "steady_articles_per_s": round(_steady_rate(arrivals), 2),
         "peak_rss_mb": rss,
         "stage_seconds": stages,
+        "kafka_records": records,
         "cpu_ms_per_article": {
             "worker_nlp_threads": round((nlp_after - nlp_cpu) * 1000 / max(len(arrivals), 1), 1),
             "worker_rest": round(

@@ -1,37 +1,29 @@
-"""Trending: event-time windowed counts of entity and topic mentions, published for dashboards."""
+"""Trending: trailing minute and hour counts of entity and topic mentions, coalesced per flush, for dashboards.
+
+Each agent reads its input in batches held at most `trending_flush` seconds; per input partition the batch
+goes through `panes.PartitionWindows` (pure), the flush's segment is written to the changelog once, each
+changed window is published once, and only then are the batch's inputs acked (Faust commits acked offsets
+after flushing the producer, so a commit never covers a flush that did not reach Kafka).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import UTC, datetime
 from typing import Any, cast
 
 import faust
-from faust.tables.wrappers import WindowWrapper
 
 from streams.events import flow
 from streams.events.flow import Outgoing, Topics
-from streams.events.records import EntityEvent, TopicEvent, TrendingCount, event_id
+from streams.events.records import TRENDING_SCHEMA_VERSION, EntityEvent, TopicEvent, TrendingCount, event_id
 from streams.settings import Settings
+from streams.trending.panes import Contribution, PartitionWindows, WindowCount
+from streams.trending.store import Segments
 from streams.worker.delivery import Delivery
 
-
-@dataclass(frozen=True)
-class Window:
-    """One window family: `size` seconds long, a new one every `step` seconds."""
-
-    name: str
-    size: float
-    step: float
-
-
-TUMBLING_MINUTE = Window("1m", 60.0, 60.0)
-HOPPING_HOUR = Window("1h/5m", 3600.0, 300.0)
-
-
-def latest_window_start(timestamp: float, window: Window) -> float:
-    """Start of the newest window of `window` that holds `timestamp` (windows start on multiples of step)."""
-    return timestamp - (timestamp % window.step)
+# Inputs taken in one flush at most (a backlog): bounds the memory a flush holds.
+MAX_BATCH = 5_000
 
 
 def rising(count: int, previous: int) -> float:
@@ -39,136 +31,166 @@ def rising(count: int, previous: int) -> float:
     return 0.0 if count + previous == 0 else round((count - previous) / (count + previous), 4)
 
 
-def trending_event(
-    *,
-    key: str,
-    kind: str,
-    name: str,
-    window: Window,
-    timestamp: float,
-    count: int,
-    previous: int,
-    pipeline_version: str,
-) -> TrendingCount:
-    """The trending record for `key` in the window of `timestamp` (one id per key and window)."""
-    start = latest_window_start(timestamp, window)
-    return TrendingCount(
-        event_id=event_id("trending", window.name, key, start),
-        key=key,
-        kind=kind,
-        name=name,
-        window=window.name,
-        window_start=datetime.fromtimestamp(start, UTC),
-        window_end=datetime.fromtimestamp(start + window.size, UTC),
-        count=count,
-        previous_count=previous,
-        rising=rising(count, previous),
-        pipeline_version=pipeline_version,
-    )
+def kafka_key(window: WindowCount) -> str:
+    """Key + family + start: each window its own compacted record (a key's windows never collide)."""
+    return f"{window.key}|{window.family.name}|{_iso(window.start)}"
 
 
-def event_time(event: faust.EventT | None) -> float:
+def _iso(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def trending_event(window: WindowCount, pipeline_version: str) -> TrendingCount:
+    """The published count of one window; its id is a hash of the payload, so it is unique per payload
+    and a restart that recomputes the same count reissues the same id."""
+    fields: dict[str, Any] = {
+        "key": window.key,
+        "kind": window.kind,
+        "name": window.name,
+        "window": window.family.name,
+        "window_start": datetime.fromtimestamp(window.start, UTC),
+        "window_end": datetime.fromtimestamp(window.start + window.family.size, UTC),
+        "count": window.count,
+        "previous_count": window.previous,
+        "rising": rising(window.count, window.previous),
+        "schema_version": TRENDING_SCHEMA_VERSION,
+        "pipeline_version": pipeline_version,
+    }
+    return TrendingCount(event_id=event_id("trending", *(f"{k}={v}" for k, v in fields.items())), **fields)
+
+
+def event_time(event: faust.EventT) -> float:
     """When an entity or topic event happened: its article's `published_at`, else (an article with no
-    date) the Kafka timestamp of the message carrying it. Windows and the watermark both use it."""
-    if event is None:
-        raise RuntimeError("a trending window was updated outside its stream")
+    date) the Kafka timestamp of the message carrying it."""
     when = getattr(event.value, "published_at", None)
     return when.timestamp() if when is not None else float(event.message.timestamp)
 
 
-def is_too_late(timestamp: float, newest: float, grace: float) -> bool:
-    """Past the grace period behind the newest event time seen, a window is closed."""
-    return timestamp < newest - grace
+def contribution(kind: str, key: str, name: str, event: faust.EventT) -> Contribution:
+    value: Any = event.value
+    return Contribution(
+        kind,
+        key,
+        name,
+        value.article_id,
+        int(getattr(value, "version", None) or 1),
+        event_time(event),
+        event.message.offset,
+    )
+
+
+class Flusher:
+    """One agent's trending state, per input partition, and the flush of one batch."""
+
+    def __init__(
+        self,
+        source: str,
+        segments: Segments,
+        settings: Settings,
+        send: Callable[[Outgoing], Awaitable[None]],
+        on_late: Callable[[int], None],
+    ) -> None:
+        self.source = source
+        self.segments = segments
+        self.settings = settings
+        self.send = send
+        self.on_late = on_late
+        self.states: dict[int, PartitionWindows] = {}
+
+    def state(self, partition: int, first: faust.EventT) -> PartitionWindows:
+        """The partition's state; rebuilt from its saved segments when the input did not go on from where
+        it stood (first batch after a start or rebalance, a seek back): inputs from `first` on were not
+        committed and count when they come again."""
+        state = self.states.get(partition)
+        resume_at = first.message.offset
+        if state is None or state.next_offset != resume_at:
+            saved = self.segments.load(self.source, partition)
+            state, dropped = PartitionWindows.rebuild(self.settings.trending_grace, saved, resume_at)
+            with self.segments.writing(first):
+                for seq in dropped:
+                    self.segments.delete(self.source, partition, seq)
+            self.states[partition] = state
+        return state
+
+    async def flush(
+        self, events: list[faust.EventT], contributions: Callable[[faust.EventT], Iterable[Contribution]]
+    ) -> int:
+        """Count a batch, save one segment per input partition, publish each changed window once;
+        returns the windows published."""
+        by_partition: dict[int, list[faust.EventT]] = {}
+        for event in events:
+            by_partition.setdefault(event.message.partition, []).append(event)
+        windows: list[WindowCount] = []
+        for partition, part in by_partition.items():
+            state = self.state(partition, part[0])
+            done = state.apply(c for event in part for c in contributions(event))
+            with self.segments.writing(part[-1]):
+                if done.segment is not None:
+                    self.segments.put(self.source, partition, done.segment)
+                for seq in state.expired_segments():
+                    self.segments.delete(self.source, partition, seq)
+            if done.late:
+                self.on_late(done.late)
+            windows += done.windows
+        for window in windows:
+            out = trending_event(window, self.settings.pipeline_version)
+            await self.send(Outgoing(flow.TRENDING, kafka_key(window), out))
+        return len(windows)
 
 
 def register(app: faust.App, topics: Topics, settings: Settings, delivery: Delivery) -> None:
-    """Add the trending tables and agents to `app`."""
-    grace = settings.trending_grace
+    """Add the trending state table and agents to `app`."""
 
-    def windowed(kind: str, name: str, size: float, keep: float) -> faust.types.tables.WindowWrapperT:
-        table = app.Table(
-            f"trending-{kind}-{name}",
-            default=int,
+    def on_late(kind: str, n: int) -> None:
+        delivery.metrics.trending_late.labels(kind).inc(n)
+
+    segments = Segments(
+        app.Table(
+            "trending-panes",
+            default=None,
             partitions=settings.partitions,
             store=settings.trending_store,
             options=settings.table_options(settings.trending_store),
         )
-        # Windows are kept `keep` seconds past their end, so a late event still finds its window.
-        windows = table.tumbling(size, expires=timedelta(seconds=keep))
-        # relative_to_field(published_at) would hand the window a None for an undated article, and the
-        # agent would crash on each such event.
-        return cast(WindowWrapper, windows).relative_to(event_time)  # the protocol type lacks relative_to
+    )
 
-    # The hour windows are sums of five-minute panes: an event updates two windowed tables (a minute, a
-    # pane) instead of the 13 windows a Faust hopping table writes, each with its changelog record.
-    # Panes are kept two hours past their end: an hour and the hour before it are summed from them.
-    hour = HOPPING_HOUR
-    tables = {
-        (kind, window): windowed(kind, window, size, keep)
-        for kind in ("entity", "topic")
-        for window, size, keep in (
-            (TUMBLING_MINUTE.name, TUMBLING_MINUTE.size, TUMBLING_MINUTE.size + grace),
-            ("5m", hour.step, 2 * hour.size + grace),
-        )
-    }
-    panes_per_hour = round(hour.size / hour.step)
-    # Event time advances per input partition (as a watermark does): partitions are read interleaved,
-    # so one partition's newer events must not make another partition's on-time events "late".
-    newest: dict[tuple[str, int], float] = {}
+    async def run(stream: faust.StreamT, kind: str, read: Callable[[Any], tuple[str, str]]) -> None:
+        flusher = Flusher(kind, segments, settings, delivery.send, lambda n: on_late(kind, n))
 
-    async def count(kind: str, key: str, name: str, event: faust.EventT) -> None:
-        timestamp = event_time(event)
-        where = (kind, event.message.partition)
-        newest[where] = max(newest.get(where, timestamp), timestamp)
-        if is_too_late(timestamp, newest[where], grace):
-            return
-        minutes = tables[(kind, TUMBLING_MINUTE.name)]
-        minutes[key] += 1
-        by_minute = minutes[key]
-        # value() follows the table's relative_to (event time); the window before is looked up by its range.
-        current = by_minute.value(event)
-        previous = by_minute[cast(Any, by_minute.table).window.current(timestamp - TUMBLING_MINUTE.size)]
-        await publish(kind, key, name, TUMBLING_MINUTE, timestamp, current, previous)
+        def contributions(event: faust.EventT) -> list[Contribution]:
+            return [contribution(kind, *read(event.value), event)]
 
-        panes = tables[(kind, "5m")]
-        panes[key] += 1
-        by_pane = panes[key]
-        pane_window = cast(Any, by_pane.table).window
+        # noack: a batch's inputs are acked once its flush is sent (take_events would ack them earlier).
+        batches = cast(Any, stream).noack_take(MAX_BATCH, within=settings.trending_flush)
+        async for events in batches:
+            await flusher.flush(events, contributions)
+            for event in events:
+                await stream.ack(event)
 
-        def hour_from(start: float) -> int:
-            return sum(by_pane[pane_window.current(start + n * hour.step)] for n in range(panes_per_hour))
-
-        # The newest hopping hour holding the event, and the hour before that one.
-        start = latest_window_start(timestamp, hour)
-        await publish(kind, key, name, hour, timestamp, hour_from(start), hour_from(start - hour.size))
-
-    async def publish(
-        kind: str, key: str, name: str, w: Window, timestamp: float, current: int, previous: int
-    ) -> None:
-        out = trending_event(
-            key=key,
-            kind=kind,
-            name=name,
-            window=w,
-            timestamp=timestamp,
-            count=current,
-            previous=previous,
-            pipeline_version=settings.pipeline_version,
-        )
-        await delivery.send(Outgoing(flow.TRENDING, key, out))
-
-    # EntityEvent (keyed by entity id) ──count──► TrendingCount per entity and window
+    # EntityEvent (keyed by entity id) ──count──► TrendingCount per entity, window family and start
     @app.agent(topics.entities, name="trending-entities")
     async def trending_entities(stream: faust.StreamT[EntityEvent]) -> None:
-        async for event in stream.events():
-            e = event.value
-            await count("entity", e.entity_id, e.name, event)
+        await run(stream, "entity", lambda e: (e.entity_id, e.name))
 
-    # TopicEvent (keyed by article id) ──by topic──► TrendingCount per IPTC topic and window
-    @app.agent(topics.topics, name="trending-topics")
+    # TopicEvent (keyed by article id) ──re-keyed by topic code──► an internal topic, so every event of one
+    # code meets one partition's state. (Faust's group_by stream delivered nothing to a batched take.)
+    by_code = app.topic(
+        f"{settings.app_id}-trending-topics-by-code-repartition",
+        key_type=str,
+        value_type=TopicEvent,
+        key_serializer="raw",
+        value_serializer="orjson",
+        partitions=settings.partitions,
+        internal=True,
+    )
+
+    @app.agent(topics.topics, name="trending-topics-by-code")
+    async def regroup_topics(stream: faust.StreamT[TopicEvent]) -> None:
+        async for event in stream.events():
+            # The message time goes along: it is an undated article's event time.
+            await by_code.send(key=event.value.topic, value=event.value, timestamp=event.message.timestamp)
+
+    # TopicEvent (keyed by topic code) ──count──► TrendingCount per IPTC topic, window family and start
+    @app.agent(by_code, name="trending-topics")
     async def trending_topics(stream: faust.StreamT[TopicEvent]) -> None:
-        async for event in stream.group_by(
-            cast(faust.types.FieldDescriptorT, TopicEvent.topic), name="trending-topics-by-code"
-        ).events():
-            t = event.value
-            await count("topic", t.topic, t.label, event)
+        await run(stream, "topic", lambda t: (t.topic, t.label))

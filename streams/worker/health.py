@@ -47,6 +47,12 @@ class Metrics:
             "is the event loop's",
             registry=self.registry,
         )
+        self.trending_late = Counter(
+            "newsstreams_trending_late",
+            "Trending inputs dropped as later than the grace period behind their partition's watermark",
+            ["kind"],
+            registry=self.registry,
+        )
         self.lag = Gauge(
             "newsstreams_consumer_lag",
             "Messages not yet committed, by topic partition",

@@ -1,159 +1,306 @@
-"""Trending windows by event time: exact counts per window, late events inside the grace period counted."""
+"""Trending through the broker: trailing-window counts of distinct articles, late events, ageing, restarts.
+
+Expected counts are computed here from the articles' own times and the stated semantics (a watermark per
+input partition, `GRACE` seconds of lateness, an article counted once), never from the code under test.
+Entity events are produced to explicit partitions, so the test knows each partition's watermark.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import signal
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
+import orjson
 import pytest
 from aiokafka import AIOKafkaProducer
+from aiokafka.structs import ConsumerRecord
 
-from streams.events.records import EntityEvent, Mention, event_id, to_json
+from streams.events.records import EntityEvent, Mention, TopicEvent, event_id, to_json
 from tests.integration.conftest import Broker, Worker
-from tests.integration.kafka_io import consume_until, produce, values
+from tests.integration.kafka_io import consume_until, produce
+from tests.reliability.conftest import worker_on
 
 pytestmark = [pytest.mark.kafka, pytest.mark.asyncio]
-T0 = datetime(2026, 3, 3, 12, 0, tzinfo=UTC)  # on a window boundary of both window families
+T0 = datetime(2026, 3, 3, 12, 0, tzinfo=UTC)  # a whole hour
+GRACE = 300
+SIZES = {"1m": 60, "1h": 3600}
 
 
-def _mention_fields(entity: str, seconds: float, n: int) -> dict[str, Any]:
-    return {
-        "event_id": event_id("trending-test", entity, n),
-        "article_id": f"article-{n}",
-        "entity_id": entity,
-        "name": entity.split(":")[1].replace("-", " ").title(),
-        "type": "PERSON",
-        "mentions": [Mention(text="x", section="body", paragraph=0, start=0, end=1)],
-        "salience": 0.5,
-        "source": "trending.example",
-        "published_at": T0 + timedelta(seconds=seconds),
-    }
+@dataclass(frozen=True)
+class Sent:
+    partition: int
+    key: str
+    article: str
+    seconds: float  # event time after T0
+    version: int = 1
 
 
-def _mention(entity: str, seconds: float, n: int) -> tuple[bytes, bytes]:
-    return entity.encode(), to_json(EntityEvent(**_mention_fields(entity, seconds, n)))
+def _event(s: Sent) -> bytes:
+    return to_json(
+        EntityEvent(
+            event_id=event_id(s.article, s.version, "test", "entity", s.key),
+            article_id=s.article,
+            version=s.version,
+            entity_id=s.key,
+            name=s.key.split(":")[1].replace("-", " ").title(),
+            type="PERSON",
+            mentions=[Mention(text="x", section="body", paragraph=0, start=0, end=1)],
+            salience=0.5,
+            source="trending.example",
+            published_at=T0 + timedelta(seconds=s.seconds),
+        )
+    )
 
 
-def _first_minute(records: list, topic: str, entity: str) -> int:
-    """The highest count `entity` reached in the minute window starting at T0."""
-    counts = [
-        e["count"]
-        for e in values(records, topic)
-        if (e["key"], e["window"], e["window_start"]) == (entity, "1m", T0.isoformat())
-    ]
-    return max(counts, default=0)
+async def _send(bootstrap: str, topic: str, sent: list[Sent]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        for s in sent:  # one at a time: each partition gets them in this order
+            await producer.send_and_wait(topic, _event(s), key=s.key.encode(), partition=s.partition)
+    finally:
+        await producer.stop()
+
+
+def expected_articles(sent: list[Sent]) -> dict[str, dict[str, float]]:
+    """Per key, the articles that count and their event times: an event more than GRACE behind the highest
+    event time its partition saw before it is late; an article counts once (first time it is on time)."""
+    watermark: dict[int, float] = {}
+    counted: dict[str, dict[str, float]] = defaultdict(dict)
+    for s in sent:
+        if s.partition in watermark and s.seconds < watermark[s.partition] - GRACE:
+            continue
+        if s.article in counted[s.key]:
+            continue
+        counted[s.key][s.article] = s.seconds
+        watermark[s.partition] = max(watermark.get(s.partition, s.seconds), s.seconds)
+    return counted
+
+
+def _seconds(iso: str) -> float:
+    return (datetime.fromisoformat(iso) - T0).total_seconds()
+
+
+def last_per_window(records: list[ConsumerRecord[bytes, bytes]]) -> dict[str, dict]:
+    """The last published value of each Kafka key (what compaction keeps)."""
+    return {r.key.decode(): orjson.loads(r.value) for r in records if r.key is not None and r.value}
+
+
+def wrong_windows(records: list[ConsumerRecord[bytes, bytes]], sent: list[Sent]) -> list[str]:
+    """Every published window whose last count is not the number of distinct articles in it."""
+    articles = expected_articles(sent)
+    wrong = []
+    for kafka_key, value in last_per_window(records).items():
+        start, end = _seconds(value["window_start"]), _seconds(value["window_end"])
+        assert end - start == SIZES[value["window"]]
+        want = sum(1 for t in articles[value["key"]].values() if start <= t < end)
+        if value["count"] != want:
+            wrong.append(f"{kafka_key}: published {value['count']}, expected {want}")
+    return wrong
+
+
+def check_keys_and_ids(records: list[ConsumerRecord[bytes, bytes]]) -> None:
+    payload_of: dict[bytes, bytes] = {}
+    for r in records:
+        value = orjson.loads(r.value)
+        # Distinct windows never share a Kafka key: the key is the window's key, family and start.
+        assert (
+            r.key.decode()
+            == f"{value['key']}|{value['window']}|{value['window_start'].replace('+00:00', 'Z')}"
+        )
+        ce_id = dict(r.headers)["ce_id"]
+        assert ce_id == value["event_id"].encode()
+        # Two messages with different payloads never share a ce_id.
+        assert payload_of.setdefault(ce_id, r.value) == r.value, ce_id
+        assert value["schema_version"] == "2"
+
+
+def published(records: list[ConsumerRecord[bytes, bytes]], key: str, window: str, start: float) -> int | None:
+    name = f"{key}|{window}|{(T0 + timedelta(seconds=start)).strftime('%Y-%m-%dT%H:%M:%SZ')}"
+    value = last_per_window(records).get(name)
+    return None if value is None else value["count"]
 
 
 @pytest.fixture
 def worker_env(worker_env: dict[str, str]) -> dict[str, str]:
-    return {**worker_env, "NEWSSTREAMS_TRENDING_GRACE": "300"}
+    return {**worker_env, "NEWSSTREAMS_TRENDING_GRACE": str(GRACE), "NEWSSTREAMS_TRENDING_FLUSH": "0.5"}
 
 
-async def test_counts_per_window_are_exact_and_late_events_within_grace_count(
-    kafka: Broker, worker: Worker, namespace: str
-) -> None:
-    lavrov, may = "person:sergei-lavrov", "person:theresa-may"
-    sequence = [
-        _mention(lavrov, 5, 1),
-        _mention(lavrov, 10, 2),
-        _mention(may, 15, 3),
-        _mention(lavrov, 20, 4),
-        _mention(lavrov, 65, 5),  # next minute: count 1, previous 3
-        _mention(lavrov, 200, 6),  # moves event time on
-        _mention(lavrov, 30, 7),  # late, but within 300 s of the newest: back into the first minute
-        _mention(lavrov, 1000, 8),  # moves event time far on
-        _mention(lavrov, 40, 9),  # later than the grace period: not counted
+async def _two_workers(worker_env: dict[str, str], tmp_path: Path) -> list[Worker]:
+    workers = [
+        worker_on(worker_env, tmp_path / f"worker-{n}.log", NEWSSTREAMS_DATA_DIR=str(tmp_path / f"data-{n}"))
+        for n in range(2)
     ]
-    await produce(kafka.bootstrap, f"{namespace}news.entities", sequence)
+    for w in workers:
+        await asyncio.to_thread(w.start)
+    return workers
+
+
+def _first_hour(partitions: int = 4) -> list[Sent]:
+    """Two keys per partition; articles out of order within grace, repeats, a second version, a late one."""
+    sent: list[Sent] = []
+    for p in range(partitions):
+        a, b = f"person:ada-{p}", f"person:bob-{p}"
+        sent += [
+            Sent(p, a, f"a{p}-1", 5),
+            Sent(p, a, f"a{p}-2", 10),
+            Sent(p, b, f"b{p}-1", 15),
+            Sent(p, a, f"a{p}-3", 65),  # the next minute
+            Sent(p, b, f"b{p}-2", 200),  # moves the partition's watermark to 200 s
+            Sent(p, a, f"a{p}-4", 30),  # out of order, within grace: back into the first minute
+            Sent(p, a, f"a{p}-1", 5),  # a redelivery
+            Sent(p, a, f"a{p}-2", 12, version=2),  # another version: the article still counts once
+            Sent(p, b, f"b{p}-3", 1000),  # moves the watermark far on
+            Sent(p, a, f"a{p}-5", 40),  # later than the grace period: dropped
+            Sent(p, a, f"a{p}-6", 800),  # within grace of 1000 s
+        ]
+    return sent
+
+
+async def test_trailing_counts_are_distinct_articles_late_events_drop_and_counts_fall_back(
+    kafka: Broker, namespace: str, worker_env: dict[str, str], tmp_path: Path
+) -> None:
+    workers = await _two_workers(worker_env, tmp_path)
     topic = f"{namespace}news.entities.trending"
+    first = _first_hour()
+    # An hour later a third key on each partition moves every watermark on: the others fall back.
+    later = [Sent(p, f"person:cy-{p}", f"c{p}-1", 4630) for p in range(4)]
+    try:
+        await _send(kafka.bootstrap, f"{namespace}news.entities", first)
+        await _send(kafka.bootstrap, f"{namespace}news.entities", later)
+        records = await consume_until(
+            kafka.bootstrap,
+            [topic],
+            lambda rs: (
+                # Every fall-back is out (they travel on several partitions of the output topic).
+                all(
+                    published(rs, f"person:{who}-{p}", "1h", 4680 - 3600) is not None
+                    for p in range(4)
+                    for who in ("ada", "bob")
+                )
+                and not wrong_windows(rs, first + later)
+            ),
+            timeout=120,
+        )
+    finally:
+        for w in workers:
+            w.stop()
+    assert not wrong_windows(records, first + later)
+    check_keys_and_ids(records)
+    for p in range(4):
+        ada = f"person:ada-{p}"
+        assert published(records, ada, "1m", 0) == 3  # 5, 10 and the late 30 s; not 40 s, not twice
+        assert published(records, ada, "1m", 60) == 1
+        # The trailing hour as it stood at each pane end: ends at 1020 s once 1000 s was seen.
+        assert published(records, ada, "1h", 1020 - 3600) == 5  # 5, 10, 30, 65 and 800 s
+        # An hour on, the hour ending at 4680 s holds none of Ada's articles: her count fell back to 0.
+        assert published(records, ada, "1h", 4680 - 3600) == 0
+        bob = f"person:bob-{p}"
+        assert published(records, bob, "1h", 1020 - 3600) == 3
+        assert published(records, bob, "1h", 4680 - 3600) == 0
 
-    def last_per_window(records: list) -> dict[tuple[str, str, str], dict]:
-        latest: dict[tuple[str, str, str], dict] = {}
-        for event in values(records, topic):
-            latest[(event["key"], event["window"], event["window_start"])] = event
-        return latest
 
-    def lavrov_first_minute(records: list) -> int:
-        event = last_per_window(records).get((lavrov, "1m", T0.isoformat()))
-        return event["count"] if event else 0
-
-    records = await consume_until(
-        kafka.bootstrap,
-        [topic],
-        lambda rs: (
-            lavrov_first_minute(rs) >= 4
-            and (lavrov, "1m", (T0 + timedelta(seconds=960)).isoformat()) in last_per_window(rs)
-            # The hour window is sent right after the minute one: wait for both.
-            and (lavrov, "1h/5m", (T0 + timedelta(seconds=900)).isoformat()) in last_per_window(rs)
-        ),
-        timeout=90,
-    )
-    windows = last_per_window(records)
-    assert windows[(lavrov, "1m", T0.isoformat())]["count"] == 4  # 5 s, 10 s, 20 s and the late 30 s
-    assert windows[(may, "1m", T0.isoformat())]["count"] == 1
-    second = windows[(lavrov, "1m", (T0 + timedelta(seconds=60)).isoformat())]
-    assert second["count"] == 1
-    assert second["previous_count"] == 3  # the first minute as it stood when 65 s arrived
-    assert second["rising"] < 0
-    assert windows[(lavrov, "1m", (T0 + timedelta(seconds=960)).isoformat())]["count"] == 1
-    # Each update reports the newest hopping-hour window holding its event: the hour from T0 was
-    # last reported by the late 30 s event, when it held 5, 10, 20, 65, 200 and 30 s.
-    assert windows[(lavrov, "1h/5m", T0.isoformat())]["count"] == 6
-    assert windows[(lavrov, "1h/5m", (T0 + timedelta(seconds=900)).isoformat())]["count"] == 1
-    assert all(e["schema_version"] == "1" for e in values(records, topic))
+async def test_after_a_sigkill_and_restart_every_windows_last_count_is_right_and_the_watermark_holds(
+    kafka: Broker, namespace: str, worker_env: dict[str, str], tmp_path: Path
+) -> None:
+    workers = await _two_workers(worker_env, tmp_path)
+    topic = f"{namespace}news.entities.trending"
+    # 16 keys, 1,200 articles over 40 minutes of event time, every fifth one 100 s out of order.
+    stream = [
+        Sent(n % 4, f"person:key-{n % 16}", f"art-{n}", 2 * n - (100 if n % 5 == 0 else 0))
+        for n in range(1200)
+    ]
+    half = len(stream) // 2
+    try:
+        await _send(kafka.bootstrap, f"{namespace}news.entities", stream[:half])
+        await consume_until(kafka.bootstrap, [topic], lambda rs: len(rs) >= 200, timeout=90)
+        victim = workers[1]
+        assert victim.proc is not None
+        victim.proc.send_signal(signal.SIGKILL)
+        victim.proc.wait(10)
+        await _send(kafka.bootstrap, f"{namespace}news.entities", stream[half:])
+        victim.log = tmp_path / "worker-1-restarted.log"
+        await asyncio.to_thread(victim.start)
+        # After the restart, on every partition: an event late against the watermark from before the
+        # kill (dropped), and one within grace (counted).
+        after = [Sent(p, f"person:key-{p}", f"late-{p}", 1900) for p in range(4)]
+        after += [Sent(p, f"person:key-{p}", f"inside-{p}", 2300) for p in range(4)]
+        await _send(kafka.bootstrap, f"{namespace}news.entities", after)
+        everything = stream + after
+        records = await consume_until(
+            kafka.bootstrap,
+            [topic],
+            lambda rs: (
+                all(published(rs, f"person:key-{p}", "1m", 2280) is not None for p in range(4))
+                and not wrong_windows(rs, everything)
+            ),
+            timeout=240,
+        )
+    finally:
+        for w in workers:
+            w.stop()
+    assert not wrong_windows(records, everything)
+    check_keys_and_ids(records)
+    assert all(f"late-{p}" not in expected_articles(everything)[f"person:key-{p}"] for p in range(4))
 
 
 async def test_undated_articles_count_by_their_message_time(
     kafka: Broker, worker: Worker, namespace: str
 ) -> None:
     # An article with no date gives events without published_at: the window takes the Kafka message
-    # time instead (before, the agent crashed on each such event and counted nothing after it).
+    # time instead.
     entity = "person:ada-undated"
-    undated = [
-        (seconds, EntityEvent(**{**_mention_fields(entity, 0, n), "published_at": None}))
-        for n, seconds in ((1, 5), (2, 10))
-    ]
     producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap, acks="all")
     await producer.start()
     try:
-        for seconds, event in undated:
+        for n, seconds in ((1, 5), (2, 10), (3, 20)):
+            value = orjson.loads(_event(Sent(0, entity, f"undated-{n}", 0)))
+            value["published_at"] = None
             stamp = int((T0 + timedelta(seconds=seconds)).timestamp() * 1000)
             await producer.send_and_wait(
-                f"{namespace}news.entities", value=to_json(event), key=entity.encode(), timestamp_ms=stamp
+                f"{namespace}news.entities", orjson.dumps(value), key=entity.encode(), timestamp_ms=stamp
             )
     finally:
         await producer.stop()
-    await produce(kafka.bootstrap, f"{namespace}news.entities", [_mention(entity, 20, 3)])  # dated
     topic = f"{namespace}news.entities.trending"
-
     records = await consume_until(
-        kafka.bootstrap, [topic], lambda rs: _first_minute(rs, topic, entity) >= 3, timeout=90
+        kafka.bootstrap, [topic], lambda rs: published(rs, entity, "1m", 0) == 3, timeout=90
     )
-    assert _first_minute(records, topic, entity) == 3
+    assert published(records, entity, "1m", 0) == 3
 
 
-async def test_counts_carry_on_after_a_restart(
-    kafka: Broker, worker: Worker, namespace: str, tmp_path: Path
+async def test_topics_are_counted_per_topic_code_whatever_the_article_partition(
+    kafka: Broker, worker: Worker, namespace: str
 ) -> None:
-    # The windows live in memory (NEWSSTREAMS_TRENDING_STORE): a restarted worker rebuilds them from their
-    # changelogs, so the count goes on from where it stood instead of starting again at 1.
-    entity = "person:ada-restarted"
-    topic = f"{namespace}news.entities.trending"
-
-    await produce(
-        kafka.bootstrap, f"{namespace}news.entities", [_mention(entity, 5, 1), _mention(entity, 10, 2)]
-    )
-    await consume_until(
-        kafka.bootstrap, [topic], lambda rs: _first_minute(rs, topic, entity) >= 2, timeout=90
-    )
-    worker.stop()
-    again = Worker(env=worker.env, log=tmp_path / "worker-restarted.log").start()
-    try:
-        await produce(kafka.bootstrap, f"{namespace}news.entities", [_mention(entity, 20, 3)])
-        records = await consume_until(
-            kafka.bootstrap, [topic], lambda rs: _first_minute(rs, topic, entity) >= 3, timeout=90
+    # Topic events are keyed by article id: the agent regroups them by topic code before counting.
+    articles = [(f"topic-article-{n}", 5 + n) for n in range(6)]
+    messages = [
+        (
+            article.encode(),
+            to_json(
+                TopicEvent(
+                    event_id=event_id(article, 1, "test", "topic", "medtop:11000000"),
+                    article_id=article,
+                    version=1,
+                    topic="medtop:11000000",
+                    label="politics",
+                    score=0.9,
+                    rank=1,
+                    source="trending.example",
+                    published_at=T0 + timedelta(seconds=seconds),
+                )
+            ),
         )
-    finally:
-        again.stop()
-    assert _first_minute(records, topic, entity) == 3
+        for article, seconds in articles + articles[:2]  # two of them delivered twice
+    ]
+    await produce(kafka.bootstrap, f"{namespace}news.topics", messages)
+    topic = f"{namespace}news.entities.trending"
+    records = await consume_until(
+        kafka.bootstrap, [topic], lambda rs: published(rs, "medtop:11000000", "1m", 0) == 6, timeout=90
+    )
+    assert published(records, "medtop:11000000", "1m", 0) == 6
+    assert published(records, "medtop:11000000", "1h", 60 - 3600) == 6

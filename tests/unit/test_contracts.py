@@ -158,7 +158,11 @@ def test_each_flow_topic_maps_to_the_schema_of_its_record() -> None:
 def test_schemas_pin_the_schema_version_and_the_reason_codes() -> None:
     for filename in set(contracts.SCHEMA_FILES.values()) - {"raw-article.schema.json"}:
         schema = contracts.load_schema(filename)
-        assert schema["properties"]["schema_version"]["const"] == records.SCHEMA_VERSION, filename
+        # Trending's contract moved on alone (trailing windows keyed by window): version 2.
+        pinned = (
+            records.TRENDING_SCHEMA_VERSION if filename == "trending.schema.json" else records.SCHEMA_VERSION
+        )
+        assert schema["properties"]["schema_version"]["const"] == pinned, filename
         assert schema["additionalProperties"] is True, filename
     reasons = contracts.load_schema("dead-letter.schema.json")["properties"]["reason"]["enum"]
     assert reasons == [str(r) for r in Reason]
@@ -208,7 +212,7 @@ def test_asyncapi_lists_every_flow_topic_with_key_message_and_kafka_config() -> 
         assert Path(schema_ref).name == contracts.SCHEMA_FILES[spec.name]
         assert message["bindings"]["kafka"]["key"]["description"].startswith(spec.key)
         config = channel["bindings"]["kafka"]["topicConfiguration"]
-        assert config["cleanup.policy"] == (["compact"] if spec.compacted else ["delete"]), spec.name
+        assert config["cleanup.policy"] == spec.cleanup_policy.split(","), spec.name
         assert config["retention.ms"] == spec.retention_ms, spec.name
         assert ("Internal" in channel["description"]) == spec.internal, spec.name
         if spec.value is not None:
@@ -273,25 +277,27 @@ def test_every_emitted_event_carries_the_documented_cloudevents_headers(emitted:
 
 
 def test_trending_counts_validate() -> None:
-    # Trending is made by the worker's windowed tables, not by `process`: validate the event it builds.
-    from streams.trending.windows import HOPPING_HOUR, trending_event
+    # Trending is made by the worker's flushes, not by `process`: validate the event it builds.
+    from streams.trending.panes import FAMILIES, WindowCount
+    from streams.trending.windows import kafka_key, trending_event
 
-    for kind, key in (("entity", "person:sergei-lavrov"), ("topic", "medtop:11000000")):
-        event = trending_event(
-            key=key,
-            kind=kind,
-            name="x",
-            window=HOPPING_HOUR,
-            timestamp=1.7e9,
-            count=3,
-            previous=1,
-            pipeline_version="0.1.0",
-        )
-        contracts.validate(flow.TRENDING.name, orjson.loads(to_json(event)))
-        assert event.pipeline_version == "0.1.0"
-        # ce_time is the window's end, not the send time: a replay yields the same headers.
-        headers = records.cloudevent_headers(event)
-        assert headers["ce_time"] == event.window_end.isoformat().encode()
+    ids = set()
+    for family in FAMILIES:
+        for kind, key in (("entity", "person:sergei-lavrov"), ("topic", "medtop:11000000")):
+            window = WindowCount(kind, key, "x", family, 1_772_539_200, 3, 1)
+            event = trending_event(window, "0.1.0")
+            contracts.validate(flow.TRENDING.name, orjson.loads(to_json(event)))
+            assert event.pipeline_version == "0.1.0"
+            assert kafka_key(window) == f"{key}|{family.name}|2026-03-03T12:00:00Z"
+            # ce_time is the window's end, not the send time: a replay yields the same headers.
+            headers = records.cloudevent_headers(event)
+            assert headers["ce_time"] == event.window_end.isoformat().encode()
+            # The id follows the payload: another count is another id, the same count the same id.
+            again = trending_event(WindowCount(kind, key, "x", family, 1_772_539_200, 4, 1), "0.1.0")
+            assert again.event_id != event.event_id
+            assert trending_event(window, "0.1.0").event_id == event.event_id
+            ids |= {event.event_id, again.event_id}
+    assert len(ids) == 2 * 2 * len(FAMILIES)
 
 
 # --- (4) invalid events are refused -----------------------------------------------------------------
