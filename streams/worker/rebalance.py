@@ -242,9 +242,56 @@ def drop_batches_fetched_before_a_seek() -> None:
     _guard(Consumer, "getmany", filtering)
 
 
+# The faust-streaming this module (and trending's store) was written against, pinned exactly in
+# pyproject.toml, and every private attribute they patch or rely on in it.
+FAUST_VERSION = "0.15.3"
+FAUST_INTERNALS: tuple[tuple[Any, str], ...] = (
+    (Consumer, "ack"),
+    (Consumer, "on_partitions_revoked"),
+    (Consumer, "perform_seek"),
+    (Consumer, "getmany"),
+    (Consumer, "resume_partitions"),
+    (AIOKafkaConsumerThread, "seek_to_committed"),
+    (Recovery, "on_recovery_completed"),
+    (Recovery, "_resume_streams"),
+    (TableManager, "recovery"),
+    (Message, "tracked"),
+)
+
+
+class FaustInternalsChanged(RuntimeError):
+    """The installed faust-streaming is not the one the rebalance guards were written for."""
+
+
+def check_faust_internals(internals: Iterable[tuple[Any, str]] = FAUST_INTERNALS) -> None:
+    """Fail at start, with what is wrong, when Faust's version or a patched attribute is not as expected."""
+    import faust
+    import faust.streams
+
+    problems = [f"faust-streaming is {faust.__version__}, not {FAUST_VERSION}"]
+    if faust.__version__ == FAUST_VERSION:
+        problems = []
+    # An abstract method left on a base class once the concrete one is gone counts as gone.
+    missing = [
+        (owner, name)
+        for owner, name in internals
+        if getattr(getattr(owner, name, None), "__isabstractmethod__", not hasattr(owner, name))
+    ]
+    problems += [f"{getattr(owner, '__qualname__', owner)}.{name} is gone" for owner, name in missing]
+    if not hasattr(faust.streams, "_current_event"):
+        problems.append("faust.streams._current_event is gone")
+    if problems:
+        raise FaustInternalsChanged(
+            "the worker patches faust-streaming's internals (streams/worker/rebalance.py, "
+            f"streams/trending/store.py) and cannot run safely: {'; '.join(problems)}. "
+            f"Install faust-streaming=={FAUST_VERSION} or review the guards against the new version."
+        )
+
+
 def install_guards() -> None:
     """Guards 2 to 5 of this module's docstring, patched into Faust's classes once per process (the
     first is the worker's `TableManager` setting, `SafeTableManager`)."""
+    check_faust_internals()
     credit_only_current_acks()
     rewind_uncommitted()
     commit_before_revoke()

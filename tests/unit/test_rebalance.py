@@ -214,3 +214,28 @@ async def test_stream_records_fetched_before_a_seek_are_left_out() -> None:
     # Fetched from the old position: the stream's records are left out, the changelog's kept.
     assert await fetch() == [(changelog.topic, 7)]
     assert sorted(await fetch()) == sorted([(CLEAN.topic, 33), (CLEAN.topic, 34), (changelog.topic, 7)])
+
+
+def test_the_guards_fail_at_start_with_a_clear_message_when_a_patched_attribute_is_gone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from faust.transport.consumer import Consumer
+
+    from streams.worker.rebalance import FaustInternalsChanged, check_faust_internals
+
+    check_faust_internals()  # the pinned version has them all
+    monkeypatch.delattr(Consumer, "perform_seek")
+    with pytest.raises(
+        FaustInternalsChanged, match=r"Consumer\.perform_seek is gone.*faust-streaming==0\.15\.3"
+    ):
+        check_faust_internals()
+
+
+def test_the_guards_refuse_another_faust_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    import faust
+
+    from streams.worker.rebalance import FaustInternalsChanged, check_faust_internals
+
+    monkeypatch.setattr(faust, "__version__", "0.16.0")
+    with pytest.raises(FaustInternalsChanged, match=r"faust-streaming is 0\.16\.0, not 0\.15\.3"):
+        check_faust_internals()
