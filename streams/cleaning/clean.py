@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import trafilatura
 from dateutil import parser as dateparser
+from lxml import etree
+from lxml import html as lxml_html
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 from trafilatura.settings import Document
 from trafilatura.utils import load_html
@@ -453,6 +455,8 @@ MIN_HTML_WORDS = 8
 def _structure_html(html: str, raw: RawArticle, parts: _Parts, extract_options: dict[str, Any]) -> list[str]:
     """Main text and metadata with trafilatura, the page's own metadata read first (see `metadata`); lines
     that only repeat the metadata are dropped."""
+    if not _WHOLE_PAGE.search(html):
+        return _fragment_lines(html)
     tree = load_html(html)
     if tree is None:
         raise Rejected(Reason.NO_TEXT, "the HTML could not be parsed")
@@ -488,6 +492,28 @@ def _structure_html(html: str, raw: RawArticle, parts: _Parts, extract_options: 
     if doc.description and body and not _is_lede(normalise(doc.description), body[0]):
         parts.standfirst = normalise(doc.description)
     return body
+
+
+# A scraped page has these; a feed's HTML body (a ninjs `bodies` item, a CMS field) is a fragment of the
+# story alone, with no page chrome for an extractor to strip.
+_WHOLE_PAGE = re.compile(r"<\s*(?:html|head|body)\b", re.IGNORECASE)
+_BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "dd", "dt", "td")
+
+
+def _fragment_lines(html: str) -> list[str]:
+    """The text of an HTML fragment, one line per block element: a feed's body is all story, so it is taken
+    whole rather than through an extractor (which drops short or unspaced texts, such as Chinese)."""
+    try:
+        root = lxml_html.fragment_fromstring(html, create_parent="div")
+    except (etree.ParserError, ValueError):
+        raise Rejected(Reason.NO_TEXT, "the HTML fragment could not be parsed") from None
+    blocks = [b for b in root.iter(*_BLOCKS) if not any(True for _ in b.iterancestors(*_BLOCKS))]
+    texts = [b.text_content() for b in blocks] or [root.text_content()]
+    lines = [normalise(line) for text in texts for line in re.split(r"\n\s*\n", text)]
+    lines = [line for line in lines if line]
+    if not lines:
+        raise Rejected(Reason.NO_TEXT, "the HTML fragment has no text")
+    return lines
 
 
 def _htmldate_day(text: str | None) -> Stamp | None:

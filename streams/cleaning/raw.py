@@ -1,4 +1,4 @@
-"""The raw-article contract: one feed message (our fields or IPTC ninjs 2.x) decoded and validated."""
+"""The raw-article contract: one feed message (our fields or IPTC ninjs 1.x, 2.x, 3.x) decoded and validated."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ _CONTROL = re.compile(r"[\x01-\x08\x0b\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def parse_raw(value: bytes, *, max_body_bytes: int) -> RawArticle:
-    """Decode and validate one raw message (our contract or IPTC ninjs 2.x), or raise Rejected."""
+    """Decode and validate one raw message (our contract or IPTC ninjs 1.x-3.x), or raise Rejected."""
     if len(value) > max_body_bytes + 64 * 1024:
         raise Rejected(Reason.TOO_LARGE, f"message is {len(value)} bytes; the limit is {max_body_bytes}")
     if not value.strip():
@@ -49,10 +49,13 @@ def is_ninjs(data: dict[str, Any]) -> bool:
     return "uri" in data and "id" not in data and "body" not in data
 
 
-def from_ninjs(doc: dict[str, Any]) -> dict[str, Any]:
-    """Map an IPTC ninjs 2.x (or 1.x) document onto the fields of the raw-article contract."""
+def from_ninjs(document: dict[str, Any]) -> dict[str, Any]:
+    """Map an IPTC ninjs document (1.x, 2.x, or 3.x with its camelCase names) onto the raw-article fields."""
+    doc = _lowercase_keys(document)
     uri = doc.get("uri")
     body, content_type = _ninjs_body(doc)
+    if body is None:
+        raise Rejected(Reason.NO_TEXT, "the ninjs document has no body (bodies, body_text or body_html)")
     data: dict[str, Any] = {
         "id": uri,
         "source": _ninjs_source(doc),
@@ -70,6 +73,16 @@ def from_ninjs(doc: dict[str, Any]) -> dict[str, Any]:
         version = int(version)
     data["version"] = version
     return data
+
+
+def _lowercase_keys(doc: dict[str, Any]) -> dict[str, Any]:
+    """ninjs 3.x writes `versionCreated`, `copyrightHolder`, `pubStatus`, bodies' `contentType`… where 2.x
+    writes them in lower case: one spelling for the mapping (a 2.x name wins if both are present)."""
+    lowered = {key.lower(): value for key, value in doc.items() if key.lower() not in doc}
+    merged = {**lowered, **doc}
+    if isinstance(merged.get("bodies"), list):
+        merged["bodies"] = [_lowercase_keys(b) if isinstance(b, dict) else b for b in merged["bodies"]]
+    return merged
 
 
 def _first_str(*values: Any) -> str | None:
@@ -106,7 +119,9 @@ def _ninjs_body(doc: dict[str, Any]) -> tuple[Any, Any]:
     return None, "text/plain"
 
 
-def _ninjs_source(doc: dict[str, Any]) -> Any:
+def _ninjs_source(doc: dict[str, Any]) -> str:
+    """The publisher: the copyright holder, else the first information source, else the URI's host (a
+    newsml URN names its provider's domain: urn:newsml:dpa.com:…), else UNNAMED_SOURCE."""
     for key in ("copyrightholder", "provider", "infosource"):
         value = doc.get(key)
         if isinstance(value, dict):
@@ -115,8 +130,12 @@ def _ninjs_source(doc: dict[str, Any]) -> Any:
             return value
     infosources = doc.get("infosources")
     if isinstance(infosources, list) and infosources and isinstance(infosources[0], dict):
-        return infosources[0].get("name")
-    return None
+        name = infosources[0].get("name")
+        if isinstance(name, str) and name.strip():
+            return name
+    uri = doc["uri"] if isinstance(doc.get("uri"), str) else ""
+    newsml = re.match(r"urn:newsml:([^:]+):", uri, re.IGNORECASE)
+    return (newsml.group(1) if newsml else host_name(uri)) or UNNAMED_SOURCE
 
 
 def _ninjs_url(doc: dict[str, Any]) -> str | None:

@@ -204,11 +204,37 @@ def test_ninjs_document_is_mapped() -> None:
     assert article.version == 3
 
 
-def test_ninjs_without_body_is_rejected_as_missing_field() -> None:
+def test_ninjs_without_body_is_rejected_as_no_text() -> None:
+    # A ninjs item may be metadata only (NTB's examples); there is no article text to clean.
     doc = {"uri": "urn:x", "headlines": [{"value": "H"}], "copyrightholder": "X"}
     with pytest.raises(Rejected) as caught:
         parse_raw(orjson.dumps(doc), max_body_bytes=LIMIT)
-    assert caught.value.reason is Reason.MISSING_FIELD
+    assert caught.value.reason is Reason.NO_TEXT
+
+
+def test_ninjs_3_camel_case_names_map_like_2x() -> None:
+    doc = {
+        "uri": "urn:newsml:wire.example:20240101:abc",
+        "versionCreated": "2024-01-01T10:00:00+01:00",
+        "firstCreated": "2024-01-01T09:00:00+01:00",
+        "headlines": [{"role": "main", "value": "Council agrees budget"}],
+        "bodies": [{"role": "main", "contentType": "text/plain", "value": PARAGRAPH}],
+        "language": "en",
+    }
+    raw = parse_raw(orjson.dumps(doc), max_body_bytes=LIMIT)
+    assert (raw.published_at, raw.content_type, raw.headline) == (
+        "2024-01-01T09:00:00+01:00",
+        "text/plain",
+        "Council agrees budget",
+    )
+    # No copyright holder or information source: a newsml URN names its provider's domain.
+    assert raw.source == "wire.example"
+    assert (
+        parse_raw(orjson.dumps({**doc, "copyrightHolder": "Wire Ltd"}), max_body_bytes=LIMIT).source
+        == "Wire Ltd"
+    )
+    web = {**doc, "uri": "https://news.example.org/2024/budget"}
+    assert parse_raw(orjson.dumps(web), max_body_bytes=LIMIT).source == "news.example.org"
 
 
 def test_ninjs_provider_object_and_html_body() -> None:

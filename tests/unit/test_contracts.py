@@ -393,9 +393,16 @@ def test_raw_articles_and_ninjs_documents_validate() -> None:
         contracts.validate(flow.RAW.name, document)
     minimal = {"uri": "urn:x:1", "bodies": [{"value": "Text."}], "copyrightholder": "example"}
     contracts.validate(flow.RAW.name, minimal)
+    # No publisher field: the source comes from the URI (its host, or a newsml URN's provider domain).
+    contracts.validate(
+        flow.RAW.name, {"uri": "urn:newsml:wire.example:2024:1", "bodies": [{"value": "Text."}]}
+    )
+    # ninjs 3.x camelCase names.
+    camel = {"uri": "https://x.example/1", "versionCreated": "2024-01-01T10:00:00Z", "copyrightHolder": "X"}
+    contracts.validate(flow.RAW.name, {**camel, "bodies": [{"contentType": "text/plain", "value": "Text."}]})
     for broken in (
         {**minimal, "bodies": []},  # nothing to read
-        {"uri": "urn:x:1", "bodies": [{"value": "Text."}]},  # no publisher
+        {**camel, "versionCreated": "yesterday", "bodies": [{"value": "Text."}]},
         {**minimal, "id": "a1"},  # neither form: our form needs a body, ninjs must not have an id
         {**minimal, "versioncreated": "yesterday"},
     ):
