@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from spacy.language import Language
 
@@ -16,6 +17,7 @@ from streams.events import flow
 from streams.events.errors import Reason, Rejected
 from streams.events.flow import Outgoing
 from streams.events.records import (
+    Byline,
     CleanArticle,
     EnrichedArticle,
     EntityEvent,
@@ -32,6 +34,9 @@ from streams.settings import Settings
 _NINJS_GROUP = {"PERSON": "people", "ORG": "organisations", "GPE": "places", "LOC": "places", "FAC": "places"}
 # The start of every event id of one enrichment: (article id, version, pipeline version).
 _Ids = tuple[str, int, str]
+MEDIA_TOPIC_URI = "http://cv.iptc.org/newscodes/mediatopic/"
+# RFC 3986's reserved and unreserved punctuation plus "%": what `quote` keeps of a URL already escaped.
+_URI_CHARS = "!#$%&'()*+,/:;=?@[]~"
 
 
 @dataclass(frozen=True)
@@ -257,42 +262,73 @@ def _enriched_article(
     ids: _Ids,
     common: dict[str, Any],
 ) -> EnrichedArticle:
-    """The ninjs-shaped article: entities grouped by kind, topics as subjects, quotes with speakers."""
-    groups: dict[str, Any] = {"people": [], "organisations": [], "places": []}
+    """The ninjs 2.2 article: entities grouped by kind, topics as subjects; what ninjs cannot hold (entity
+    types and salience, quotes, key phrases, the project's ids) in the extension's root properties."""
+    groups: dict[str, list[dict[str, str]]] = {"people": [], "organisations": [], "places": []}
     for e in entities:
         if e.type in _NINJS_GROUP:
             groups[_NINJS_GROUP[e.type]].append(
-                {"name": e.name, "uri": e.entity_id, "type": e.type, "salience": round(e.salience, 4)}
+                {"uri": entity_uri(e.entity_id), "literal": e.entity_id, "name": e.name, "rel": "mentioned"}
             )
+    text = "\n\n".join(article.paragraphs)
     return EnrichedArticle(
         event_id=event_id(*ids, "enriched"),
-        uri=article.url or article.article_id,
-        headline=article.headline,
+        article_id=article.article_id,
+        source=article.source,
+        pipeline_version=common["pipeline_version"],
+        uri=article_uri(article),
+        type="text",
+        version=str(article.version),
+        firstcreated=article.published_at,
+        versioncreated=article.modified_at or article.published_at,
         language=article.language,
-        url=article.url,
-        byline=article.byline,
-        body_text="\n\n".join(article.paragraphs),
+        headlines=[{"role": "main", "value": article.headline}] if article.headline else [],
+        by=_by(article.byline) or None,
+        bodies=[{"role": "text", "contenttype": "text/plain", "charcount": len(text), "value": text}],
         subjects=[
             {
-                # ninjs subjects: the Media Topic's URI and its QCode.
-                "uri": "http://cv.iptc.org/newscodes/mediatopic/" + t.code.removeprefix("medtop:"),
-                "code": t.code,
+                # ninjs subjects: the Media Topic's URI, its QCode as the literal, the score as relevance.
+                "uri": MEDIA_TOPIC_URI + t.code.removeprefix("medtop:"),
+                "literal": t.code,
                 "name": t.label,
-                "score": round(t.score, 4),
-                "rank": rank,
+                "rel": "about",
+                "relevance": round(t.score * 100),
             }
-            for rank, t in enumerate(topics, start=1)
+            for t in topics
+        ],
+        entities=[
+            {"uri": entity_uri(e.entity_id), "type": e.type, "salience": round(e.salience, 4)}
+            for e in entities
+            if e.type in _NINJS_GROUP
         ],
         quotes=[
             {
                 "text": q.text,
                 "speaker": q.speaker.name if q.speaker else None,
-                "speaker_uri": q.speaker.entity_id if q.speaker else None,
+                "speaker_uri": entity_uri(q.speaker.entity_id) if q.speaker else None,
                 "kind": q.kind,
             }
             for q in quotes
         ],
         keyphrases=list(phrases),
-        **groups,
-        **common,
+        people=groups["people"],
+        organisations=groups["organisations"],
+        places=groups["places"],
     )
+
+
+def article_uri(article: CleanArticle) -> str:
+    """ninjs `uri`: the article's URL (escaped where a feed left it raw), else a URN of source and id."""
+    if article.url:
+        return quote(article.url, safe=_URI_CHARS)
+    return f"urn:newsstreams:{quote(article.source, safe='')}:{quote(article.article_id, safe='')}"
+
+
+def entity_uri(entity_id: str) -> str:
+    """A URN for an entity id (`person:sergei-lavrov` → `urn:newsstreams:entity:person:sergei-lavrov`)."""
+    return "urn:newsstreams:entity:" + entity_id
+
+
+def _by(byline: Sequence[Byline]) -> str:
+    """ninjs `by` is one natural-language statement: "Jane Doe (Political Editor), John Roe"."""
+    return ", ".join(f"{b.name} ({b.role})" if b.role else b.name for b in byline)

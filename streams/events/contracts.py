@@ -12,6 +12,8 @@ from typing import Any
 
 import orjson
 from jsonschema import Draft202012Validator, FormatChecker
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
 
 from streams.events import flow
 
@@ -20,7 +22,13 @@ from streams.events import flow
 # copy and tests/unit/test_contracts.py fails while the two differ.
 PACKAGE_SCHEMAS = Path(__file__).resolve().parents[1] / "data" / "schemas"
 REPO_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
-COPIED = ("*.schema.json", "asyncapi.yaml")
+COPIED = ("*.schema.json", "asyncapi.yaml", "standards/*", "bundled/*")
+# The official schemas an enriched article's contract builds on (ninjs 2.2 and the GeoJSON it references),
+# kept unmodified under schemas/standards/ and resolved by their official ids: no network at validation.
+STANDARDS = {
+    "http://www.iptc.org/std/ninjs/ninjs-schema_2.2.json": "standards/ninjs-schema_2.2.json",
+    "https://geojson.org/schema/GeoJSON.json": "standards/GeoJSON-schema.json",
+}
 
 # Design topic name (without the environment's prefix) → the schema of its values.
 SCHEMA_FILES: dict[str, str] = {
@@ -82,7 +90,22 @@ def validator(topic_name: str) -> Draft202012Validator:
             f"no schema for topic {topic_name!r} (give the design name without prefix: "
             f"{', '.join(SCHEMA_FILES)})"
         ) from None
-    return Draft202012Validator(load_schema(filename), format_checker=FORMAT_CHECKER)
+    return Draft202012Validator(load_schema(filename), registry=registry(), format_checker=FORMAT_CHECKER)
+
+
+def standards_registry(files: dict[str, Path]) -> Registry[Any]:
+    """A registry of official schemas (official id → file), each read as JSON Schema draft 2020-12."""
+    resources = [
+        (uri, Resource.from_contents(orjson.loads(path.read_bytes()), default_specification=DRAFT202012))
+        for uri, path in files.items()
+    ]
+    return Registry().with_resources(resources)
+
+
+@cache
+def registry() -> Registry[Any]:
+    """The official schemas the project's schemas reference, from the package copy of schemas/standards."""
+    return standards_registry({uri: PACKAGE_SCHEMAS / name for uri, name in STANDARDS.items()})
 
 
 def validate(topic_name: str, event: dict[str, Any]) -> None:
@@ -100,14 +123,68 @@ def sync_package_copy(source: Path = REPO_SCHEMAS, target: Path = PACKAGE_SCHEMA
     """Copy the schemas and the AsyncAPI document of `source` into the package; returns the copies."""
     if not source.is_dir():
         raise FileNotFoundError(f"{source} not found: run this from a checkout of the repository")
-    target.mkdir(parents=True, exist_ok=True)
-    wanted = {p.name: p for pattern in COPIED for p in source.glob(pattern)}
-    for stale in target.iterdir():
-        if stale.name not in wanted:
+    wanted = {p.relative_to(source): p for pattern in COPIED for p in source.glob(pattern) if p.is_file()}
+    for stale in target.rglob("*") if target.is_dir() else ():
+        if stale.is_file() and stale.relative_to(target) not in wanted:
             stale.unlink()
-    return [Path(shutil.copyfile(path, target / name)) for name, path in sorted(wanted.items())]
+    copies = []
+    for name, path in sorted(wanted.items()):
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        copies.append(Path(shutil.copyfile(path, target / name)))
+    return copies
+
+
+# Schemas that reference official ones, also written whole (schemas/bundled/) for the AsyncAPI document:
+# its tools resolve a $ref by fetching the URL, not by $id, and the check must run offline.
+BUNDLED = ("enriched-article.schema.json",)
+
+
+def bundle(schema: dict[str, Any], standards: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """`schema` with the official schemas it uses (id → contents) embedded under `$defs`, named after
+    their files, and every `$ref` turned into a pointer within the one document."""
+    names = {uri: Path(name).stem for uri, name in STANDARDS.items()}
+
+    def pointer(ref: str, within: str | None) -> str:
+        target, _, fragment = ref.partition("#")
+        name = names[target] if target else within
+        return f"#/$defs/{name}{fragment}" if name else ref
+
+    def rewrite(node: Any, within: str | None) -> Any:
+        if isinstance(node, list):
+            return [rewrite(item, within) for item in node]
+        if not isinstance(node, dict):
+            return node
+        # An embedded schema keeps no $id: its pointers are the bundle's now, not its own resource's.
+        dropped = {"$id", "$schema"} if within else set()
+        return {
+            key: pointer(value, within) if key == "$ref" else rewrite(value, within)
+            for key, value in node.items()
+            if key not in dropped
+        }
+
+    whole = rewrite(schema, None)
+    used = {uri: names[uri] for uri in standards}
+    whole["$defs"] = {
+        **whole.get("$defs", {}),
+        **{name: rewrite(standards[uri], name) for uri, name in used.items()},
+    }
+    return whole
+
+
+def write_bundles(source: Path = REPO_SCHEMAS) -> list[Path]:
+    """(Re)write schemas/bundled/ from the schemas and the official standards beside them."""
+    standards = {uri: orjson.loads((source / name).read_bytes()) for uri, name in STANDARDS.items()}
+    written = []
+    for filename in BUNDLED:
+        whole = bundle(orjson.loads((source / filename).read_bytes()), standards)
+        path = source / "bundled" / filename
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(orjson.dumps(whole, option=orjson.OPT_INDENT_2) + b"\n")
+        written.append(path)
+    return written
 
 
 if __name__ == "__main__":
+    write_bundles()
     for copied in sync_package_copy():
         print(copied, file=sys.stderr)

@@ -11,6 +11,8 @@ from faust.serializers import codecs
 SCHEMA_VERSION = "1"
 # Trending 2: trailing windows ("1m", "1h") of distinct articles, keyed by key + family + start.
 TRENDING_SCHEMA_VERSION = "2"
+# Enriched 2: a ninjs 2.2 document (IPTC's extension form) instead of a ninjs-shaped one.
+ENRICHED_SCHEMA_VERSION = "2"
 CE_SPECVERSION = "1.0"
 CE_SOURCE = "urn:newsstreams"
 
@@ -181,30 +183,39 @@ class TopicEvent(Event):
 
 
 class EnrichedArticle(Event):
-    """news.articles.enriched: the clean article with entities, quotes and topics, ninjs-shaped."""
+    """news.articles.enriched: an IPTC ninjs 2.2 document in its extension form (the ninjs fields the ninjs
+    way, then the project's own root properties); ninjs has no null, so a field that is None is left out."""
 
     ce_type = "news.article.enriched"
 
+    # ninjs 2.2
+    uri: str
+    type: str
+    version: str
+    headlines: list[dict[str, str]]
+    bodies: list[dict[str, Any]]
+    people: list[dict[str, str]]
+    organisations: list[dict[str, str]]
+    places: list[dict[str, str]]
+    subjects: list[dict[str, Any]]
+    # newsstreams' extension (schemas/enriched-article.schema.json)
     event_id: str
     article_id: str
-    uri: str
-    version: int
     source: str
-    headline: str | None
-    language: str | None
-    people: list[dict[str, Any]]
-    organisations: list[dict[str, Any]]
-    places: list[dict[str, Any]]
-    subjects: list[dict[str, Any]]
+    entities: list[dict[str, Any]]
     quotes: list[dict[str, Any]]
     keyphrases: list[str]
-    url: str | None = None
-    byline: list[Byline] = []
-    published_at: datetime | None = None
-    body_text: str = ""
+    by: str | None = None
+    firstcreated: datetime | None = None
+    versioncreated: datetime | None = None
+    language: str | None = None
     skipped: list[dict[str, str]] = []
-    schema_version: str = SCHEMA_VERSION
+    schema_version: str = ENRICHED_SCHEMA_VERSION
     pipeline_version: str = ""
+
+    def to_representation(self) -> dict[str, Any]:
+        # ninjs types its optional fields without null: an unknown value is an absent one.
+        return {k: v for k, v in super().to_representation().items() if v is not None}
 
 
 class TrendingCount(Event):
@@ -280,6 +291,7 @@ def cloudevent_headers(event: Event, *, subject: str | None = None) -> dict[str,
     # The event's own time, so a replay yields the same headers; the send time only when it has none.
     when = (
         getattr(event, "published_at", None)
+        or getattr(event, "firstcreated", None)
         or getattr(event, "failed_at", None)
         or getattr(event, "window_end", None)
         or datetime.now(UTC)

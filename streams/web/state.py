@@ -245,10 +245,14 @@ class DashboardState:
     def _enriched(self, event: Json) -> list[Item]:
         source = str(event["source"])
         article = self._article(str(event["article_id"]), source)
-        article.headline = _text(event.get("headline"))
-        article.url = _text(event.get("url"))
+        # A ninjs document: the main headline, the URI when it is the article's URL (else a URN).
+        headlines = [h for h in event.get("headlines") or () if isinstance(h, dict)]
+        article.headline = _text(next((h.get("value") for h in headlines if h.get("role") == "main"), None))
+        uri = _text(event.get("uri"))
+        article.url = uri if uri and uri.startswith(("https://", "http://")) else None
         listed = [e for group in ("people", "organisations", "places") for e in event.get(group) or ()]
-        names = (_text(e.get(k)) for e in listed if isinstance(e, dict) for k in ("uri", "name"))
+        # `literal` is the entity id (the key of news.entities), what a dashboard filter names.
+        names = (_text(e.get(k)) for e in listed if isinstance(e, dict) for k in ("literal", "name"))
         article.listed = frozenset(n.casefold() for n in names if n)
         data = {"article_id": event["article_id"], "headline": article.headline, "source": source}
         return [self._push("article", source, article.match_keys(), data)]

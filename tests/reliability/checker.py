@@ -95,7 +95,7 @@ class Outputs:
         topics = {v["event_id"] for v in self.by_article["news.topics"].get(article_id, [])}
         quotes = {v["event_id"] for v in self.by_article["news.quotes"].get(article_id, [])}
         entity_ids = {v["entity_id"] for v in self.by_article["news.entities"].get(article_id, [])}
-        listed = {e["uri"] for group in ("people", "organisations", "places") for e in enriched[group]}
+        listed = {e["literal"] for group in ("people", "organisations", "places") for e in enriched[group]}
         problems = []
         if len(topics) != len(enriched["subjects"]):
             problems.append(f"{len(topics)} topic events for {len(enriched['subjects'])} subjects")

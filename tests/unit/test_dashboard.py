@@ -396,17 +396,31 @@ def test_reads_the_wire_form_of_every_downstream_record() -> None:
             "news.articles.enriched",
             records.EnrichedArticle(
                 event_id="x1",
-                uri="urn:w1",
-                version=1,
-                headline="Headline <i>here</i>",
+                uri="urn:newsstreams:wire.example:w1",
+                type="text",
+                version="1",
+                headlines=[{"role": "main", "value": "Headline <i>here</i>"}],
+                bodies=[{"role": "text", "contenttype": "text/plain", "charcount": 0, "value": ""}],
+                firstcreated=when,
                 language="en",
-                people=[{"name": "Jane Doe", "uri": "person:jane-doe", "type": "PERSON", "salience": 0.9}],
+                people=[
+                    {
+                        "uri": "urn:newsstreams:entity:person:jane-doe",
+                        "literal": "person:jane-doe",
+                        "name": "Jane Doe",
+                        "rel": "mentioned",
+                    }
+                ],
                 organisations=[],
                 places=[],
                 subjects=[],
+                entities=[
+                    {"uri": "urn:newsstreams:entity:person:jane-doe", "type": "PERSON", "salience": 0.9}
+                ],
                 quotes=[],
                 keyphrases=[],
-                **common,
+                article_id="w1",
+                source="wire.example",
             ),
         ),
         (

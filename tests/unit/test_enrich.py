@@ -59,7 +59,7 @@ def test_an_article_the_nlp_does_not_speak_is_published_with_the_stages_it_skipp
     # In batch order; the French article is the enriched article alone, saying what it skipped and why.
     [out] = first.outgoing
     assert out.event.article_id == "c/1"
-    assert out.event.language == "fr" and out.event.body_text
+    assert out.event.language == "fr" and out.event.bodies[0]["value"]
     skipped = out.event.skipped  # type: ignore[attr-defined]
     assert [s["stage"] for s in skipped] == ["entities", "quotes", "topics", "keyphrases"]
     assert all("'fr'" in s["reason"] and "en" in s["reason"] for s in skipped)
