@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import sys
 from datetime import datetime
 from functools import cache
@@ -17,12 +16,11 @@ from referencing.jsonschema import DRAFT202012
 
 from streams.events import flow
 
-# The installed package reads its own copy: a wheel does not carry the repository's schemas/ folder.
-# schemas/ at the repository root is the source of truth; `python -m streams.events.contracts` refreshes the
-# copy and tests/unit/test_contracts.py fails while the two differ.
-PACKAGE_SCHEMAS = Path(__file__).resolve().parents[1] / "data" / "schemas"
+# schemas/ at the repository root is the one source of truth. A checkout (or an editable install) reads it
+# in place; a built package carries a copy made at build time (setup.py), as a wheel has no schemas/.
 REPO_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
-COPIED = ("*.schema.json", "asyncapi.yaml", "standards/*", "bundled/*")
+PACKAGE_SCHEMAS = Path(__file__).resolve().parents[1] / "data" / "schemas"
+SCHEMAS = REPO_SCHEMAS if (REPO_SCHEMAS.parent / "pyproject.toml").is_file() else PACKAGE_SCHEMAS
 # The official schemas an enriched article's contract builds on (ninjs 2.2 and the GeoJSON it references),
 # kept unmodified under schemas/standards/ and resolved by their official ids: no network at validation.
 STANDARDS = {
@@ -75,8 +73,8 @@ class ContractError(ValueError):
 
 @cache
 def load_schema(filename: str) -> dict[str, Any]:
-    """One JSON Schema of the package copy, by file name (e.g. "quote.schema.json")."""
-    schema: dict[str, Any] = orjson.loads((PACKAGE_SCHEMAS / filename).read_bytes())
+    """One JSON Schema of schemas/ (or its copy in a built package), by file name (e.g. "quote.schema.json")."""
+    schema: dict[str, Any] = orjson.loads((SCHEMAS / filename).read_bytes())
     return schema
 
 
@@ -104,8 +102,8 @@ def standards_registry(files: dict[str, Path]) -> Registry[Any]:
 
 @cache
 def registry() -> Registry[Any]:
-    """The official schemas the project's schemas reference, from the package copy of schemas/standards."""
-    return standards_registry({uri: PACKAGE_SCHEMAS / name for uri, name in STANDARDS.items()})
+    """The official schemas the project's schemas reference, from schemas/standards/."""
+    return standards_registry({uri: SCHEMAS / name for uri, name in STANDARDS.items()})
 
 
 def validate(topic_name: str, event: dict[str, Any]) -> None:
@@ -117,21 +115,6 @@ def validate(topic_name: str, event: dict[str, Any]) -> None:
             SCHEMA_FILES[topic_name],
             [f"{e.json_path}: {e.message}" for e in errors],
         )
-
-
-def sync_package_copy(source: Path = REPO_SCHEMAS, target: Path = PACKAGE_SCHEMAS) -> list[Path]:
-    """Copy the schemas and the AsyncAPI document of `source` into the package; returns the copies."""
-    if not source.is_dir():
-        raise FileNotFoundError(f"{source} not found: run this from a checkout of the repository")
-    wanted = {p.relative_to(source): p for pattern in COPIED for p in source.glob(pattern) if p.is_file()}
-    for stale in target.rglob("*") if target.is_dir() else ():
-        if stale.is_file() and stale.relative_to(target) not in wanted:
-            stale.unlink()
-    copies = []
-    for name, path in sorted(wanted.items()):
-        (target / name).parent.mkdir(parents=True, exist_ok=True)
-        copies.append(Path(shutil.copyfile(path, target / name)))
-    return copies
 
 
 # Schemas that reference official ones, also written whole (schemas/bundled/) for the AsyncAPI document:
@@ -185,6 +168,5 @@ def write_bundles(source: Path = REPO_SCHEMAS) -> list[Path]:
 
 
 if __name__ == "__main__":
-    write_bundles()
-    for copied in sync_package_copy():
-        print(copied, file=sys.stderr)
+    for written in write_bundles():
+        print(written, file=sys.stderr)

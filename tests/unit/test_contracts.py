@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import runpy
 import types
 import typing
 from collections import Counter
@@ -185,16 +186,26 @@ def test_every_schema_is_a_valid_draft_2020_12_schema() -> None:
         Draft202012Validator.check_schema(schema)
 
 
-def test_the_package_copy_is_identical_to_schemas() -> None:
-    repo = {
-        p.relative_to(SCHEMAS): p.read_bytes() for pattern in contracts.COPIED for p in SCHEMAS.glob(pattern)
-    }
-    package = {
-        p.relative_to(contracts.PACKAGE_SCHEMAS): p.read_bytes()
-        for p in contracts.PACKAGE_SCHEMAS.rglob("*")
-        if p.is_file()
-    }
-    assert package == repo, "streams/data/schemas is stale: run `python -m streams.events.contracts`"
+def test_a_checkout_reads_schemas_in_place_and_a_build_copies_them_into_the_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert contracts.SCHEMAS == SCHEMAS  # one folder in the repository, no copy beside it
+    assert not contracts.PACKAGE_SCHEMAS.exists(), "a stale copy in the source tree: remove it"
+    # setup.py's build step, run as a build runs it (the packages themselves left out: only the copy).
+    import setuptools
+    from setuptools.dist import Distribution
+
+    registered: dict[str, Any] = {}
+    monkeypatch.setattr(setuptools, "setup", lambda **kw: registered.update(kw))
+    runpy.run_path(str(ROOT / "setup.py"), run_name="__main__")
+    command = registered["cmdclass"]["build_py"](Distribution({"name": "newsstreams", "packages": []}))
+    command.initialize_options()
+    command.build_lib = str(tmp_path)
+    command.finalize_options()
+    command.run()
+    built = tmp_path / "streams" / "data" / "schemas"
+    copied = {p.relative_to(built): p.read_bytes() for p in built.rglob("*") if p.is_file()}
+    assert copied == {p.relative_to(SCHEMAS): p.read_bytes() for p in SCHEMAS.rglob("*") if p.is_file()}
 
 
 def _asyncapi() -> dict[str, Any]:
