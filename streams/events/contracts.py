@@ -22,11 +22,15 @@ REPO_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 PACKAGE_SCHEMAS = Path(__file__).resolve().parents[1] / "data" / "schemas"
 SCHEMAS = REPO_SCHEMAS if (REPO_SCHEMAS.parent / "pyproject.toml").is_file() else PACKAGE_SCHEMAS
 # The official schemas an enriched article's contract builds on (ninjs 2.2 and the GeoJSON it references),
-# kept unmodified under schemas/standards/ and resolved by their official ids: no network at validation.
+# resolved by their official ids from a folder of IPTC's files: no network at validation. They are not
+# copied into this repository; by default they are read from ../shared/standards/ninjs beside it.
 STANDARDS = {
-    "http://www.iptc.org/std/ninjs/ninjs-schema_2.2.json": "standards/ninjs-schema_2.2.json",
-    "https://geojson.org/schema/GeoJSON.json": "standards/GeoJSON-schema.json",
+    "http://www.iptc.org/std/ninjs/ninjs-schema_2.2.json": "ninjs-schema_2.2.json",
+    "https://geojson.org/schema/GeoJSON.json": "GeoJSON-schema.json",
 }
+DEFAULT_STANDARDS = REPO_SCHEMAS.parents[1] / "shared" / "standards" / "ninjs"
+# Schemas that reference the official ones: validating against them needs that folder.
+NEEDS_STANDARDS = ("enriched-article.schema.json",)
 
 # Design topic name (without the environment's prefix) → the schema of its values.
 SCHEMA_FILES: dict[str, str] = {
@@ -88,7 +92,9 @@ def validator(topic_name: str) -> Draft202012Validator:
             f"no schema for topic {topic_name!r} (give the design name without prefix: "
             f"{', '.join(SCHEMA_FILES)})"
         ) from None
-    return Draft202012Validator(load_schema(filename), registry=registry(), format_checker=FORMAT_CHECKER)
+    # Only the schemas built on IPTC's need its files: the others validate anywhere.
+    found = registry() if filename in NEEDS_STANDARDS else Registry()
+    return Draft202012Validator(load_schema(filename), registry=found, format_checker=FORMAT_CHECKER)
 
 
 def standards_registry(files: dict[str, Path]) -> Registry[Any]:
@@ -100,10 +106,20 @@ def standards_registry(files: dict[str, Path]) -> Registry[Any]:
     return Registry().with_resources(resources)
 
 
+class StandardsMissing(RuntimeError):
+    """The official schemas a contract builds on are not where they were looked for."""
+
+
 @cache
-def registry() -> Registry[Any]:
-    """The official schemas the project's schemas reference, from schemas/standards/."""
-    return standards_registry({uri: SCHEMAS / name for uri, name in STANDARDS.items()})
+def registry(folder: Path = DEFAULT_STANDARDS) -> Registry[Any]:
+    """The official schemas the project's schemas reference, from `folder` (IPTC's files, unmodified)."""
+    files = {uri: folder / name for uri, name in STANDARDS.items()}
+    missing = [str(path) for path in files.values() if not path.is_file()]
+    if missing:
+        raise StandardsMissing(
+            f"the enriched-article contract builds on IPTC's official ninjs schema; not found: {', '.join(missing)}"
+        )
+    return standards_registry(files)
 
 
 def validate(topic_name: str, event: dict[str, Any]) -> None:
@@ -117,9 +133,10 @@ def validate(topic_name: str, event: dict[str, Any]) -> None:
         )
 
 
-# Schemas that reference official ones, also written whole (schemas/bundled/) for the AsyncAPI document:
-# its tools resolve a $ref by fetching the URL, not by $id, and the check must run offline.
-BUNDLED = ("enriched-article.schema.json",)
+# Schemas that reference official ones, also written whole (a `bundled/` folder beside a copy of schemas/,
+# made by scripts/asyncapi-validate) for the AsyncAPI document: its tools resolve a $ref by fetching the
+# URL, not by $id, and the check must run offline.
+BUNDLED = NEEDS_STANDARDS
 
 
 def bundle(schema: dict[str, Any], standards: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -154,9 +171,9 @@ def bundle(schema: dict[str, Any], standards: dict[str, dict[str, Any]]) -> dict
     return whole
 
 
-def write_bundles(source: Path = REPO_SCHEMAS) -> list[Path]:
-    """(Re)write schemas/bundled/ from the schemas and the official standards beside them."""
-    standards = {uri: orjson.loads((source / name).read_bytes()) for uri, name in STANDARDS.items()}
+def write_bundles(source: Path, standards_folder: Path = DEFAULT_STANDARDS) -> list[Path]:
+    """Write `source`/bundled/ from the schemas in `source` and the official standards in `standards_folder`."""
+    standards = {uri: orjson.loads((standards_folder / name).read_bytes()) for uri, name in STANDARDS.items()}
     written = []
     for filename in BUNDLED:
         whole = bundle(orjson.loads((source / filename).read_bytes()), standards)
@@ -168,5 +185,7 @@ def write_bundles(source: Path = REPO_SCHEMAS) -> list[Path]:
 
 
 if __name__ == "__main__":
-    for written in write_bundles():
+    # python -m streams.events.contracts SCHEMAS_COPY [STANDARDS_FOLDER]
+    folder = Path(sys.argv[2]) if len(sys.argv) > 2 else DEFAULT_STANDARDS
+    for written in write_bundles(Path(sys.argv[1]), folder):
         print(written, file=sys.stderr)
