@@ -91,8 +91,9 @@ async def test_topics_apply_changes_one_config_and_keeps_the_others(kafka: Broke
 
 
 async def test_replay_with_unchanged_pipeline_reproduces_ids_and_payloads(
-    kafka: Broker, namespace: str, worker: Worker
+    kafka: Broker, namespace: str, worker: Worker, shared_dir: Path
 ) -> None:
+    # shared_dir: the enriched articles are validated over IPTC's ninjs schema, read from ../shared.
     settings = _settings(kafka, namespace)
     feed = _feed()
     await produce(kafka.bootstrap, settings.topic("news.articles.raw"), feed)
