@@ -280,9 +280,17 @@ SVM_RECIPE: dict[str, Any] = {
 }
 
 
-# The shipped model's recipe (MODEL_CARD.md): SVM_RECIPE learning each article's primary subject only,
-# examples weighted as scikit-learn's "balanced", as cross-validation over topics17 chose.
-DEFAULT_RECIPE: dict[str, Any] = {**SVM_RECIPE, "primary_only": True, "balance": 1.0}
+# The shipped model's recipe (MODEL_CARD.md): SVM_RECIPE learning each article's primary subject, its
+# secondary subjects as weaker positives, examples weighted as scikit-learn's "balanced", calibrated
+# independent scores, and the cost C that cross-validation over topics17 chose.
+DEFAULT_RECIPE: dict[str, Any] = {
+    **SVM_RECIPE,
+    "primary_only": True,
+    "balance": 1.0,
+    "secondary_weight": 0.3,
+    "calibrated": True,
+    "svm_c": 0.25,
+}
 
 
 @dataclass(frozen=True)
@@ -302,14 +310,25 @@ class Recipe:
     # Examples weigh (n / (labels × n of their first label)) ** balance in the SVM's loss: 0 is no
     # weighting, 1 is scikit-learn's "balanced", so a code seen five times is not drowned by sport.
     balance: float = 0.0
-    # Learn only each example's first top-level code (the archive lists the primary first): one exclusive
-    # subject per article, scores that sum to 1, while the other codes still count as its topics in the
-    # archive.
+    # Learn each example's first top-level code as its subject (the archive lists the primary first):
+    # one exclusive subject per article (softmax scores summing to 1 unless `calibrated`); its other codes
+    # are negatives unless `secondary_weight` makes them weaker positives.
     primary_only: bool = False
+    # svm only: independent per-subject scores instead of a softmax. The top level becomes multi-label
+    # (logistic) with the SVM's decision values mapped by one Platt curve fitted on out-of-fold decision
+    # values against every code each example lists, so a score estimates "this is one of the article's
+    # topics" and a second subject can pass the threshold; the ranking, and so the first topic, is the
+    # SVM's own.
+    calibrated: bool = False
+    # svm with primary_only: an example's other listed top-level codes are positives too, at this fraction
+    # of its cost (0: they count as negatives, as any unlisted code). The primary keeps the full weight.
+    secondary_weight: float = 0.0
 
     def __post_init__(self) -> None:
         if self.solver not in ("adam", "svm"):
             raise ValueError(f"unknown solver {self.solver!r}: expected 'adam' or 'svm'")
+        if self.calibrated and self.solver != "svm":
+            raise ValueError("calibrated scores need the svm solver")
 
     @property
     def architecture(self) -> str:
@@ -324,6 +343,8 @@ class Recipe:
                 "svm_iterations": self.svm_iterations,
                 "temperature": self.temperature,
                 "balance": self.balance,
+                "calibrated": self.calibrated,
+                "secondary_weight": self.secondary_weight,
             }
         else:
             fitted = {"epochs": self.epochs, "seed": self.seed, "learn_rate": self.learn_rate}
@@ -356,7 +377,7 @@ def fit(texts: Sequence[str], topics: Sequence[list[str]], recipe: Recipe) -> La
     sub_labels = sorted(set().union(*(s for _, s in expanded)))
     if not top_labels:
         raise ValueError("no top-level IPTC subject (medtop:01000000 … medtop:17000000) to learn")
-    exclusive = all(len(t) == 1 for t, _ in expanded) and len(top_labels) > 1
+    exclusive = all(len(t) == 1 for t, _ in expanded) and len(top_labels) > 1 and not recipe.calibrated
 
     fix_random_seed(recipe.seed)
     nlp = spacy.blank("en")
@@ -384,7 +405,11 @@ def fit(texts: Sequence[str], topics: Sequence[list[str]], recipe: Recipe) -> La
     for name, labels, _, gold in components:
         if recipe.solver == "svm":
             weights = _balance_weights([t[0] if t else "" for t, _ in expanded], recipe.balance)
+            if name == TOP_COMPONENT and recipe.primary_only and recipe.secondary_weight:
+                gold, weights = _with_secondary(gold, weights, labels, topics, recipe.secondary_weight)
             _fit_svm(docs, nlp.get_pipe(name), gold, weights, recipe)
+            if recipe.calibrated and name == TOP_COMPONENT:
+                _calibrate(nlp.get_pipe(name), texts, topics, recipe)
         else:
             _fit_adam(nlp, docs, name, labels, gold, optimizer, recipe)
     return nlp
@@ -454,6 +479,25 @@ def _balance_weights(first: Sequence[str], balance: float) -> numpy.ndarray:
     ).reshape(-1, 1)
 
 
+def _with_secondary(
+    gold: list[set[str]],
+    weights: numpy.ndarray,
+    labels: list[str],
+    topics: Sequence[list[str]],
+    secondary_weight: float,
+) -> tuple[list[set[str]], numpy.ndarray]:
+    """Gold sets with each example's other listed codes added, and per-label costs (n × labels) that
+    give those codes `secondary_weight` of the example's weight."""
+    cost = numpy.repeat(weights, len(labels), axis=1)
+    widened = []
+    for n, (primary, listed) in enumerate(zip(gold, topics, strict=True)):
+        others = [c for c in _expand(listed)[0] if c not in primary and c in labels]
+        for code in others:
+            cost[n, labels.index(code)] *= secondary_weight
+        widened.append(primary | set(others))
+    return widened, cost
+
+
 def _fit_svm(
     docs: list[Doc], pipe: Any, gold: list[set[str]], weights: numpy.ndarray, recipe: Recipe
 ) -> None:
@@ -486,6 +530,79 @@ def _fit_svm(
         sparse.finish_update(optimizer)
     sparse.set_param("W", sparse.get_param("W") * numpy.float32(recipe.temperature))
     sparse.set_param("b", sparse.get_param("b") * numpy.float32(recipe.temperature))
+
+
+def _decisions(pipe: Any, docs: list[Doc]) -> numpy.ndarray:
+    """The SVM's decision values (times its temperature) for each Doc and label, before the output."""
+    features, sparse = pipe.model.get_ref("features"), pipe.model.get_ref("output_layer")
+    return numpy.asarray(sparse.predict(features.predict(docs)))
+
+
+# Out-of-fold decision values for the Platt curve come from this many folds (example n in fold n % K).
+CALIBRATION_FOLDS = 3
+
+
+def _calibrate(pipe: Any, texts: Sequence[str], topics: Sequence[list[str]], recipe: Recipe) -> None:
+    """Fit one Platt curve sigmoid(a·d + b) on out-of-fold decision values and fold it into the weights.
+
+    Each of CALIBRATION_FOLDS models is the same recipe without calibration, trained on the other folds;
+    the target of (example, label) is whether the label is any of the example's top-level codes. The
+    fitted a and b then scale the component's weights, so its logistic output is the calibrated score.
+    """
+    values, targets = [], []
+    uncalibrated = replace(recipe, calibrated=False)
+    for k in range(CALIBRATION_FOLDS):
+        train_at = [n for n in range(len(texts)) if n % CALIBRATION_FOLDS != k]
+        held = [n for n in range(len(texts)) if n % CALIBRATION_FOLDS == k]
+        if not held or not train_at:
+            continue
+        model = fit([texts[n] for n in train_at], [topics[n] for n in train_at], uncalibrated)
+        fold_pipe: Any = model.get_pipe(TOP_COMPONENT)
+        decisions = _decisions(fold_pipe, [model.make_doc(texts[n]) for n in held])
+        for row, n in zip(decisions, held, strict=True):
+            codes = set(_expand(topics[n])[0])
+            for label, value in zip(fold_pipe.labels, row, strict=True):
+                values.append(float(value))
+                targets.append(float(label in codes))
+    a, b = _platt(numpy.array(values, dtype="f8"), numpy.array(targets, dtype="f8")) if values else (1.0, 0.0)
+    if a <= 0:
+        # Out-of-fold values that do not rank listed codes higher (a tiny archive) would invert the
+        # ranking: keep the plain logistic of the decision values instead.
+        a, b = 1.0, 0.0
+    sparse = pipe.model.get_ref("output_layer")
+    # Decision values here carry the same temperature as the fold models', so a and b apply as fitted.
+    sparse.set_param("W", (sparse.get_param("W") * a).astype("f"))
+    sparse.set_param("b", (sparse.get_param("b") * a + b).astype("f"))
+
+
+def _platt(values: numpy.ndarray, targets: numpy.ndarray) -> tuple[float, float]:
+    """a and b of sigmoid(a·value + b) minimising the log-loss, by damped Newton steps.
+
+    Targets are smoothed as in Platt (1999), (n₊ + 1) / (n₊ + 2) and 1 / (n₋ + 2), so separable data
+    (a small archive) gives a finite curve instead of a step.
+    """
+    positives = float(targets.sum())
+    smooth = numpy.where(targets > 0.5, (positives + 1) / (positives + 2), 1 / (len(targets) - positives + 2))
+
+    def loss(a: float, b: float) -> float:
+        z = a * values + b
+        return float((numpy.logaddexp(0.0, z) - smooth * z).sum())
+
+    a, b = 1.0, 0.0
+    for _ in range(100):
+        p = 1.0 / (1.0 + numpy.exp(-numpy.clip(a * values + b, -50, 50)))
+        w = p * (1.0 - p) + 1e-12
+        grad = numpy.array([((p - smooth) * values).sum(), (p - smooth).sum()])
+        hess = numpy.array(
+            [[(w * values * values).sum() + 1e-9, (w * values).sum()], [(w * values).sum(), w.sum() + 1e-9]]
+        )
+        step, size = numpy.linalg.solve(hess, grad), 1.0
+        while size > 1e-6 and loss(a - size * step[0], b - size * step[1]) > loss(a, b):
+            size /= 2
+        a, b = a - size * float(step[0]), b - size * float(step[1])
+        if size * abs(step).max() < 1e-9:
+            break
+    return a, b
 
 
 # --- key phrases -------------------------------------------------------------------------------------

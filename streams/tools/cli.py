@@ -218,7 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--primary-only",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="learn each line's first top-level code only (one subject per article, scores sum to 1); "
+        help="learn each line's first top-level code as its subject, the others as weaker positives; "
         "--no-primary-only learns every listed code (multi-label)",
     )
     p.add_argument("--balance", type=float, default=None, help="svm only: class weighting power, 0-1")
