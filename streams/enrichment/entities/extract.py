@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 
 from streams.enrichment.entities.clusters import _cluster, _display, _Layout, _propagate, _salience
+from streams.enrichment.entities.evidence import REFUSED, weigh_evidence
 from streams.enrichment.entities.labels import _fix_labels
 from streams.enrichment.entities.mentions import _Mention, _mention, _person_roles
 from streams.enrichment.entities.model import Entity, _key, _surname, make_entity_id
@@ -29,6 +30,9 @@ def extract_entities(
     mentions = [m for ent in doc.ents if (m := _mention(doc, layout.text, ent, lowered)) is not None]
     # → labels fixed where pycountry knows the place ("Crimea" ORG → GPE) or a job names a person
     _fix_labels(doc, mentions)
+    # → what the name says: a given name makes a person; unknown places and product-like people refused
+    weigh_evidence(doc, mentions, lowered)
+    mentions = [m for m in mentions if m.label != REFUSED]
     # → one cluster per referent (surnames to full names, country aliases to one country, "EU" to "European Union")
     clusters, names = _cluster(mentions, known_people or {})
     # → plus the later occurrences spaCy missed of names it found once

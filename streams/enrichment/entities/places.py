@@ -18,6 +18,7 @@ _COUNTRY_NAMES = {
     "FM": "Micronesia",
     "VA": "Vatican City",
     "BN": "Brunei",
+    "VI": "U.S. Virgin Islands",
 }
 # Everyday names pycountry has under no name, official name or common name. Its fuzzy search is no
 # substitute: it answers "Africa" with South Africa, "West" with Cameroon and "London" with the UK. Nor
@@ -31,6 +32,7 @@ _COUNTRY_ALIASES = {
     "america": "US",
     "uae": "AE",
     "turkey": "TR",
+    "us virgin islands": "VI",
 }
 # English exonyms of subdivisions pycountry names only in the local language ("Avtonomna Respublika Krym").
 _SUBDIVISION_EXONYMS = {"crimea": "UA-43", "chechnya": "RU-CE", "bavaria": "DE-BY", "catalonia": "ES-CT"}
