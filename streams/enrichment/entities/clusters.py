@@ -110,6 +110,19 @@ def _salience(mentions: tuple[EntityMention, ...], length: int, most: int) -> fl
     return round(min(1.0, max(0.0, score)), 4)
 
 
+# Legal forms a company's name may carry or drop: "Home Depot Inc." and "Home Depot" are one company.
+_LEGAL_FORMS = frozenset(
+    {"inc", "corp", "corporation", "co", "ltd", "llc", "plc", "ag", "sa", "nv", "companies"}
+)
+
+
+def _company_key(key: str) -> str:
+    words = key.removeprefix("the ").split()
+    while len(words) > 1 and words[-1].strip(",") in _LEGAL_FORMS:
+        words.pop()
+    return " ".join(words).rstrip(",")
+
+
 Clusters = dict[tuple[str, str], list[_Mention]]
 
 
@@ -138,10 +151,18 @@ def _cluster(
             m.label = "PERSON"
             clusters["person", next(iter(owners))].append(m)
             continue
+        if m.label == "ORG":
+            key = _company_key(key)
         k = m.place.code if m.place else f"{FAMILIES.get(m.label, m.label)}:{key}"
         clusters["other", k].append(m)
         if m.place:
             names["other", k] = m.place.name
+        elif m.label == "ORG":
+            # "Home Depot" in the text beats "THE HOME DEPOT INC." in a quote table.
+            names["other", k] = max(
+                (names.get(("other", k), m.name), m.name),
+                key=lambda n: (not n.isupper(), len(n.split()), len(n)),
+            )
     # "EU" after "European Union" is one organisation.
     full_forms: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for ck, ms in clusters.items():
