@@ -46,3 +46,23 @@ def test_product_like_people_are_refused(nlp: Language) -> None:
     assert names(found) == {"Tsai Ing-wen": "PERSON"}
     found = forced(nlp, "Pokemon Sword is out. Buy a sword.", [("Pokemon Sword", "PERSON")])
     assert names(found) == {}
+
+
+def test_organisations_named_as_events_laws_things_or_two_names(nlp: Language) -> None:
+    found = forced(
+        nlp,
+        "Deals were signed at the Dubai Air Show. The Hong Kong Human Rights and Democracy Act passed. "
+        "The Ultimate Collector Series sold out. Thibaut Courtois to Real Madrid is done. Acme Widgets Inc. grew.",
+        [
+            ("Dubai Air Show", "ORG"),
+            ("Hong Kong Human Rights and Democracy Act", "ORG"),
+            ("Ultimate Collector Series", "ORG"),
+            ("Thibaut Courtois to Real Madrid", "ORG"),
+            ("Acme Widgets Inc.", "ORG"),
+        ],
+    )
+    assert names(found) == {
+        "Dubai Air Show": "EVENT",
+        "Hong Kong Human Rights and Democracy Act": "LAW",
+        "Acme Widgets Inc.": "ORG",
+    }

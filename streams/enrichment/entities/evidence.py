@@ -18,6 +18,16 @@ _ORGANISATION_WORDS = """inc ltd llc corp corporation co group company companies
     county state valley bridge hall hill center centre stadium arena hotel festival show award awards army
     navy force police finals cup"""
 _NOT_SURNAMES = frozenset(_ORGANISATION_WORDS.split())
+# Last words of an "organisation" that is an event, a law, or a thing sold or done.
+_EVENT_WORDS = frozenset(
+    ("show", "festival", "cup", "finals", "championship", "championships", "open", "games", "olympics", "induction", "expo")
+)  # fmt: skip
+_LAW_WORDS = frozenset({"act", "bill"})
+_THING_WORDS = frozenset(
+    ("meal", "plan", "series", "edition", "card", "units", "unit", "goal", "award", "management", "pass", "package",
+     "system", "care")
+)  # fmt: skip
+_LEGAL_FORMS = ("Inc", "Inc.", "Ltd", "Ltd.", "LLC", "Corp", "Corp.", "Co", "Co.", "Plc", "PLC")
 # Prepositions that put a place after them ("in Forest Hill", "near Baar").
 _LOCATIVE = frozenset({"in", "near", "outside", "across", "around"})
 _NAME_WORD = re.compile(r"[A-Z][a-zA-Z'\u2019-]*[a-z][a-zA-Z'\u2019-]*$")
@@ -74,6 +84,21 @@ def _known_place(name: str) -> bool:
     )
 
 
+def _organisation_type(m: _Mention) -> str:
+    """An "organisation" named as an event ("Dubai Air Show") is an EVENT, as an act ("Hong Kong Human
+    Rights and Democracy Act") a LAW; a thing ("Ultimate Collector Series"), two names run together
+    ("Thibaut Courtois to Real Madrid", "Bleacher Report, Uber Eats") are refused."""
+    words = m.name.split()
+    last = words[-1].lower()
+    if " to " in m.name or ("," in m.name and not m.name.endswith(_LEGAL_FORMS)):
+        return REFUSED
+    if len(words) > 1 and last in _EVENT_WORDS:
+        return "EVENT"
+    if len(words) > 2 and last in _LAW_WORDS:
+        return "LAW"
+    return REFUSED if len(words) > 1 and last in _THING_WORDS else "ORG"
+
+
 def _refused(doc: Doc, m: _Mention, lowered: frozenset[str], placed: bool) -> bool:
     if m.label == "GPE":
         return not placed and not _known_place(m.name)
@@ -92,3 +117,5 @@ def weigh_evidence(doc: Doc, mentions: list[_Mention], lowered: frozenset[str]) 
             m.label = "PERSON"
         elif _refused(doc, m, lowered, placed):
             m.label = REFUSED
+        elif m.label == "ORG":
+            m.label = _organisation_type(m)
