@@ -66,3 +66,18 @@ def test_organisations_named_as_events_laws_things_or_two_names(nlp: Language) -
         "Hong Kong Human Rights and Democracy Act": "LAW",
         "Acme Widgets Inc.": "ORG",
     }
+
+
+def test_cities_in_a_results_line_or_beating_a_side_are_teams(nlp: Language) -> None:
+    found = forced(
+        nlp,
+        "Results: Leicester 22 , Bristol 4 . Japan 2 , China 1 . Fans in Bristol cheered.",
+        [("Leicester", "GPE"), ("Bristol", "GPE"), ("Japan", "GPE"), ("China", "GPE")],
+    )
+    assert names(found) == {"Leicester": "ORG", "Bristol": "ORG", "Japan": "GPE", "China": "GPE"}
+    found = forced(
+        nlp,
+        "He lives in Leicester. He was born in 1970 in Bristol 12 miles away.",
+        [("Leicester", "GPE"), ("Bristol", "GPE")],
+    )
+    assert names(found) == {"Leicester": "GPE", "Bristol": "GPE"}

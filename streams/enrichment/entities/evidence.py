@@ -31,6 +31,10 @@ _LEGAL_FORMS = ("Inc", "Inc.", "Ltd", "Ltd.", "LLC", "Corp", "Corp.", "Co", "Co.
 # Prepositions that put a place after them ("in Forest Hill", "near Baar").
 _LOCATIVE = frozenset({"in", "near", "outside", "across", "around"})
 _NAME_WORD = re.compile(r"[A-Z][a-zA-Z'\u2019-]*[a-z][a-zA-Z'\u2019-]*$")
+_MATCH_VERBS = frozenset(
+    ("beat", "defeat", "draw", "edge", "thrash", "rout", "crush", "overcome", "hammer", "outplay")
+)
+_SCORE = re.compile(r"\d{1,3}(-\d{1,3})?$")
 _PRODUCT_MARK = re.compile(r"[0-9+]")
 REFUSED = ""  # the label of a mention that names no referent of its type
 
@@ -105,11 +109,38 @@ def _refused(doc: Doc, m: _Mention, lowered: frozenset[str], placed: bool) -> bo
     return m.label == "PERSON" and _product_like(doc, m, lowered)
 
 
+def _plays(doc: Doc, m: _Mention) -> bool:
+    """Subject or object of a match verb against another proper name: "Leicestershire beat Somerset"."""
+    head = doc[m.tokens[1] - 1]
+    if head.dep_ not in ("nsubj", "dobj") or head.head.lemma_ not in _MATCH_VERBS:
+        return False
+    other = "dobj" if head.dep_ == "nsubj" else "nsubj"
+    return any(c.dep_ == other and c.pos_ == "PROPN" for c in head.head.children)
+
+
+def _scored_team(doc: Doc, m: _Mention) -> bool:
+    """A city or county that beats another side, or is followed by a score in a line of results ("Essex
+    532-8 , Kent 320"), is a team: one name-and-number pair alone is a dateline or an age, two in one
+    sentence are a results line. Country names stay places (national teams are named by their country)."""
+    hi = m.tokens[1]
+    if m.label not in ("GPE", "LOC") or (m.place is not None and len(m.place.code) == 2):
+        return False
+    if _plays(doc, m):
+        return True
+    if hi >= len(doc) or not _SCORE.match(doc[hi].text):
+        return False
+    sent = doc[hi].sent
+    pairs = sum(1 for t in sent if t.i > sent.start and _SCORE.match(t.text) and doc[t.i - 1].pos_ == "PROPN")
+    return pairs >= 2
+
+
 def weigh_evidence(doc: Doc, mentions: list[_Mention], lowered: frozenset[str]) -> None:
     """Retype or refuse mentions on what the name itself says, after pycountry has resolved places:
     "Diego Schwartzman" ORG is a person, a "GPE" no gazetteer knows and the article never puts a
     preposition of place before ("Dashlane", "Bloomberg") is refused, and so is a product-like person."""
     for m in mentions:
+        if _scored_team(doc, m):
+            m.label, m.place = "ORG", None
         if m.title or m.place is not None or m.roles:
             continue
         placed = _placed(doc, mentions, m.name)
