@@ -81,3 +81,18 @@ def test_cities_in_a_results_line_or_beating_a_side_are_teams(nlp: Language) -> 
         [("Leicester", "GPE"), ("Bristol", "GPE")],
     )
     assert names(found) == {"Leicester": "GPE", "Bristol": "GPE"}
+
+
+def test_one_word_people_that_are_dictionary_words_or_too_short_are_refused(nlp: Language) -> None:
+    found = forced(
+        nlp,
+        "Switch owners queued. Ali left a review. Stone smiled when Sharon Stone arrived. Charles waved.",
+        [
+            ("Switch", "PERSON"),
+            ("Ali", "PERSON"),
+            ("Sharon Stone", "PERSON"),
+            ("Stone", "PERSON"),
+            ("Charles", "PERSON"),
+        ],
+    )
+    assert names(found) == {"Sharon Stone": "PERSON", "Charles": "PERSON"}

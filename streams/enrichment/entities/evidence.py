@@ -6,7 +6,7 @@ import re
 
 from spacy.tokens import Doc
 
-from streams.enrichment.entities.lexicon import is_given_name, is_place, is_surname
+from streams.enrichment.entities.lexicon import is_dictionary_word, is_given_name, is_place, is_surname
 from streams.enrichment.entities.mentions import _Mention
 from streams.enrichment.entities.places import _resolve_place
 
@@ -63,16 +63,18 @@ def _placed(doc: Doc, mentions: list[_Mention], name: str) -> bool:
 
 
 def _product_like(doc: Doc, m: _Mention, lowered: frozenset[str]) -> bool:
-    """A "person" with a digit or plus ("RAV4 Hybrid", "Disney+"), a plural one-word "person"
-    ("Nighthawks", "Specs"), or one whose last word the article writes as a common noun ("Pokemon Sword")."""
+    """A "person" with a digit or plus ("RAV4 Hybrid", "Disney+"); one word that is plural ("Nighthawks"),
+    of three letters or fewer ("Max", a masked "Ali") or a dictionary word ("Switch", "Salad"), unless a
+    given name or surname ("Trump", "Drake"); or one whose last word the article writes as a common noun ("Pokemon Sword")."""
     words = m.name.split()
-    if _PRODUCT_MARK.search(m.name):
+    if _PRODUCT_MARK.search(m.name) or (len(words) == 1 and len(m.name) <= 3):
         return True
     if is_given_name(words[0]):
         return False
     if len(words) == 1:
         last = doc[m.tokens[1] - 1]
-        return last.text.endswith("s") and not last.text.endswith("ss") and last.tag_ in ("NNPS", "NNS")
+        plural = last.text.endswith("s") and not last.text.endswith("ss") and last.tag_ in ("NNPS", "NNS")
+        return not is_surname(m.name) and (plural or is_dictionary_word(last.lemma_ or m.name))
     return words[-1].lower() in lowered or words[-1].lower() in _NOT_SURNAMES
 
 
@@ -138,6 +140,8 @@ def weigh_evidence(doc: Doc, mentions: list[_Mention], lowered: frozenset[str]) 
     """Retype or refuse mentions on what the name itself says, after pycountry has resolved places:
     "Diego Schwartzman" ORG is a person, a "GPE" no gazetteer knows and the article never puts a
     preposition of place before ("Dashlane", "Bloomberg") is refused, and so is a product-like person."""
+    # A surname of someone the article names in full is that person ("Stone" after "Sharon Stone").
+    named = {w for m in mentions if m.label == "PERSON" and " " in m.name for w in m.name.split()}
     for m in mentions:
         if _scored_team(doc, m):
             m.label, m.place = "ORG", None
@@ -146,7 +150,7 @@ def weigh_evidence(doc: Doc, mentions: list[_Mention], lowered: frozenset[str]) 
         placed = _placed(doc, mentions, m.name)
         if m.label in ("ORG", "GPE", "LOC", "FAC") and not placed and _looks_like_person(doc, m):
             m.label = "PERSON"
-        elif _refused(doc, m, lowered, placed):
+        elif m.name not in named and _refused(doc, m, lowered, placed):
             m.label = REFUSED
         elif m.label == "ORG":
             m.label = _organisation_type(m)

