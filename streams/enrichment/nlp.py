@@ -90,10 +90,14 @@ def load_model(name: str) -> Language:
 
 def parse(nlp: Language, articles: Sequence[CleanArticle], batch_size: int = 32) -> list[ParsedArticle]:
     """Parse a batch of articles with `nlp.pipe`; the result keeps each article beside its Doc."""
+    # Imported here: the entity lexicons it reads import this module.
+    from streams.enrichment.truecase import recase_entities
+
     laid_out = [article_text(a) for a in articles]
     docs: Iterable[Doc] = nlp.pipe((text for text, _ in laid_out), batch_size=batch_size)
     parsed = []
     for article, doc, (text, segments) in zip(articles, docs, laid_out, strict=True):
         doc.user_data[_TEXT] = text  # spaCy keeps every character: the Doc's text is the text parsed
+        recase_entities(nlp, doc)
         parsed.append(ParsedArticle(article, doc, segments))
     return parsed

@@ -1,0 +1,156 @@
+"""Evidence for a type: given names make people, unknown "places" and product-like "people" are refused."""
+
+from __future__ import annotations
+
+import re
+
+from spacy.tokens import Doc
+
+from streams.enrichment.entities.lexicon import is_dictionary_word, is_given_name, is_place, is_surname
+from streams.enrichment.entities.mentions import _Mention
+from streams.enrichment.entities.places import _resolve_place
+
+# Last words that make a name an organisation, a place or a thing, never a person's surname.
+_ORGANISATION_WORDS = """inc ltd llc corp corporation co group company companies studio studios design designs
+    institute university college academy school bank fund foundation association society council club league
+    team partners holdings services systems technologies labs media news press times post journal network
+    airlines airline airways motors park street avenue road square river lake mountain island islands city
+    county state valley bridge hall hill center centre stadium arena hotel festival show award awards army
+    navy force police finals cup"""
+_NOT_SURNAMES = frozenset(_ORGANISATION_WORDS.split())
+# Last words of an "organisation" that is an event, a law, or a thing sold or done.
+_EVENT_WORDS = frozenset(
+    ("show", "festival", "cup", "finals", "championship", "championships", "open", "games", "olympics", "induction", "expo")
+)  # fmt: skip
+_LAW_WORDS = frozenset({"act", "bill"})
+_THING_WORDS = frozenset(
+    ("meal", "plan", "series", "edition", "card", "units", "unit", "goal", "award", "management", "pass", "package",
+     "system", "care")
+)  # fmt: skip
+_LEGAL_FORMS = ("Inc", "Inc.", "Ltd", "Ltd.", "LLC", "Corp", "Corp.", "Co", "Co.", "Plc", "PLC")
+# Prepositions that put a place after them ("in Forest Hill", "near Baar").
+_LOCATIVE = frozenset({"in", "near", "outside", "across", "around"})
+_NAME_WORD = re.compile(r"[A-Z][a-zA-Z'\u2019-]*[a-z][a-zA-Z'\u2019-]*$")
+_MATCH_VERBS = frozenset(
+    ("beat", "defeat", "draw", "edge", "thrash", "rout", "crush", "overcome", "hammer", "outplay")
+)
+_SCORE = re.compile(r"\d{1,3}(-\d{1,3})?$")
+_PRODUCT_MARK = re.compile(r"[0-9+]")
+REFUSED = ""  # the label of a mention that names no referent of its type
+
+
+def _looks_like_person(doc: Doc, m: _Mention) -> bool:
+    """Two or three name-shaped words, the first a census given name, the last a census surname and no
+    organisation word ("Diego Schwartzman"; not "Royal Navy", "Sierra Nevada Corporation")."""
+    words = m.name.split()
+    return (
+        2 <= len(words) <= 3
+        and all(_NAME_WORD.match(w) for w in words)
+        and is_given_name(words[0])
+        and is_surname(words[-1])
+        and doc[m.tokens[1] - 1].tag_ != "NNPS"
+        and words[-1].lower() not in _NOT_SURNAMES
+        and _resolve_place(m.name, True) is None
+        and not is_place(m.name)
+    )
+
+
+def _placed(doc: Doc, mentions: list[_Mention], name: str) -> bool:
+    """True if the article writes this name after a locative preposition somewhere ("in Forest Hill")."""
+    return any(
+        m.name == name and m.tokens[0] > 0 and doc[m.tokens[0] - 1].lower_ in _LOCATIVE for m in mentions
+    )
+
+
+def _product_like(doc: Doc, m: _Mention, lowered: frozenset[str]) -> bool:
+    """A "person" with a digit or plus ("RAV4 Hybrid", "Disney+"); one word that is plural ("Nighthawks"),
+    of three letters or fewer ("Max", a masked "Ali") or a dictionary word ("Switch", "Salad"), unless a
+    given name or surname ("Trump", "Drake"); or one whose last word the article writes as a common noun ("Pokemon Sword")."""
+    words = m.name.split()
+    if _PRODUCT_MARK.search(m.name) or (len(words) == 1 and len(m.name) <= 3):
+        return True
+    if is_given_name(words[0]):
+        return False
+    if len(words) == 1:
+        last = doc[m.tokens[1] - 1]
+        plural = last.text.endswith("s") and not last.text.endswith("ss") and last.tag_ in ("NNPS", "NNS")
+        return not is_surname(m.name) and (plural or is_dictionary_word(last.lemma_ or m.name))
+    return words[-1].lower() in lowered or words[-1].lower() in _NOT_SURNAMES
+
+
+def _known_place(name: str) -> bool:
+    """A city GeoNames knows, or a known place with its kind written after it ("New York State")."""
+    if is_place(name):
+        return True
+    head, _, kind = name.rpartition(" ")
+    return (
+        kind in ("State", "City")
+        and bool(head)
+        and (is_place(head) or _resolve_place(head, True) is not None)
+    )
+
+
+def _organisation_type(m: _Mention) -> str:
+    """An "organisation" named as an event ("Dubai Air Show") is an EVENT, as an act ("Hong Kong Human
+    Rights and Democracy Act") a LAW; a thing ("Ultimate Collector Series"), two names run together
+    ("Thibaut Courtois to Real Madrid", "Bleacher Report, Uber Eats") are refused."""
+    words = m.name.split()
+    last = words[-1].lower()
+    if " to " in m.name or ("," in m.name and not m.name.endswith(_LEGAL_FORMS)):
+        return REFUSED
+    if len(words) > 1 and last in _EVENT_WORDS:
+        return "EVENT"
+    if len(words) > 2 and last in _LAW_WORDS:
+        return "LAW"
+    return REFUSED if len(words) > 1 and last in _THING_WORDS else "ORG"
+
+
+def _refused(doc: Doc, m: _Mention, lowered: frozenset[str], placed: bool) -> bool:
+    if m.label == "GPE":
+        return not placed and not _known_place(m.name)
+    return m.label == "PERSON" and _product_like(doc, m, lowered)
+
+
+def _plays(doc: Doc, m: _Mention) -> bool:
+    """Subject or object of a match verb against another proper name: "Leicestershire beat Somerset"."""
+    head = doc[m.tokens[1] - 1]
+    if head.dep_ not in ("nsubj", "dobj") or head.head.lemma_ not in _MATCH_VERBS:
+        return False
+    other = "dobj" if head.dep_ == "nsubj" else "nsubj"
+    return any(c.dep_ == other and c.pos_ == "PROPN" for c in head.head.children)
+
+
+def _scored_team(doc: Doc, m: _Mention) -> bool:
+    """A city or county that beats another side, or is followed by a score in a line of results ("Essex
+    532-8 , Kent 320"), is a team: one name-and-number pair alone is a dateline or an age, two in one
+    sentence are a results line. Country names stay places (national teams are named by their country)."""
+    hi = m.tokens[1]
+    if m.label not in ("GPE", "LOC") or (m.place is not None and len(m.place.code) == 2):
+        return False
+    if _plays(doc, m):
+        return True
+    if hi >= len(doc) or not _SCORE.match(doc[hi].text):
+        return False
+    sent = doc[hi].sent
+    pairs = sum(1 for t in sent if t.i > sent.start and _SCORE.match(t.text) and doc[t.i - 1].pos_ == "PROPN")
+    return pairs >= 2
+
+
+def weigh_evidence(doc: Doc, mentions: list[_Mention], lowered: frozenset[str]) -> None:
+    """Retype or refuse mentions on what the name itself says, after pycountry has resolved places:
+    "Diego Schwartzman" ORG is a person, a "GPE" no gazetteer knows and the article never puts a
+    preposition of place before ("Dashlane", "Bloomberg") is refused, and so is a product-like person."""
+    # A surname of someone the article names in full is that person ("Stone" after "Sharon Stone").
+    named = {w for m in mentions if m.label == "PERSON" and " " in m.name for w in m.name.split()}
+    for m in mentions:
+        if _scored_team(doc, m):
+            m.label, m.place = "ORG", None
+        if m.title or m.place is not None or m.roles:
+            continue
+        placed = _placed(doc, mentions, m.name)
+        if m.label in ("ORG", "GPE", "LOC", "FAC") and not placed and _looks_like_person(doc, m):
+            m.label = "PERSON"
+        elif m.name not in named and _refused(doc, m, lowered, placed):
+            m.label = REFUSED
+        elif m.label == "ORG":
+            m.label = _organisation_type(m)

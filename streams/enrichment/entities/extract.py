@@ -1,0 +1,106 @@
+"""Extraction: one parse to its canonical entities, and the people remembered across a source's articles."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+
+from streams.enrichment.entities.clusters import _cluster, _display, _Layout, _propagate, _salience
+from streams.enrichment.entities.evidence import REFUSED, weigh_evidence
+from streams.enrichment.entities.labels import _fix_labels
+from streams.enrichment.entities.mentions import _Mention, _mention, _person_roles
+from streams.enrichment.entities.model import Entity, _key, _surname, make_entity_id
+from streams.enrichment.entities.rules import lower_words
+from streams.enrichment.nlp import ParsedArticle
+
+
+def extract_entities(
+    parsed: ParsedArticle, *, known_people: Mapping[str, str] | None = None, max_entities: int = 500
+) -> list[Entity]:
+    """One parse to its canonical entities, most salient first.
+
+    Mentions of one referent are merged under the fullest name (titles and possessives off,
+    surnames joined to the full name, country aliases to pycountry's name); `known_people` maps a
+    lower-case surname to a full name remembered from earlier articles of the same source.
+    """
+    doc = parsed.doc
+    layout = _Layout.of(parsed)
+    # doc.ents → trimmed names (no "the", honorific, job title or possessive; no dates or numbers)
+    lowered = lower_words(doc)
+    mentions = [m for ent in doc.ents if (m := _mention(doc, layout.text, ent, lowered)) is not None]
+    # → labels fixed where pycountry knows the place ("Crimea" ORG → GPE) or a job names a person
+    _fix_labels(doc, mentions)
+    # → what the name says: a given name makes a person; unknown places and product-like people refused
+    weigh_evidence(doc, mentions, lowered)
+    mentions = [m for m in mentions if m.label != REFUSED]
+    # → one cluster per referent (surnames to full names, country aliases to one country, "EU" to "European Union")
+    clusters, names = _cluster(mentions, known_people or {})
+    # → plus the later occurrences spaCy missed of names it found once
+    _propagate(doc, clusters)
+    # → minus the byline's writer; one Entity per id with roles and salience, most salient first
+    byline = {
+        _key(b.name.removeprefix("By ").removeprefix("by ")) for b in parsed.article.byline or [] if b.name
+    }
+    # Two clusters can still land on one id ("Jean-Luc" and "Jean Luc"): one id, one entity.
+    by_id: dict[str, tuple[str, str, list[_Mention]]] = {}
+    for ck, ms in clusters.items():
+        labels = Counter(m.label for m in ms if not m.propagated)
+        label = "GPE" if any(m.place and m.label == "GPE" for m in ms) else labels.most_common(1)[0][0]
+        name = names.get(ck) or _display(m.name for m in ms)
+        if label == "PERSON" and (_key(name) in byline or any(_key(m.name) in byline for m in ms)):
+            continue  # the byline names the writer, not someone in the story
+        entity_id = make_entity_id(label, name)
+        if entity_id in by_id:
+            by_id[entity_id][2].extend(ms)
+        else:
+            by_id[entity_id] = (label, name, list(ms))
+    most = max((len(ms) for _, _, ms in by_id.values()), default=1)
+    entities: list[Entity] = []
+    for entity_id, (label, name, ms) in by_id.items():
+        ms.sort(key=lambda m: m.start)
+        roles: list[str] = []
+        if label == "PERSON":
+            for m in ms:
+                roles.extend(m.roles)
+                roles.extend(_person_roles(doc, layout.text, m))
+        written = tuple(layout.mention(m) for m in ms)
+        entities.append(
+            Entity(
+                entity_id=entity_id,
+                name=name,
+                type=label,
+                mentions=written,
+                roles=tuple(dict.fromkeys(r for r in roles if r)),
+                salience=_salience(written, len(layout.text), most),
+            )
+        )
+    entities.sort(key=lambda e: (-e.salience, e.mentions[0].doc_start))
+    return entities[:max_entities]
+
+
+def remember_people(entities: Iterable[Entity], known: Mapping[str, str]) -> dict[str, str]:
+    """`known` updated with the full-named people of one article: lower-case surname → full name.
+
+    A surname two different people share maps to "" (ambiguous), and is never resolved again.
+    """
+    learned: dict[str, str] = {}
+    for e in entities:
+        if e.type == "PERSON" and len(e.name.split()) >= 2:
+            learned = merge_people(learned, {_surname(e.name): e.name})
+    return merge_people(known, learned)
+
+
+def merge_people(known: Mapping[str, str], learned: Mapping[str, str]) -> dict[str, str]:
+    """Two surname → full name maps as one; a surname they give two different people becomes "".
+
+    Commutative, associative and idempotent: workers that fold the same updates in any order, some of
+    them twice, know the same people.
+    """
+    merged = dict(known)
+    for surname, name in learned.items():
+        seen = merged.get(surname)
+        if seen is None:
+            merged[surname] = name
+        elif seen and (not name or _key(seen) != _key(name)):
+            merged[surname] = ""
+    return merged
