@@ -81,7 +81,14 @@ async def read(
             for tp, got in batch.items():
                 records.extend(r for r in got if r.offset < ends[tp])
             for tp in list(remaining):
-                if await client.position(tp) >= ends[tp]:
+                got = batch.get(tp, [])
+                # Done when the record just before the end was returned; or, when that offset holds no
+                # record (compacted away, a transaction marker), once the position has passed the end and
+                # a fetch returned nothing more for it: the position also moves when records are fetched
+                # ahead into the client's buffer, and stopping on it alone dropped those records.
+                if (got and got[-1].offset + 1 >= ends[tp]) or (
+                    not got and await client.position(tp) >= ends[tp]
+                ):
                     remaining.discard(tp)
     finally:
         await client.stop()

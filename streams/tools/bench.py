@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import os
 import shutil
 import statistics
@@ -31,6 +32,7 @@ from streams.tools import record_count, sources
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_FEED = ROOT / "samples" / "feed.jsonl"
+log = logging.getLogger(__name__)
 
 
 def load_corpus(path: Path | None, articles: int) -> list[bytes]:
@@ -193,7 +195,9 @@ class Workers:
             try:
                 proc.wait(60)
             except subprocess.TimeoutExpired:
+                log.warning("worker %d did not stop within 60 s of SIGTERM; killed", proc.pid)
                 proc.kill()
+                proc.wait(10)
 
 
 async def _produce(
