@@ -160,7 +160,9 @@ class PartitionWindows:
                 put(key, MINUTE, pane)
                 # Every published hour that holds the pane: the trailing one, and for a late event those
                 # that ended since (at most grace / PANE + 1 of them).
-                for end in range(pane + PANE, new_end + PANE, PANE):
+                # Only hours that still hold the pane (end <= pane + an hour): an event far behind a
+                # watermark that jumped ahead (a feed spanning years) must not walk every minute between.
+                for end in range(pane + PANE, min(new_end, pane + HOUR.size) + PANE, PANE):
                     put(key, HOUR, end - HOUR.size)
         if old_end is not None and new_end > old_end:
             # Panes closed: keys whose mentions left the trailing hour fall back at the new end.
