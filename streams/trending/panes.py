@@ -164,6 +164,8 @@ class PartitionWindows:
                 # watermark that jumped ahead (a feed spanning years) must not walk every minute between.
                 for end in range(pane + PANE, min(new_end, pane + HOUR.size) + PANE, PANE):
                     put(key, HOUR, end - HOUR.size)
+                # and the trailing hour, where the key falls back once the pane has left it.
+                put(key, HOUR, new_end - HOUR.size)
         if old_end is not None and new_end > old_end:
             # Panes closed: keys whose mentions left the trailing hour fall back at the new end.
             left = [p for p in self.by_pane if old_end - HOUR.size <= p < new_end - HOUR.size]
