@@ -19,7 +19,7 @@ from aiohttp.abc import AbstractAccessLogger
 
 from streams.settings import Settings
 from streams.web.feed import Feed, consume
-from streams.web.state import GROUPS, DashboardState, Hub, Item
+from streams.web.state import GROUPS, SPANS, DashboardState, Hub, Item
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +121,11 @@ async def api_trending(request: web.Request) -> web.Response:
     group = request.query.get("group")
     types = GROUPS.get(group or "") or [t for t in request.query.get("type", "").split(",") if t]
     limit = _int(request, "limit", 10, low=1, high=100)
-    return _json({"trending": request.app[STATE].trending(types, source, entity, limit)})
+    span = request.query.get("span", "hour")
+    if span not in SPANS:
+        raise web.HTTPBadRequest(text=f"span must be one of {', '.join(SPANS)}")
+    rows, window = request.app[STATE].panel(types, source, entity, limit, span)
+    return _json({"trending": rows, "window": window})
 
 
 async def api_quotes(request: web.Request) -> web.Response:

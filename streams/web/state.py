@@ -6,13 +6,18 @@ import asyncio
 from collections import Counter, OrderedDict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from streams.events import flow
+from streams.web.panels import Candidate, hour_panel, parse_time
 
 # The page's three trending panels; places are both geopolitical entities and other locations.
 GROUPS = {"people": ("PERSON",), "organisations": ("ORG",), "places": ("GPE", "LOC")}
+# The type of a trending key the dashboard has no entity event for yet, from its id's family.
+FAMILY_TYPES = {"person": "PERSON", "org": "ORG", "place": "GPE"}
+SPANS = {"hour": 3600.0, "day": 86400.0}
+MINUTES_KEPT = 60  # minute rows per key: the trailing hour's sparkline
 
 Json = dict[str, Any]
 
@@ -45,6 +50,7 @@ class Article:
     url: str | None = None
     entities: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (name, type)
     topics: dict[str, str] = field(default_factory=dict)  # medtop id -> label
+    time: datetime | None = None  # event time (published_at), when its events carry one
     # Entity ids and names the enriched article lists: for filtering only, counts come from news.entities.
     listed: frozenset[str] = frozenset()
 
@@ -87,9 +93,7 @@ class DashboardState:
         max_seen: int = 50_000,
         max_sources: int = 1_000,
         first_id: int = 1,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self.clock = clock
         self.max_articles = max_articles
         self.max_trending = max_trending
         self.max_seen = max_seen
@@ -103,6 +107,7 @@ class DashboardState:
         self.topic_counts: dict[str | None, Counter[str]] = {None: Counter()}
         self.labels: dict[str, str] = {}
         self.windows: OrderedDict[str, dict[str, Json]] = OrderedDict()  # key -> window name -> row
+        self.minutes: dict[str, OrderedDict[str, int]] = {}  # key -> minute window start -> count
         self.sources: Counter[str] = Counter()  # articles seen per source
         self.seen: OrderedDict[str, None] = OrderedDict()  # event ids already applied
         self.applied: Counter[str] = Counter()
@@ -176,6 +181,7 @@ class DashboardState:
         source, entity_id = str(event["source"]), str(event["entity_id"])
         name, kind = str(event["name"]), str(event["type"])
         article = self._article(str(event["article_id"]), source)
+        article.time = article.time or parse_time(str(event.get("published_at") or ""))
         self.names[entity_id] = (name, kind)
         if entity_id in article.entities:  # a revision of the article: the entity is counted once
             return []
@@ -192,7 +198,8 @@ class DashboardState:
         keys = article.match_keys() | {
             k.casefold() for k in (speaker_id, speaker, addressee_id, addressee) if k is not None
         }
-        published = _text(event.get("published_at")) or self.clock().isoformat()
+        # No time given stays no time: the page says so rather than showing the moment it arrived.
+        published = _text(event.get("published_at"))
         data = {
             "event_id": event["event_id"],
             "article_id": article_id,
@@ -222,15 +229,21 @@ class DashboardState:
 
     def _trending(self, event: Json) -> list[Item]:
         key, window = str(event["key"]), str(event["window"])
-        row = {
+        row: Json = {
             "key": key,
             "kind": str(event["kind"]),
             "name": str(event["name"]),
             "window": window,
             "window_end": str(event["window_end"]),
             "count": int(event["count"]),
+            "previous_count": int(event.get("previous_count") or 0),
             "rising": float(event["rising"]),
         }
+        if window == "1m":  # the sparkline's minutes; a late event may revise an older minute
+            minutes = self.minutes.setdefault(key, OrderedDict())
+            minutes[str(event["window_start"])] = row["count"]
+            while len(minutes) > MINUTES_KEPT:
+                minutes.popitem(last=False)
         per_key = self.windows.setdefault(key, {})
         current = per_key.get(window)
         # Windows only move forward: a replayed older window must not replace the newer one.
@@ -239,7 +252,8 @@ class DashboardState:
         per_key[window] = row
         self.windows.move_to_end(key)
         while len(self.windows) > self.max_trending:
-            self.windows.popitem(last=False)
+            gone, _ = self.windows.popitem(last=False)
+            self.minutes.pop(gone, None)
         return [self._push("trending", None, (key, str(event["name"]).casefold()), row)]
 
     def _enriched(self, event: Json) -> list[Item]:
@@ -254,7 +268,17 @@ class DashboardState:
         # `literal` is the entity id (the key of news.entities), what a dashboard filter names.
         names = (_text(e.get(k)) for e in listed if isinstance(e, dict) for k in ("literal", "name"))
         article.listed = frozenset(n.casefold() for n in names if n)
-        data = {"article_id": event["article_id"], "headline": article.headline, "source": source}
+        # Quotes of this article that arrived first get its headline and link now (topics are read in
+        # any order); the pushed item carries both, so an open page fills in what it already shows.
+        for item in self.quote_items:
+            if item.data["article_id"] == event["article_id"]:
+                item.data.update(headline=article.headline, url=article.url)
+        data = {
+            "article_id": event["article_id"],
+            "headline": article.headline,
+            "url": article.url,
+            "source": source,
+        }
         return [self._push("article", source, article.match_keys(), data)]
 
     _handlers: dict[str, Callable[[DashboardState, Json], list[Item]]] = {
@@ -279,19 +303,26 @@ class DashboardState:
         source: str | None = None,
         entity: str | None = None,
         limit: int = 10,
+        since: datetime | None = None,
     ) -> list[Json]:
-        """Entities by number of remembered articles mentioning them, most first.
+        """Entities by number of remembered articles mentioning them (after `since`), most first, ties by name.
 
         With `entity`, counts are over the articles that mention it (what is talked about alongside it).
         """
         wanted = {types} if isinstance(types, str) else set(types or ())
         along = self._with_entity(entity)
-        if along is None:
+        if along is None and since is None:
             counts = self.entity_counts.get(source, Counter())
         else:
-            counts = Counter(e for a in along if not source or a.source == source for e in a.entities)
-        rows = []
-        for entity_id, count in _ranked(counts):
+            chosen = self.articles.values() if along is None else along
+            counts = Counter(
+                e
+                for a in chosen
+                if (not source or a.source == source) and (since is None or (a.time and a.time > since))
+                for e in a.entities
+            )
+        rows: list[Json] = []
+        for entity_id, count in counts.items():
             name, kind = self.names.get(entity_id, (entity_id, ""))
             if wanted and kind not in wanted:
                 continue
@@ -302,9 +333,41 @@ class DashboardState:
             rows.append(
                 {"entity_id": entity_id, "name": name, "type": kind, "count": count, "windows": windows}
             )
-            if len(rows) >= limit:
-                break
-        return rows
+        rows.sort(key=lambda r: (-r["count"], r["name"].casefold(), r["entity_id"]))
+        return rows[:limit]
+
+    def panel(
+        self,
+        types: str | Iterable[str] | None = None,
+        source: str | None = None,
+        entity: str | None = None,
+        limit: int = 10,
+        span: str = "hour",
+    ) -> tuple[list[Json], Json | None]:
+        """A ranked panel and the window it covers.
+
+        The whole feed's hour comes from the trending topic (the worker's distinct-article counts on event
+        time). A day, or a view narrowed to a source or an entity, counts the remembered articles whose
+        event time lies in the span before the newest one (articles with no time are left out).
+        """
+        if span == "hour" and not source and not entity:
+            wanted = {types} if isinstance(types, str) else set(types or ())
+            candidates = []
+            for key, per_key in self.windows.items():
+                row = per_key.get("1h")
+                if row is None or row["kind"] != "entity":
+                    continue
+                name, kind = self.names.get(key, (row["name"], FAMILY_TYPES.get(key.split(":")[0], "")))
+                if not wanted or kind in wanted:
+                    candidates.append(Candidate(key, name, kind, row))
+            return hour_panel(candidates, self.minutes, limit)
+        times = [a.time for a in self.articles.values() if a.time is not None]
+        if not times:
+            return [], None
+        end = max(times)
+        start = end - timedelta(seconds=SPANS.get(span, SPANS["day"]))
+        rows = self.trending(types, source, entity, limit, since=start)
+        return rows, {"span": span, "start": start.isoformat(), "end": end.isoformat(), "basis": "articles"}
 
     def quotes(
         self, source: str | None = None, entity: str | None = None, after_id: int = 0, limit: int = 100

@@ -21,7 +21,7 @@ import pytest_asyncio
 from streams.kafka.admin import apply
 from streams.settings import Settings
 from tests.integration.conftest import ROOT, Broker, Worker, free_port
-from tests.integration.kafka_io import produce
+from tests.integration.kafka_io import consume_until, produce
 
 pytestmark = [pytest.mark.kafka, pytest.mark.browser, pytest.mark.asyncio]
 
@@ -193,8 +193,25 @@ async def test_articles_through_the_worker_show_their_quotes_as_text(
     assert await page.locator("#quotes script").count() == 0
     assert SCRIPT_QUOTE in await page.locator("#quotes").inner_text()
     assert not page.errors, page.errors
-    # The speakers' entity events reach the trending panel too (refreshed about once a second).
+    # The speakers' entity events reach the trending panel too (refreshed about once a second). The first
+    # entry is the person named by the most distinct articles (ties by name), counted here from
+    # news.entities: both articles carry one time, so the trailing hour holds them all.
+    entities = await consume_until(
+        kafka.bootstrap,
+        [f"{namespace}news.entities"],
+        lambda rs: {"Maria Keller", "Jane Doe"} <= {orjson.loads(r.value)["name"] for r in rs if r.value},
+        timeout=10,
+    )
+    articles: dict[str, set[str]] = {}
+    for record in entities:
+        event = orjson.loads(record.value) if record.value else {}
+        if event.get("type") == "PERSON":
+            articles.setdefault(event["name"], set()).add(event["article_id"])
+    first = min(articles, key=lambda name: (-len(articles[name]), name.casefold()))
+    await page.locator("#people li:first-child button.entity", has_text=first).wait_for(timeout=10_000)
     await page.locator("#people li", has_text="Maria Keller").wait_for(timeout=10_000)
+    # The trailing hour ends with the minute pane that holds the newest event time (09:00 → 09:01).
+    assert (await page.locator("#people-window").text_content() or "").startswith("1 h to 2026-11-27 09:01Z")
     path = screenshot_path("dashboard.png")
     await page.screenshot(path=str(path), full_page=True)
     print(f"screenshot: {path}")
@@ -246,3 +263,49 @@ async def test_quote_events_render_live_and_as_text(
     finally:
         second.proc.terminate()
         second.proc.wait(15)
+
+
+async def test_a_quote_read_before_its_article_shows_the_headline_once_the_article_arrives(
+    kafka: Broker, dashboard: Dashboard, namespace: str, page: Any
+) -> None:
+    """Topics are read in any order: the quote comes first, its enriched article after; the page joins them."""
+    await open_live(page, dashboard)
+    quote = {
+        "event_id": "browser-order-1",
+        "article_id": "order-1",
+        "text": "The order of topics does not matter",
+        "kind": "full",
+        "section": "body",
+        "paragraph": 1,
+        "start": 0,
+        "end": 10,
+        "source": "order.example",
+        "speaker": {"entity_id": "person:ann-order", "name": "Ann Order"},
+        "cue": "said",
+        "published_at": None,
+    }
+    await produce(kafka.bootstrap, f"{namespace}news.quotes", [(b"order-1", orjson.dumps(quote))])
+    await quote_shown(page, quote["text"], "Ann Order", within=10)
+    item = page.locator("#quotes li.quote", has_text=quote["text"]).first
+    assert await item.locator(".headline").count() == 0
+    assert "no time given" in (await item.locator("time").text_content() or "")
+    enriched = {
+        "event_id": "browser-order-article-1",
+        "article_id": "order-1",
+        "source": "order.example",
+        "uri": "https://order.example/news/1",
+        "headlines": [{"role": "main", "value": "Order does not matter"}],
+    }
+    await produce(
+        kafka.bootstrap, f"{namespace}news.articles.enriched", [(b"order-1", orjson.dumps(enriched))]
+    )
+    link = item.locator("a.headline", has_text="Order does not matter")
+    await link.wait_for(timeout=10_000)
+    assert await link.get_attribute("href") == "https://order.example/news/1"
+    # A reload builds the page from the snapshot: the headline is there too.
+    await open_live(page, dashboard)
+    await page.locator("#quotes li.quote a.headline", has_text="Order does not matter").wait_for(
+        timeout=10_000
+    )
+    assert not page.errors, page.errors
+    await page.screenshot(path=str(screenshot_path("dashboard-headline.png")), full_page=True)

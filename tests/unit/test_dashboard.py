@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -16,10 +16,9 @@ from aiokafka.structs import ConsumerRecord
 
 from streams.settings import Settings
 from streams.web.feed import Feed
+from streams.web.panels import is_spike
 from streams.web.server import STATE, create_app
 from streams.web.state import DashboardState, Hub
-
-NOON = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
 
 def entity(article: str, entity_id: str, name: str, kind: str, source: str = "bbc", **extra: Any) -> dict:
@@ -32,6 +31,7 @@ def entity(article: str, entity_id: str, name: str, kind: str, source: str = "bb
         "mentions": [],
         "salience": 0.5,
         "source": source,
+        "published_at": "2026-11-27T11:00:00+00:00",
         **extra,
     }
 
@@ -71,7 +71,7 @@ JOHNSON = ("person:boris-johnson", "Boris Johnson")
 
 def fed(**limits: int) -> DashboardState:
     """A state holding two BBC articles and one Guardian article, with entities, quotes and topics."""
-    state = DashboardState(clock=lambda: NOON, **limits)
+    state = DashboardState(**limits)
     for event in (
         entity("a1", *LAVROV, "PERSON"),
         entity("a1", *JOHNSON, "PERSON"),
@@ -195,6 +195,107 @@ def test_trending_windows_attach_to_entities_and_only_move_forward() -> None:
     assert lavrov["windows"] == {"1m": {"count": 5, "rising": 0.6667}}
 
 
+def window_row(key: str, name: str, family: str, start: str, count: int, previous: int, n: int = 0) -> dict:
+    size = {"1m": 60, "1h": 3600}[family]
+    begin = datetime.fromisoformat(start)
+    return {
+        "event_id": f"w-{key}-{family}-{start}-{count}-{n}",
+        "key": key,
+        "kind": "entity",
+        "name": name,
+        "window": family,
+        "window_start": begin.isoformat(),
+        "window_end": (begin + timedelta(seconds=size)).isoformat(),
+        "count": count,
+        "previous_count": previous,
+        # the worker's definition, written out: (count - previous) / (count + previous)
+        "rising": 0.0 if count + previous == 0 else (count - previous) / (count + previous),
+    }
+
+
+def test_the_hour_panel_ranks_the_trending_topic_s_trailing_hour() -> None:
+    state = fed()
+    rows = [
+        # Lavrov: 4 articles in the hour to 12:00 against 4 the hour before (steady).
+        window_row(*LAVROV, "1h", "2026-11-27T11:00:00+00:00", 4, 4),
+        # Johnson: 4 as well (a tie broken by name: Boris before Sergei), 1 the hour before: a spike.
+        window_row(*JOHNSON, "1h", "2026-11-27T11:00:00+00:00", 2, 1),
+        window_row(*JOHNSON, "1h", "2026-11-27T11:00:00+00:00", 4, 1, n=1),
+        # Ada Lovelace's hour is earlier but still overlaps the newest one: shown, 3 articles, rising.
+        window_row("person:ada-lovelace", "Ada Lovelace", "1h", "2026-11-27T10:30:00+00:00", 3, 1),
+        # Old news: its latest hour ended two hours before the newest; not shown with a stale count.
+        window_row("person:old-news", "Old News", "1h", "2026-11-27T09:00:00+00:00", 9, 0),
+        # NATO is an organisation: not on the people panel.
+        window_row("org:nato", "NATO", "1h", "2026-11-27T11:00:00+00:00", 7, 7),
+        # Johnson's minutes: two in the first five minutes of the hour, one at 11:58 (the last bucket).
+        window_row(*JOHNSON, "1m", "2026-11-27T11:00:00+00:00", 1, 0),
+        window_row(*JOHNSON, "1m", "2026-11-27T11:04:00+00:00", 1, 0),
+        window_row(*JOHNSON, "1m", "2026-11-27T11:58:00+00:00", 1, 0),
+    ]
+    for row in rows:
+        state.apply("news.entities.trending", row)
+    people, window = state.panel("PERSON")
+    assert [(r["name"], r["count"]) for r in people] == [
+        ("Boris Johnson", 4),
+        ("Sergei Lavrov", 4),
+        ("Ada Lovelace", 3),
+    ]
+    assert window == {
+        "span": "hour",
+        "start": "2026-11-27T11:00:00+00:00",
+        "end": "2026-11-27T12:00:00+00:00",
+        "basis": "trending",
+    }
+    johnson, lavrov, ada = people
+    assert (johnson["spike"], johnson["rising"]) == (True, True)
+    assert (lavrov["spike"], lavrov["rising"]) == (False, False)
+    assert (ada["spike"], ada["rising"]) == (True, True)  # 3 against 1: three times its baseline
+    assert johnson["spark"] == [2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]
+    assert lavrov["spark"] == [0] * 12
+    assert [r["name"] for r in state.panel("ORG")[0]] == ["NATO"]
+
+
+@pytest.mark.parametrize(
+    ("count", "previous", "spike"),
+    [(3, 0, True), (3, 1, True), (2, 0, False), (8, 3, False), (9, 3, True), (30, 10, True), (29, 10, False)],
+)
+def test_spike_rule(count: int, previous: int, spike: bool) -> None:
+    # The README's rule: at least 3 articles in the trailing hour and at least 3 times the hour before.
+    assert is_spike(count, previous) is spike
+
+
+def test_day_panel_counts_remembered_articles_of_the_last_24_hours() -> None:
+    state = fed()
+    old = entity("a0", "person:yesterday", "Yester Day", "PERSON", published_at="2026-11-26T10:59:00+00:00")
+    state.apply("news.entities", old)
+    people, window = state.panel("PERSON", span="day")
+    assert [(r["name"], r["count"]) for r in people] == [("Boris Johnson", 2), ("Sergei Lavrov", 2)]
+    assert window is not None and window["end"] == "2026-11-27T11:00:00+00:00"
+
+
+def test_a_quote_read_before_its_article_gets_the_headline_and_link_when_it_arrives() -> None:
+    state = DashboardState()
+    state.apply("news.quotes", quote("a7", 0, "Later headline", LAVROV))
+    assert state.quotes()[0]["headline"] is None
+    enriched = {
+        "event_id": "enriched-a7",
+        "article_id": "a7",
+        "source": "bbc",
+        "uri": "https://www.bbc.co.uk/news/a7",
+        "headlines": [{"role": "main", "value": "Talks resume"}],
+    }
+    [item] = state.apply("news.articles.enriched", enriched)
+    assert item.to_json()["url"] == "https://www.bbc.co.uk/news/a7"
+    [q] = state.quotes()
+    assert (q["headline"], q["url"]) == ("Talks resume", "https://www.bbc.co.uk/news/a7")
+
+
+def test_a_quote_with_no_time_says_so() -> None:
+    state = DashboardState()
+    state.apply("news.quotes", {**quote("a8", 0, "Undated", None), "published_at": None})
+    assert state.quotes()[0]["published_at"] is None
+
+
 def test_unreadable_events_are_ignored_not_raised() -> None:
     state = DashboardState()
     assert state.apply("news.quotes", {"event_id": "x"}) == []
@@ -266,12 +367,22 @@ async def test_page_and_assets_carry_security_headers(client: TestClient[Any, An
 
 @pytest.mark.asyncio
 async def test_json_endpoints(client: TestClient[Any, Any]) -> None:
-    people = await (await client.get("/api/trending", params={"group": "people"})).json()
+    people = await (await client.get("/api/trending", params={"group": "people", "span": "day"})).json()
     assert {r["name"] for r in people["trending"]} == {"Sergei Lavrov", "Boris Johnson"}
+    assert people["window"] == {
+        "span": "day",
+        "start": "2026-11-26T11:00:00+00:00",
+        "end": "2026-11-27T11:00:00+00:00",
+        "basis": "articles",
+    }
     places = await (
         await client.get("/api/trending", params={"type": "GPE,LOC", "source": "guardian"})
     ).json()
     assert [r["name"] for r in places["trending"]] == ["the Baltic"]
+    # The whole feed's hour comes from the trending topic: none was read here yet.
+    hour = await (await client.get("/api/trending", params={"group": "people"})).json()
+    assert hour == {"trending": [], "window": None}
+    assert (await client.get("/api/trending", params={"span": "week"})).status == 400
     quotes = await (await client.get("/api/quotes", params={"entity": "person:sergei-lavrov"})).json()
     assert [q["text"] for q in quotes["quotes"]] == ["We will not be lectured"]
     assert quotes["last_id"] == client.app[STATE].last_id

@@ -8,6 +8,7 @@
   const state = {
     source: params.get("source") || "",
     entity: params.get("entity") || "",
+    span: params.get("span") === "day" ? "day" : "hour",
     newestQuote: 0,
     stream: null,
     refreshTimer: null,
@@ -42,21 +43,57 @@
     if (!list.children.length) list.append(el("li", what, "empty"));
   }
 
+  const pad = (n) => String(n).padStart(2, "0");
+
+  // ISO 8601 in UTC as the event gave it, the reader's local time beside; no time is said, not made up.
   function formatTime(iso) {
+    if (!iso) return "no time given";
     const when = new Date(iso);
-    return isNaN(when) ? String(iso || "") : when.toLocaleString();
+    if (isNaN(when)) return String(iso);
+    const utc = when.toISOString().slice(0, 16).replace("T", " ") + "Z";
+    const local = `${when.getFullYear()}-${pad(when.getMonth() + 1)}-${pad(when.getDate())} ${pad(when.getHours())}:${pad(when.getMinutes())}`;
+    return `${utc} (local ${local})`;
   }
 
-  function renderTrending(id, rows) {
+  function describeWindow(window) {
+    if (!window) return "no counts yet";
+    const basis = window.basis === "trending" ? "distinct articles, trending topic" : "distinct articles held here";
+    return `${window.span === "day" ? "24 h" : "1 h"} to ${formatTime(window.end)} · ${basis}`;
+  }
+
+  // A small line of the trailing hour's five-minute counts (SVG built node by node, no markup strings).
+  function sparkline(values) {
+    const ns = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("class", "spark");
+    svg.setAttribute("viewBox", "0 0 60 12");
+    svg.setAttribute("aria-hidden", "true");
+    const top = Math.max(1, ...values);
+    const points = values.map((v, i) => `${(i * 60) / Math.max(1, values.length - 1)},${11 - (v * 10) / top}`);
+    const line = document.createElementNS(ns, "polyline");
+    line.setAttribute("points", points.join(" "));
+    svg.append(line);
+    return svg;
+  }
+
+  function renderTrending(id, rows, window) {
     const list = $(id);
     list.replaceChildren();
+    $(id + "-window").textContent = describeWindow(window);
     for (const row of rows) {
       const item = el("li");
       const name = el("button", row.name, "entity");
       name.type = "button";
       name.title = row.entity_id;
       name.addEventListener("click", () => setFilter(state.source, row.entity_id));
-      item.append(name, el("span", row.count, "count"));
+      item.append(name);
+      if (row.spark) item.append(sparkline(row.spark));
+      if (row.spike) item.append(el("span", "spike", "spike"));
+      else if (row.rising) item.append(el("span", "▲", "rising"));
+      const count = el("span", row.count, "count");
+      if (row.previous_count !== undefined) count.title = `hour before: ${row.previous_count}`;
+      item.append(count);
+      item.classList.toggle("hot", Boolean(row.spike || row.rising));
       list.append(item);
     }
     empty(list, "nothing yet");
@@ -91,6 +128,7 @@
   function quoteNode(q) {
     const item = el("li", null, "quote");
     item.dataset.id = String(q.id);
+    item.dataset.article = q.article_id;
     const meta = el("p", null, "meta");
     const speaker = el("span", q.speaker || "unattributed", "speaker");
     if (q.speaker_id) speaker.title = q.speaker_id;
@@ -101,9 +139,29 @@
       document.createTextNode(" · "),
       el("time", formatTime(q.published_at)),
     );
-    if (q.headline) meta.append(document.createTextNode(" · "), el("span", q.headline, "headline"));
     item.append(el("blockquote", "“" + q.text + "”"), meta);
+    addHeadline(item, q);
     return item;
+  }
+
+  // The article's headline, linked when it has a URL; filled in later when the article arrives after.
+  function addHeadline(item, article) {
+    if (!article.headline || item.querySelector(".headline")) return;
+    const meta = item.querySelector(".meta");
+    let headline = el("span", article.headline, "headline");
+    if (article.url && /^https?:\/\//.test(article.url)) {
+      headline = el("a", article.headline, "headline");
+      headline.href = article.url;
+      headline.rel = "noopener noreferrer";
+      headline.target = "_blank";
+    }
+    meta.append(document.createTextNode(" · "), headline);
+  }
+
+  function articleArrived(article) {
+    for (const item of $("quotes").querySelectorAll("li.quote")) {
+      if (item.dataset.article === article.article_id) addHeadline(item, article);
+    }
   }
 
   function addQuote(q) {
@@ -119,11 +177,11 @@
     const [sources, topics, ...groups] = await Promise.all([
       getJSON("/api/sources"),
       getJSON("/api/topics"),
-      ...GROUPS.map((group) => getJSON("/api/trending", { group, limit: 10 })),
+      ...GROUPS.map((group) => getJSON("/api/trending", { group, limit: 10, span: state.span })),
     ]);
     renderSources(sources.sources);
     renderTopics(topics.topics);
-    GROUPS.forEach((group, i) => renderTrending(group, groups[i].trending));
+    GROUPS.forEach((group, i) => renderTrending(group, groups[i].trending, groups[i].window));
   }
 
   // Counts change with every entity event; one refresh a second is enough for a human to read.
@@ -155,7 +213,11 @@
       addQuote(JSON.parse(event.data));
       scheduleRefresh(); // a new source shows up in the filter
     });
-    for (const kind of ["entity", "topic", "trending", "article"]) {
+    stream.addEventListener("article", (event) => {
+      articleArrived(JSON.parse(event.data));
+      scheduleRefresh();
+    });
+    for (const kind of ["entity", "topic", "trending"]) {
       stream.addEventListener(kind, scheduleRefresh);
     }
     // The server could not replay what was missed: start again from a fresh snapshot.
@@ -195,6 +257,17 @@
     });
     $("source").addEventListener("change", () => setFilter($("source").value, state.entity));
     $("clear").addEventListener("click", () => setFilter("", ""));
+    for (const button of document.querySelectorAll("#span button")) {
+      button.setAttribute("aria-pressed", String(button.value === state.span));
+      button.addEventListener("click", () => {
+        state.span = button.value;
+        for (const b of document.querySelectorAll("#span button")) b.setAttribute("aria-pressed", String(b === button));
+        const url = new URLSearchParams(location.search);
+        state.span === "hour" ? url.delete("span") : url.set("span", state.span);
+        history.replaceState(null, "", "?" + url);
+        refreshAggregates().catch(showError);
+      });
+    }
     reload().catch(showError);
   });
 })();
