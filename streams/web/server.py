@@ -128,6 +128,20 @@ async def api_trending(request: web.Request) -> web.Response:
     return _json({"trending": rows, "window": window})
 
 
+async def api_article(request: web.Request) -> web.Response:
+    view = request.app[STATE].article_view(request.query.get("id", ""))
+    if view is None:
+        raise web.HTTPNotFound(text="no such article in the dashboard's memory")
+    return _json(view)
+
+
+async def api_entity(request: web.Request) -> web.Response:
+    view = request.app[STATE].entity_view(request.query.get("id", ""))
+    if view is None:
+        raise web.HTTPNotFound(text="no such entity in the dashboard's memory")
+    return _json(view)
+
+
 async def api_quotes(request: web.Request) -> web.Response:
     state = request.app[STATE]
     source, entity = _filters(request)
@@ -232,6 +246,8 @@ def create_app(
     app.router.add_get("/events", events)
     app.router.add_get("/api/trending", api_trending)
     app.router.add_get("/api/quotes", api_quotes)
+    app.router.add_get("/api/article", api_article)
+    app.router.add_get("/api/entity", api_entity)
     app.router.add_get("/api/topics", api_topics)
     app.router.add_get("/api/sources", api_sources)
     app.router.add_get("/health", health)

@@ -11,6 +11,7 @@ from typing import Any
 
 from streams.events import flow
 from streams.web.panels import Candidate, hour_panel, parse_time
+from streams.web.views import Span, marked_paragraphs
 
 # The page's three trending panels; places are both geopolitical entities and other locations.
 GROUPS = {"people": ("PERSON",), "organisations": ("ORG",), "places": ("GPE", "LOC")}
@@ -51,6 +52,21 @@ class Article:
     entities: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (name, type)
     topics: dict[str, str] = field(default_factory=dict)  # medtop id -> label
     time: datetime | None = None  # event time (published_at), when its events carry one
+    # For the article view: the body of the newest version, and its marks (entity mentions, quotations).
+    version: int = 0
+    language: str | None = None
+    paragraphs: list[str] = field(default_factory=list)
+    spans: list[Span] = field(default_factory=list)
+    spans_version: int = 0
+
+    def mark(self, version: int, spans: Iterable[Span]) -> None:
+        """Keep the marks of the newest version only: offsets of an older body would land elsewhere."""
+        if version < self.spans_version:
+            return
+        if version > self.spans_version:
+            self.spans, self.spans_version = [], version
+        self.spans.extend(spans)
+
     # Entity ids and names the enriched article lists: for filtering only, counts come from news.entities.
     listed: frozenset[str] = frozenset()
 
@@ -182,6 +198,14 @@ class DashboardState:
         name, kind = str(event["name"]), str(event["type"])
         article = self._article(str(event["article_id"]), source)
         article.time = article.time or parse_time(str(event.get("published_at") or ""))
+        article.mark(
+            int(event.get("version") or 1),
+            (
+                Span(int(m["paragraph"]), int(m["start"]), int(m["end"]), entity_id, kind)
+                for m in event.get("mentions") or ()
+                if isinstance(m, dict) and m.get("section") == "body"
+            ),
+        )
         self.names[entity_id] = (name, kind)
         if entity_id in article.entities:  # a revision of the article: the entity is counted once
             return []
@@ -195,6 +219,9 @@ class DashboardState:
         speaker_id, speaker = _speaker(event.get("speaker"))
         addressee_id, addressee = _speaker(event.get("addressee"))
         article = self._article(article_id, source)
+        if event.get("section") == "body":
+            span = Span(int(event["paragraph"]), int(event["start"]), int(event["end"]), quote=True)
+            article.mark(int(event.get("version") or 1), [span])
         keys = article.match_keys() | {
             k.casefold() for k in (speaker_id, speaker, addressee_id, addressee) if k is not None
         }
@@ -264,6 +291,12 @@ class DashboardState:
         article.headline = _text(next((h.get("value") for h in headlines if h.get("role") == "main"), None))
         uri = _text(event.get("uri"))
         article.url = uri if uri and uri.startswith(("https://", "http://")) else None
+        version = int(event.get("version") or 1)  # a string in ninjs
+        if version >= article.version:
+            bodies = [b for b in event.get("bodies") or () if isinstance(b, dict)]
+            body = _text(next((b.get("value") for b in bodies), None)) or ""
+            article.version, article.language = version, _text(event.get("language"))
+            article.paragraphs = body.split("\n\n") if body else []
         listed = [e for group in ("people", "organisations", "places") for e in event.get(group) or ()]
         # `literal` is the entity id (the key of news.entities), what a dashboard filter names.
         names = (_text(e.get(k)) for e in listed if isinstance(e, dict) for k in ("literal", "name"))
@@ -368,6 +401,66 @@ class DashboardState:
         start = end - timedelta(seconds=SPANS.get(span, SPANS["day"]))
         rows = self.trending(types, source, entity, limit, since=start)
         return rows, {"span": span, "start": start.isoformat(), "end": end.isoformat(), "basis": "articles"}
+
+    def article_view(self, article_id: str) -> Json | None:
+        """One remembered article: its text with entity mentions and quotations marked, topics, quotes."""
+        article = self.articles.get(article_id)
+        if article is None:
+            return None
+        return {
+            "article_id": article_id,
+            "source": article.source,
+            "headline": article.headline,
+            "url": article.url,
+            "version": article.version or None,
+            "language": article.language,
+            "published_at": article.time.isoformat() if article.time else None,
+            "topics": [{"topic": t, "label": label} for t, label in sorted(article.topics.items())],
+            "entities": [
+                {"entity_id": e, "name": name, "type": kind}
+                for e, (name, kind) in sorted(article.entities.items(), key=lambda kv: kv[1][0].casefold())
+            ],
+            "paragraphs": marked_paragraphs(article.paragraphs, article.spans),
+            "quotes": [i.to_json() for i in self.quote_items if i.data["article_id"] == article_id],
+        }
+
+    def entity_view(self, entity_id: str, limit: int = 20) -> Json | None:
+        """One entity: the remembered articles that name it (newest first), its quotes, the entities named
+        alongside it, and its distinct articles per hour over the day up to the newest article."""
+        if entity_id not in self.names:
+            return None
+        name, kind = self.names[entity_id]
+        naming = [(aid, a) for aid, a in self.articles.items() if entity_id in a.entities]
+        naming.sort(key=lambda x: (x[1].time is None, -(x[1].time.timestamp() if x[1].time else 0)))
+        times = [a.time for a in self.articles.values() if a.time is not None]
+        hours: list[Json] = []
+        if times:
+            end = max(times).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+            for n in range(24, 0, -1):
+                start = end - timedelta(hours=n)
+                count = sum(1 for _, a in naming if a.time and start <= a.time < start + timedelta(hours=1))
+                hours.append({"start": start.isoformat(), "count": count})
+        related = [r for r in self.trending(entity=entity_id, limit=limit + 1) if r["entity_id"] != entity_id]
+        return {
+            "entity_id": entity_id,
+            "name": name,
+            "type": kind,
+            "articles": [
+                {
+                    "article_id": aid,
+                    "headline": a.headline,
+                    "url": a.url,
+                    "source": a.source,
+                    "published_at": a.time.isoformat() if a.time else None,
+                }
+                for aid, a in naming[:limit]
+            ],
+            "article_count": len(naming),
+            "quotes": self.quotes(entity=entity_id, limit=limit),
+            "related": [{k: r[k] for k in ("entity_id", "name", "type", "count")} for r in related[:limit]],
+            "hours": hours,
+            "windows": self.windows.get(entity_id, {}),
+        }
 
     def quotes(
         self, source: str | None = None, entity: str | None = None, after_id: int = 0, limit: int = 100

@@ -216,6 +216,23 @@ async def test_articles_through_the_worker_show_their_quotes_as_text(
     await page.screenshot(path=str(path), full_page=True)
     print(f"screenshot: {path}")
 
+    # The article view: the clean text with the speaker marked as an entity and the quotation marked.
+    await page.locator("#quotes li.quote", has_text="keep the bridge open").locator("a.article-link").click()
+    await page.locator("#detail h2", has_text="Bridge to stay open all winter").wait_for(timeout=10_000)
+    await page.locator("#detail .quoted", has_text="We will keep the bridge open all winter").wait_for()
+    speaker = page.locator("#detail button.mention.type-PERSON", has_text="Maria Keller")
+    await speaker.wait_for()
+    await page.screenshot(path=str(screenshot_path("dashboard-article.png")), full_page=True)
+    # Its entity page, a link that can be shared: her article, and her quote in the list below.
+    await speaker.click()
+    await page.locator("#detail h2", has_text="Maria Keller (PERSON)").wait_for(timeout=10_000)
+    assert "entity=" in page.url
+    await page.locator("#detail a.article-link", has_text="Bridge to stay open all winter").wait_for()
+    await quote_shown(page, "We will keep the bridge open all winter", "Maria Keller", within=10)
+    assert await page.locator("#quotes li.quote", has_text="pwned").count() == 0  # filtered to her
+    await page.screenshot(path=str(screenshot_path("dashboard-entity.png")), full_page=True)
+    assert not page.errors, page.errors
+
 
 async def test_quote_events_render_live_and_as_text(
     kafka: Broker, dashboard: Dashboard, namespace: str, page: Any, worker_env: dict[str, str], tmp_path: Path

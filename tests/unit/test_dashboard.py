@@ -19,12 +19,15 @@ from streams.web.feed import Feed
 from streams.web.panels import is_spike
 from streams.web.server import STATE, create_app
 from streams.web.state import DashboardState, Hub
+from streams.web.views import Span, segments
 
 
 def entity(article: str, entity_id: str, name: str, kind: str, source: str = "bbc", **extra: Any) -> dict:
+    version = extra.pop("version", 1)
     return {
-        "event_id": f"e-{article}-{entity_id}-{extra.pop('version', 1)}",
+        "event_id": f"e-{article}-{entity_id}-{version}",
         "article_id": article,
+        "version": version,
         "entity_id": entity_id,
         "name": name,
         "type": kind,
@@ -612,3 +615,103 @@ async def test_health_is_degraded_until_every_partition_is_read() -> None:
             statuses.append((await (await client.get("/health")).json())["status"])
     # Half the partitions: another member of the dashboard group reads the rest.
     assert statuses == ["degraded", "degraded", "ok"]
+
+
+# ---- detail views ----------------------------------------------------------------------------
+
+
+def test_segments_cut_text_where_marks_begin_and_end() -> None:
+    text = "Ann Lee said “Bob Ray is late” today."
+    bob, quoted = text.index("Bob Ray"), text.index("Bob Ray is late")
+    spans = [
+        Span(0, 0, 7, "person:ann-lee", "PERSON"),
+        Span(0, quoted, quoted + len("Bob Ray is late"), quote=True),  # inside the quotation marks
+        Span(0, bob, bob + len("Bob Ray"), "person:bob-ray", "PERSON"),
+        Span(0, 30, 99, "person:out-of-range", "PERSON"),  # another version's offset: ignored
+    ]
+    assert segments(text, spans) == [
+        {"text": "Ann Lee", "entity_id": "person:ann-lee", "type": "PERSON"},
+        {"text": " said “"},
+        {"text": "Bob Ray", "entity_id": "person:bob-ray", "type": "PERSON", "quote": True},
+        {"text": " is late", "quote": True},
+        {"text": "” today."},
+    ]
+    assert "".join(piece["text"] for piece in segments(text, spans)) == text
+
+
+def test_article_view_marks_the_newest_version_and_lists_its_quotes() -> None:
+    state = DashboardState()
+    body = "Talks resumed on Monday.\n\n“We will not be lectured,” said Sergei Lavrov."
+    mention = {"text": "Sergei Lavrov", "section": "body", "paragraph": 1, "start": 32, "end": 45}
+    old = {"text": "Lavrov", "section": "body", "paragraph": 0, "start": 0, "end": 6}
+    state.apply("news.entities", entity("a1", *LAVROV, "PERSON", mentions=[old], version=1))
+    state.apply("news.entities", entity("a1", *LAVROV, "PERSON", mentions=[mention], version=2))
+    q = {
+        **quote("a1", 0, "We will not be lectured,", LAVROV),
+        "paragraph": 1,
+        "start": 1,
+        "end": 25,
+        "version": 2,
+    }
+    state.apply("news.quotes", q)
+    enriched = {
+        "event_id": "enriched-a1-2",
+        "article_id": "a1",
+        "source": "bbc",
+        "version": "2",
+        "language": "en",
+        "uri": "urn:newsstreams:bbc:a1",
+        "headlines": [{"role": "main", "value": "Talks resume"}],
+        "bodies": [{"role": "text", "contenttype": "text/plain", "value": body}],
+    }
+    state.apply("news.articles.enriched", enriched)
+    state.apply("news.topics", topic("a1", "medtop:11000000", "politics"))
+    view = state.article_view("a1")
+    assert view is not None
+    assert (view["headline"], view["version"], view["url"]) == ("Talks resume", 2, None)
+    assert view["topics"] == [{"topic": "medtop:11000000", "label": "politics"}]
+    first, second = view["paragraphs"]
+    assert first == [{"text": "Talks resumed on Monday."}]  # version 1's mark at 0-6 is gone
+    assert second == [
+        {"text": "“"},
+        {"text": "We will not be lectured,", "quote": True},
+        {"text": "” said "},
+        {"text": "Sergei Lavrov", "entity_id": LAVROV[0], "type": "PERSON"},
+        {"text": "."},
+    ]
+    assert [x["text"] for x in view["quotes"]] == ["We will not be lectured,"]
+    assert state.article_view("nope") is None
+
+
+def test_entity_view_lists_articles_hours_and_who_is_named_alongside() -> None:
+    state = fed()
+    late = entity("a4", *LAVROV, "PERSON", published_at="2026-11-27T13:30:00+00:00")
+    state.apply("news.entities", late)
+    view = state.entity_view(LAVROV[0])
+    assert view is not None
+    assert (view["name"], view["type"], view["article_count"]) == ("Sergei Lavrov", "PERSON", 3)
+    assert next(a["article_id"] for a in view["articles"]) == "a4"  # newest first
+    # a1 and a2 at 11:00, a4 at 13:30: the day's last hours are 11:00 → 2, 12:00 → 0, 13:00 → 1.
+    assert [(h["start"][11:16], h["count"]) for h in view["hours"][-3:]] == [
+        ("11:00", 2),
+        ("12:00", 0),
+        ("13:00", 1),
+    ]
+    assert len(view["hours"]) == 24
+    # Named alongside Lavrov: Johnson and NATO (a1), Moscow (a2), each in one article.
+    assert {(r["name"], r["count"]) for r in view["related"]} == {
+        ("Boris Johnson", 1),
+        ("NATO", 1),
+        ("Moscow", 1),
+    }
+    assert [q["text"] for q in view["quotes"]] == ["We will not be lectured"]
+    assert state.entity_view("person:nobody") is None
+
+
+@pytest.mark.asyncio
+async def test_detail_endpoints(client: TestClient[Any, Any]) -> None:
+    entity_page = await (await client.get("/api/entity", params={"id": LAVROV[0]})).json()
+    assert entity_page["name"] == "Sergei Lavrov"
+    assert (await client.get("/api/entity", params={"id": "person:nobody"})).status == 404
+    assert (await client.get("/api/article", params={"id": "a1"})).status == 200
+    assert (await client.get("/api/article", params={"id": "nope"})).status == 404

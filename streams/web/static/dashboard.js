@@ -8,6 +8,7 @@
   const state = {
     source: params.get("source") || "",
     entity: params.get("entity") || "",
+    article: params.get("article") || "",
     span: params.get("span") === "day" ? "day" : "hour",
     newestQuote: 0,
     stream: null,
@@ -156,6 +157,101 @@
       headline.target = "_blank";
     }
     meta.append(document.createTextNode(" · "), headline);
+    if (article.article_id) meta.append(document.createTextNode(" · "), articleLink(article.article_id, "view"));
+  }
+
+  function entityButton(name, entityId, className) {
+    const button = el("button", name, className || "entity");
+    button.type = "button";
+    button.title = entityId;
+    button.addEventListener("click", () => setFilter(state.source, entityId));
+    return button;
+  }
+
+  function articleLink(articleId, text) {
+    const link = el("a", text, "article-link");
+    link.href = "?" + new URLSearchParams({ article: articleId, ...(token ? { token } : {}) });
+    return link;
+  }
+
+  // One article: its text with entity mentions and quotations marked (text nodes only), topics, version.
+  function renderArticle(view) {
+    const detail = $("detail");
+    detail.replaceChildren();
+    detail.append(el("h2", view.headline || view.article_id));
+    const meta = el("p", null, "meta");
+    meta.append(
+      el("span", view.source, "source"),
+      document.createTextNode(` · version ${view.version ?? "?"} · ${view.language || "language unknown"} · `),
+      el("time", formatTime(view.published_at)),
+    );
+    if (view.url && /^https?:\/\//.test(view.url)) {
+      const link = el("a", "original", "headline");
+      link.href = view.url;
+      link.rel = "noopener noreferrer";
+      link.target = "_blank";
+      meta.append(document.createTextNode(" · "), link);
+    }
+    detail.append(meta);
+    if (view.topics.length) detail.append(el("p", "Topics: " + view.topics.map((t) => t.label).join(", "), "meta"));
+    const body = el("div", null, "body");
+    for (const paragraph of view.paragraphs) {
+      const p = el("p");
+      for (const piece of paragraph) {
+        let node = piece.entity_id
+          ? entityButton(piece.text, piece.entity_id, "mention type-" + piece.type)
+          : document.createTextNode(piece.text);
+        if (piece.quote) {
+          const quoted = el("span", null, "quoted");
+          quoted.append(node);
+          node = quoted;
+        }
+        p.append(node);
+      }
+      body.append(p);
+    }
+    if (!view.paragraphs.length) body.append(el("p", "the article's text has not arrived", "empty"));
+    detail.append(body);
+    detail.hidden = false;
+  }
+
+  // One entity: the articles naming it, distinct articles per hour, and who is named alongside it.
+  function renderEntity(view) {
+    const detail = $("detail");
+    detail.replaceChildren();
+    detail.append(el("h2", `${view.name} (${view.type})`));
+    const articleCount = `${view.article_count} article${view.article_count === 1 ? "" : "s"}`;
+    detail.append(el("p", `${articleCount} held here · distinct articles per hour over the last day:`, "meta"));
+    detail.append(sparkline(view.hours.map((h) => h.count)));
+    const articles = el("ul", null, "articles");
+    for (const a of view.articles) {
+      const item = el("li");
+      item.append(articleLink(a.article_id, a.headline || a.article_id), el("span", ` · ${a.source} · ${formatTime(a.published_at)}`, "meta"));
+      articles.append(item);
+    }
+    detail.append(el("h3", "Articles"), articles);
+    const related = el("p", null, "related");
+    for (const r of view.related) {
+      related.append(entityButton(r.name, r.entity_id), el("span", ` ${r.count}  `, "count"));
+    }
+    if (!view.related.length) related.append(el("span", "no other entity yet", "empty"));
+    detail.append(el("h3", "Named alongside"), related);
+    detail.hidden = false;
+  }
+
+  async function refreshDetail() {
+    const detail = $("detail");
+    if (state.article) {
+      renderArticle(await getJSON("/api/article", { id: state.article }));
+    } else if (state.entity) {
+      try {
+        renderEntity(await getJSON("/api/entity", { id: state.entity }));
+      } catch {
+        detail.hidden = true; // a name typed in the filter, not an id the dashboard knows
+      }
+    } else {
+      detail.hidden = true;
+    }
   }
 
   function articleArrived(article) {
@@ -182,6 +278,7 @@
     renderSources(sources.sources);
     renderTopics(topics.topics);
     GROUPS.forEach((group, i) => renderTrending(group, groups[i].trending, groups[i].window));
+    await refreshDetail();
   }
 
   // Counts change with every entity event; one refresh a second is enough for a human to read.
@@ -242,8 +339,10 @@
   function setFilter(source, entity) {
     state.source = source;
     state.entity = entity;
+    state.article = ""; // choosing a filter or an entity leaves the article view
     $("entity").value = entity;
     const url = new URLSearchParams(location.search);
+    url.delete("article");
     for (const [k, v] of [["source", source], ["entity", entity]]) v ? url.set(k, v) : url.delete(k);
     history.replaceState(null, "", "?" + url);
     reload().catch(showError);
