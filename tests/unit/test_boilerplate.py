@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from typing import Any
 
 import pytest
@@ -162,3 +163,44 @@ def test_each_copy_names_its_own_original() -> None:
     assert syndication.check("second", second) is None
     assert syndication.check("copy-of-second", list(second)) == "second"
     assert syndication.check("copy-of-first", list(first)) == "first"
+
+
+def _shingles(paragraphs: list[str]) -> set[str]:
+    words = re.findall(r"\w+", " ".join(paragraphs).casefold())
+    return {" ".join(words[i : i + 5]) for i in range(len(words) - 4)}
+
+
+def test_signature_agreement_estimates_the_shingle_jaccard_of_unrelated_bodies() -> None:
+    # Two unrelated stories that share a few stock phrases: the Jaccard of their word 5-shingles, counted
+    # here with sets, is small, and so must be the share of equal MinHash values. (The signature this
+    # replaced agreed on 0.81 of its values for a Jaccard of 0.04, and took such stories for copies.)
+    a = [
+        "Amara Okafor, the finance minister of the Treasury, spoke in Nairobi on Sunday morning about the new "
+        "spending plans, before an audience of 249 people.",
+        "“Nobody should pretend the budget is simple, least of all after 4 meetings,” said Amara Okafor of the "
+        "Treasury.",
+        "Rafael Costa, the union leader of the Transport Workers Union, questioned the timetable and asked for 4 "
+        "sets of figures on the budget.",
+        "Critics including Rafael Costa of the Transport Workers Union said the plans for the budget came 4 "
+        "months too late for Nairobi.",
+        "The Treasury said it would publish its response online within 4 days.",
+    ]
+    b = [
+        "Helen Abara, the health secretary of the Department of Health, spoke in Nairobi on Sunday at a press "
+        "conference about the erosion findings, a day after 66,820 residents signed a petition.",
+        "“This is a test for everyone involved in the coastline, and 9 weeks is not long,” Helen Abara told "
+        "reporters in Nairobi.",
+        "Residents of Nairobi said the coastline had dominated conversations since March, a poll of 66,820 "
+        "found.",
+        "Critics including Lukas Brandt of Northwind Energy said the plans for the coastline came 9 months too "
+        "late for Nairobi.",
+        "The Department of Health said it would publish its response online within 9 days.",
+    ]
+    jaccard = len(_shingles(a) & _shingles(b)) / len(_shingles(a) | _shingles(b))
+    syndication = Syndication({})
+    x, y = syndication.signature(a), syndication.signature(b)
+    agreement = sum(1 for i, j in zip(x, y, strict=True) if i == j) / len(x)
+    assert jaccard < 0.2
+    assert agreement < 0.35  # 64 values: a standard error of about 0.05 around the Jaccard
+    assert syndication.check("a", a) is None
+    assert syndication.check("b", b) is None
