@@ -146,7 +146,7 @@ def _dashboard(args: argparse.Namespace, settings: Settings) -> int:
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
     from streams.tools.demo import run_demo
 
-    return run_demo(settings, port=args.port)
+    return run_demo(settings, port=args.port, rate=args.rate)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -239,6 +239,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="local Kafka + worker + sample feed, events shown until Ctrl-C")
     p.add_argument("--port", type=int, default=9092, help="local Kafka port")
+    p.add_argument(
+        "--rate",
+        type=float,
+        default=0.5,
+        help="fresh demo articles a second after the sample feed (0: the sample feed only)",
+    )
     p.set_defaults(func=_demo)
     return parser
 

@@ -21,7 +21,7 @@ from streams.kafka import local
 from streams.kafka.admin import apply
 from streams.kafka.clients import consumer, producer
 from streams.settings import Settings
-from streams.tools import sources
+from streams.tools import demo_feed, sources
 from streams.tools.ingest import ingest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,6 +86,28 @@ async def _feed(settings: Settings) -> None:
             await client.stop()
 
 
+async def stream(settings: Settings, rate: float, *, seed: int = 0, limit: int | None = None) -> int:
+    """Send the continuous demo feed (fresh articles dated now) at `rate` articles a second; returns how
+    many were sent (only with `limit`: otherwise it runs until cancelled)."""
+    client = producer(settings)
+    await client.start()
+    sent = 0
+    try:
+        for event in demo_feed.articles(seed):
+            await client.send_and_wait(
+                settings.topic(flow.RAW.name), value=orjson.dumps(event), key=event["id"].encode()
+            )
+            sent += 1
+            if sent % 30 == 0:
+                print(f"ingest   demo feed: {sent} fresh articles sent", flush=True)
+            if limit is not None and sent >= limit:
+                return sent
+            await asyncio.sleep(1 / rate)
+    finally:
+        await client.stop()
+    return sent
+
+
 class ChildExited(Exception):
     """A process the demo started has stopped on its own: the demo stops everything else."""
 
@@ -112,7 +134,10 @@ async def _supervise(children: dict[str, subprocess.Popen[bytes]], kafka: local.
 
 
 async def _run(
-    settings: Settings, children: dict[str, subprocess.Popen[bytes]], kafka: local.LocalKafka | None
+    settings: Settings,
+    children: dict[str, subprocess.Popen[bytes]],
+    kafka: local.LocalKafka | None,
+    rate: float,
 ) -> None:
     supervisor = asyncio.create_task(_supervise(children, kafka))
 
@@ -123,6 +148,9 @@ async def _run(
         show = asyncio.create_task(_show(settings, ready))
         await ready.wait()
         await _feed(settings)
+        if rate > 0:
+            print(f"ingest   demo feed: fresh articles at {rate:g} a second until stopped", flush=True)
+            await stream(settings, rate)
         await show
 
     work = asyncio.create_task(show_and_feed())
@@ -145,7 +173,7 @@ def _interrupt(signum: int, frame: Any) -> None:
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
-def run_demo(settings: Settings, *, port: int = 9092) -> int:
+def run_demo(settings: Settings, *, port: int = 9092, rate: float = 0.5) -> int:
     """Start everything, show the events until Ctrl-C (or SIGTERM), then stop everything this started."""
     # `kill` stops it like Ctrl-C does: without this, SIGTERM ended the demo and left Kafka running.
     for signum in STOP_SIGNALS:
@@ -183,7 +211,7 @@ def run_demo(settings: Settings, *, port: int = 9092) -> int:
         children = dict(zip(("worker", "dashboard"), procs, strict=False))
         try:
             with contextlib.suppress(KeyboardInterrupt):
-                asyncio.run(_run(settings, children, kafka))
+                asyncio.run(_run(settings, children, kafka, rate))
         except ChildExited as exc:
             print(
                 f"{exc}; stopping everything (logs in {work} are removed; rerun to see them live)", flush=True
