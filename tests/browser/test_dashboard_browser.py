@@ -20,6 +20,7 @@ import pytest_asyncio
 
 from streams.kafka.admin import apply
 from streams.settings import Settings
+from streams.tools.demo import stream
 from tests.integration.conftest import ROOT, Broker, Worker, free_port
 from tests.integration.kafka_io import consume_until, produce
 
@@ -326,3 +327,36 @@ async def test_a_quote_read_before_its_article_shows_the_headline_once_the_artic
     )
     assert not page.errors, page.errors
     await page.screenshot(path=str(screenshot_path("dashboard-headline.png")), full_page=True)
+
+
+async def test_after_a_minute_of_the_demo_feed_each_panel_leads_with_the_most_named_key(
+    kafka: Broker, worker: Worker, dashboard: Dashboard, namespace: str, page: Any, worker_env: dict[str, str]
+) -> None:
+    """The demo's continuous feed for a minute; the page's panels against counts made here from news.entities."""
+    await open_live(page, dashboard)
+    settings = Settings.from_env(worker_env)
+    sent = await stream(settings, rate=2.0, limit=120)
+    assert sent == 120
+    # Every article's entities are out once every article's enriched event is.
+    await consume_until(
+        kafka.bootstrap,
+        [f"{namespace}news.articles.enriched"],
+        lambda rs: len({r.key for r in rs}) >= sent,
+        timeout=180,
+    )
+    records = await consume_until(kafka.bootstrap, [f"{namespace}news.entities"], lambda rs: False, timeout=5)
+    articles: dict[str, set[str]] = {}
+    latest: dict[str, tuple[str, str]] = {}  # entity id -> (name, type) of its last event
+    for record in records:
+        event = orjson.loads(record.value) if record.value else {}
+        articles.setdefault(event["entity_id"], set()).add(event["article_id"])
+        latest[event["entity_id"]] = (event["name"], event["type"])
+    # All 120 articles are dated within the last two minutes: every one lies in the trailing hour.
+    for group, types in {"people": {"PERSON"}, "organisations": {"ORG"}, "places": {"GPE", "LOC"}}.items():
+        keys = [k for k in articles if latest[k][1] in types]
+        first = min(keys, key=lambda k: (-len(articles[k]), latest[k][0].casefold(), k))
+        entry = page.locator(f"#{group} li:first-child")
+        await entry.locator("button.entity", has_text=latest[first][0]).wait_for(timeout=15_000)
+        assert (await entry.locator(".count").text_content() or "").strip() == str(len(articles[first]))
+    await page.screenshot(path=str(screenshot_path("dashboard-demo-feed.png")), full_page=True)
+    assert not page.errors, page.errors
