@@ -103,7 +103,8 @@ def run_worker(settings: Settings, *, loglevel: str | None = None) -> None:
     from streams.kafka.admin import apply
 
     # Source topics must exist before the consumer subscribes, or the first assignment misses them
-    # until the next metadata refresh (minutes). Declaring them also sets retention and compaction.
+    # until the next metadata refresh (minutes). Declaring them also sets their configs; it never grows an
+    # existing topic's partitions (it logs the command that does: `topics repartition --force`).
     for change in asyncio.run(apply(settings)):
         log.info("topic %s %s (%s)", change.topic, change.action, change.detail)
     app = create_app(settings)
