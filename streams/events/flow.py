@@ -144,6 +144,35 @@ PUBLIC: tuple[TopicSpec, ...] = tuple(t for t in FLOW if not t.internal)
 DOWNSTREAM: tuple[TopicSpec, ...] = (ENRICHED, ENTITIES, QUOTES, TOPICS, TRENDING)
 
 
+def min_insync_replicas(replicas: int) -> int:
+    """Writes with acks=all need this many replicas in sync: two where there are two, so one broker may
+    be down without stopping writes on three, and never more than the topic has (writes would all fail)."""
+    return max(1, min(2, replicas))
+
+
+def topic_config(spec: TopicSpec, settings: Settings, *, replicas: int | None = None) -> dict[str, str]:
+    """The Kafka configuration of one flow topic with `replicas` replicas (default: the configured ones).
+
+    max.message.bytes is the producers' max_request_size (`Settings.max_message_bytes`): aiokafka refuses
+    a record whose batch could exceed it, so whatever the worker may send, the topic accepts.
+    """
+    return {
+        "cleanup.policy": spec.cleanup_policy,
+        "retention.ms": str(spec.retention_ms),
+        **internal_config(settings, replicas=replicas),
+    }
+
+
+def internal_config(settings: Settings, *, replicas: int | None = None) -> dict[str, str]:
+    """What every topic gets, the worker's own Faust topics (changelogs, repartition topics) included."""
+    return {
+        "max.message.bytes": str(settings.max_message_bytes),
+        "min.insync.replicas": str(
+            min_insync_replicas(settings.replication if replicas is None else replicas)
+        ),
+    }
+
+
 @dataclass(frozen=True)
 class Outgoing:
     """One event a stage emits: the topic it goes to, its key and its value."""
@@ -172,12 +201,10 @@ class Topics:
 def declare(app: faust.App, settings: Settings, *, suffix: str = "") -> Topics:
     """Declare every topic on `app`, with this environment's prefix (and an optional output suffix)."""
 
-    from streams.kafka.admin import desired_config
-
     def topic(spec: TopicSpec, *, output: bool = True) -> faust.TopicT:
         name = settings.topic(spec.name) + (suffix if output else "")
         # What `topics apply` sets (it runs first); Faust uses it only to create a topic still missing.
-        config = desired_config(spec, settings)
+        config = topic_config(spec, settings)
         if spec.value is None:
             return app.topic(
                 name,

@@ -31,29 +31,13 @@ class RepartitionRefused(Exception):
     """A partition change that was not forced, or that Kafka cannot make (fewer partitions)."""
 
 
-def min_insync_replicas(replicas: int) -> int:
-    """Writes with acks=all need this many replicas in sync: two where there are two, so one broker may
-    be down without stopping writes on three, and never more than the topic has (writes would all fail)."""
-    return max(1, min(2, replicas))
-
-
 def desired_config(
     spec: flow.TopicSpec, settings: Settings, *, replicas: int | None = None
 ) -> dict[str, str]:
     """The topic-level Kafka configuration a TopicSpec asks for, on a topic with `replicas` replicas
-    (the configured replication when the topic does not exist yet).
-
-    max.message.bytes is the producer's max_request_size (`Settings.max_message_bytes`): aiokafka refuses
-    a record whose batch could exceed it, so whatever the worker may send, the topic accepts.
-    """
-    return {
-        "cleanup.policy": spec.cleanup_policy,
-        "retention.ms": str(spec.retention_ms),
-        "max.message.bytes": str(settings.max_message_bytes),
-        "min.insync.replicas": str(
-            min_insync_replicas(settings.replication if replicas is None else replicas)
-        ),
-    }
+    (the configured replication when the topic does not exist yet): `flow.topic_config`, the one rule
+    for `apply`, for Faust's declarations and for the Strimzi topics (tests/deploy)."""
+    return flow.topic_config(spec, settings, replicas=replicas)
 
 
 async def apply(

@@ -5,6 +5,7 @@ Expected values are written from the review (README: Topics), not read from flow
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -170,3 +171,26 @@ def test_one_person_spelt_two_ways_is_one_key() -> None:
 def _article(i: int) -> CleanArticle:
     article: CleanArticle = clean_article("text", source="s").derive(article_id=f"a{i}")
     return article
+
+
+def test_the_workers_faust_topics_are_listed_and_configured_like_the_flows(tmp_path: Path) -> None:
+    from streams.worker.app import create_app, internal_topics
+
+    settings = Settings(data_dir=str(tmp_path), app_id="p.app", topic_prefix="p.", replication=3)
+    # What `topics repartition` grows besides the flow: each table's changelog, the trending regrouping.
+    assert internal_topics(settings) == (
+        "p.app-clean-article-versions-changelog",
+        "p.app-clean-learned-boilerplate-changelog",
+        "p.app-clean-syndication-changelog",
+        "p.app-trending-panes-changelog",
+        "p.app-trending-topics-by-code-repartition",
+    )
+    app = create_app(settings)
+    # Faust creates them with the same message size and min.insync.replicas (compaction is its own).
+    for table in app.tables.values():
+        assert table.changelog_topic.config == {
+            "max.message.bytes": str(MAX_MESSAGE),
+            "min.insync.replicas": "2",
+        }
+    [regroup] = [a.channel for a in app.agents.values() if a.name.endswith("trending-topics")]
+    assert regroup.config == {"max.message.bytes": str(MAX_MESSAGE), "min.insync.replicas": "2"}
