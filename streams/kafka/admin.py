@@ -16,7 +16,7 @@ from streams.settings import Settings
 
 log = logging.getLogger(__name__)
 
-# The one command that changes the partition count of existing topics (README: Changing partitions).
+# The one command that changes the partition count of existing topics (README: Topic configuration).
 REPARTITION_COMMAND = "newsstreams topics repartition --force"
 
 
@@ -82,7 +82,10 @@ async def apply(
             }
             if behind:
                 say(behind_message(behind, settings.partitions))
-            replicas = {d["topic"]: min(len(p["replicas"]) for p in d["partitions"]) for d in described}
+            replicas = {
+                d["topic"]: min((len(p["replicas"]) for p in d["partitions"]), default=settings.replication)
+                for d in described
+            }
             current, overrides = await _configs(admin, present)
             for name in present:
                 desired = desired_config(wanted[name], settings, replicas=replicas.get(name))
@@ -135,8 +138,8 @@ async def repartition(
             raise RepartitionRefused(
                 f"would grow {len(grow)} topic(s) to {settings.partitions} partitions: "
                 f"{', '.join(f'{t} ({counts[t]})' for t in grow)}. Every topic is keyed: a key's later "
-                "messages may go to another partition than its earlier ones and its table state. Stop the "
-                "workers, let them drain first, and run again with --force to do it."
+                "messages may go to another partition than its earlier ones and its table state. Let the "
+                "workers drain their lag, stop them, and run again with --force to do it."
             )
         if grow:
             await admin.create_partitions({t: NewPartitions(settings.partitions) for t in grow})
