@@ -10,7 +10,7 @@ from faust.exceptions import ProducerSendError
 
 from streams.cleaning.stage import State, clean_stage, intake
 from streams.events.errors import Reason, Rejected
-from streams.events.flow import Topics
+from streams.events.flow import Topics, internal_config
 from streams.settings import Settings
 from streams.worker.delivery import ORIGIN_KEY, ORIGIN_TOPIC, Delivery
 
@@ -20,7 +20,13 @@ def register(app: faust.App, topics: Topics, settings: Settings, delivery: Deliv
     metrics = delivery.metrics
 
     def table(name: str) -> Any:
-        return app.Table(name, partitions=settings.partitions, default=None, options=settings.table_options())
+        return app.Table(
+            name,
+            partitions=settings.partitions,
+            default=None,
+            options=settings.table_options(),
+            extra_topic_configs=internal_config(settings),
+        )
 
     state = State(
         versions=table("clean-article-versions"),

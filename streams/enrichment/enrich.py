@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from spacy.language import Language
 
-from streams.enrichment.entities import Entity, extract_entities, merge_people, remember_people
+from streams.enrichment.entities import Entity, extract_entities, merge_people, people_named, remember_people
 from streams.enrichment.iptc import TopicClassifier, TopicScore, assign, keyphrases
 from streams.enrichment.nlp import ParsedArticle, article_text, parse
 from streams.enrichment.quotes import Quote, extract_quotes_and_speakers
@@ -133,8 +133,7 @@ class Enricher:
         phrases = keyphrases(parsed)
         learned = remember_people(entities, {})
         outgoing = build_events(parsed.article, entities, quotes, topics, phrases, s)
-        if learned:
-            outgoing.append(people_learned(parsed.article, learned, s))
+        outgoing += people_learned(parsed.article, people_named(entities), s)
         return Enriched(parsed.article, outgoing, merge_people(known, learned), learned)
 
 
@@ -154,18 +153,29 @@ def skipped_stages(article: CleanArticle, settings: Settings) -> list[dict[str, 
     return [{"stage": stage, "reason": reason} for stage in NLP_STAGES]
 
 
-def people_learned(article: CleanArticle, learned: dict[str, str], settings: Settings) -> Outgoing:
-    """The event that tells every enrich worker whom this article named in full."""
-    event = PeopleLearned(
-        event_id=event_id(article.article_id, article.version, settings.pipeline_version, "people"),
-        source=article.source,
-        article_id=article.article_id,
-        version=article.version,
-        people=learned,
-        published_at=article.published_at,
-        pipeline_version=settings.pipeline_version,
-    )
-    return Outgoing(flow.PEOPLE_LEARNED, article.source, event)
+def people_learned(
+    article: CleanArticle, named: Mapping[str, Mapping[str, str]], settings: Settings
+) -> list[Outgoing]:
+    """One event per person the article named in full (`people_named`), keyed by source and person, so the
+    compacted topic keeps each person of each source once, however many articles named them."""
+    return [
+        Outgoing(
+            flow.PEOPLE_LEARNED,
+            f"{article.source}|{person}",
+            PeopleLearned(
+                event_id=event_id(
+                    article.article_id, article.version, settings.pipeline_version, "people", person
+                ),
+                source=article.source,
+                article_id=article.article_id,
+                version=article.version,
+                people=dict(entry),
+                published_at=article.published_at,
+                pipeline_version=settings.pipeline_version,
+            ),
+        )
+        for person, entry in named.items()
+    ]
 
 
 def _speaker(entity: Entity | None) -> Speaker | None:

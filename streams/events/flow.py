@@ -11,6 +11,8 @@ from streams.events import records
 from streams.settings import Settings
 
 DAY_MS = 24 * 3600 * 1000
+# retention.ms of a topic that keeps every record (compacted: the latest record of every key) for good.
+FOREVER = -1
 
 
 @dataclass(frozen=True)
@@ -22,9 +24,21 @@ class TopicSpec:
     value: type[Any] | None  # Record type; None = raw bytes, validated by the stage that reads it
     description: str
     compacted: bool = False  # latest value per key is what matters
-    retention_ms: int = 7 * DAY_MS
+    retention_ms: int = (
+        7 * DAY_MS
+    )  # FOREVER, or how long a record is kept (compact,delete: even a key's last)
     internal: bool = False  # between stages only; not a public contract
     expires: bool = False  # compacted and deleted: a key's last record goes too after retention_ms
+
+    def __post_init__(self) -> None:
+        # Kafka ignores retention.ms under `compact` alone: a compacted topic that keeps its keys says
+        # FOREVER, and one whose old keys should go is `compact,delete` (expires) with a real retention.
+        if self.expires and not self.compacted:
+            raise ValueError(f"{self.name}: only a compacted topic can expire its keys")
+        if (self.retention_ms == FOREVER) != (self.compacted and not self.expires):
+            raise ValueError(f"{self.name}: FOREVER is the retention of compacted topics that never expire")
+        if self.retention_ms != FOREVER and self.retention_ms <= 0:
+            raise ValueError(f"{self.name}: retention_ms must be positive or FOREVER")
 
     @property
     def cleanup_policy(self) -> str:
@@ -42,30 +56,35 @@ RAW = TopicSpec(
     retention_ms=30 * DAY_MS,
 )
 #   intake ──► news.articles.raw.by-source        key: source       value: the same raw bytes, re-keyed
-# (so one source's articles meet one clean task and its learned-boilerplate table)
+# (so one source's articles meet one clean task and its learned-boilerplate table; kept as long as the raw
+# topic, so a clean stage that is down loses nothing the raw topic still has)
 RAW_BY_SOURCE = TopicSpec(
     "news.articles.raw.by-source",
     "source",
     None,
     "Raw articles re-keyed by source for the clean stage's per-source state.",
-    retention_ms=DAY_MS,
+    retention_ms=RAW.retention_ms,
     internal=True,
 )
 #   clean ──► news.articles.clean                 key: article id   value: CleanArticle
+# (clean and enriched are the article store: the latest version of every article, kept for good, so a
+# consumer that starts later reads every article once; removing one article needs a tombstone)
 CLEAN = TopicSpec(
     "news.articles.clean",
     "article id",
     records.CleanArticle,
     "Boilerplate gone, metadata extracted, one version per revision.",
     compacted=True,
+    retention_ms=FOREVER,
 )
-#   enrich ──► news.articles.enriched             key: article id   value: EnrichedArticle (ninjs-shaped)
+#   enrich ──► news.articles.enriched             key: article id   value: EnrichedArticle (ninjs 2.2)
 ENRICHED = TopicSpec(
     "news.articles.enriched",
     "article id",
     records.EnrichedArticle,
     "Clean article plus entities, quotes, topics and key phrases.",
     compacted=True,
+    retention_ms=FOREVER,
 )
 #          ├──► news.entities                     key: entity id    value: EntityEvent
 ENTITIES = TopicSpec(
@@ -77,14 +96,16 @@ QUOTES = TopicSpec("news.quotes", "article id", records.QuoteEvent, "One event p
 TOPICS = TopicSpec(
     "news.topics", "article id", records.TopicEvent, "One event per (article, IPTC Media Topic)."
 )
-#          └──► news.people.learned               key: source       value: PeopleLearned
-# (every worker folds all of it into its memory of each source's people; articles spread over partitions)
+#          └──► news.people.learned               key: source|person  value: PeopleLearned (one person)
+# (every worker folds all of it into its memory of each source's people; articles spread over partitions.
+# Compacted per person and kept for good: a new worker knows every person an old one knows)
 PEOPLE_LEARNED = TopicSpec(
     "news.people.learned",
-    "source",
+    "source|person",
     records.PeopleLearned,
-    "The people each article named in full, read whole by every enrich worker.",
-    retention_ms=30 * DAY_MS,
+    "The people articles named in full, one record per source and person, read whole by every enrich worker.",
+    compacted=True,
+    retention_ms=FOREVER,
     internal=True,
 )
 #   trending ──► news.entities.trending           key: key|family|start  value: TrendingCount
@@ -123,6 +144,35 @@ PUBLIC: tuple[TopicSpec, ...] = tuple(t for t in FLOW if not t.internal)
 DOWNSTREAM: tuple[TopicSpec, ...] = (ENRICHED, ENTITIES, QUOTES, TOPICS, TRENDING)
 
 
+def min_insync_replicas(replicas: int) -> int:
+    """Writes with acks=all need this many replicas in sync: two where there are two, so one broker may
+    be down without stopping writes on three, and never more than the topic has (writes would all fail)."""
+    return max(1, min(2, replicas))
+
+
+def topic_config(spec: TopicSpec, settings: Settings, *, replicas: int | None = None) -> dict[str, str]:
+    """The Kafka configuration of one flow topic with `replicas` replicas (default: the configured ones).
+
+    max.message.bytes is the producers' max_request_size (`Settings.max_message_bytes`): aiokafka refuses
+    a record whose batch could exceed it, so whatever the worker may send, the topic accepts.
+    """
+    return {
+        "cleanup.policy": spec.cleanup_policy,
+        "retention.ms": str(spec.retention_ms),
+        **internal_config(settings, replicas=replicas),
+    }
+
+
+def internal_config(settings: Settings, *, replicas: int | None = None) -> dict[str, str]:
+    """What every topic gets, the worker's own Faust topics (changelogs, repartition topics) included."""
+    return {
+        "max.message.bytes": str(settings.max_message_bytes),
+        "min.insync.replicas": str(
+            min_insync_replicas(settings.replication if replicas is None else replicas)
+        ),
+    }
+
+
 @dataclass(frozen=True)
 class Outgoing:
     """One event a stage emits: the topic it goes to, its key and its value."""
@@ -153,9 +203,8 @@ def declare(app: faust.App, settings: Settings, *, suffix: str = "") -> Topics:
 
     def topic(spec: TopicSpec, *, output: bool = True) -> faust.TopicT:
         name = settings.topic(spec.name) + (suffix if output else "")
-        config = {"retention.ms": str(spec.retention_ms)}
-        if spec.compacted:
-            config["cleanup.policy"] = spec.cleanup_policy
+        # What `topics apply` sets (it runs first); Faust uses it only to create a topic still missing.
+        config = topic_config(spec, settings)
         if spec.value is None:
             return app.topic(
                 name,

@@ -238,8 +238,8 @@ class TrendingCount(Event):
 
 
 class PeopleLearned(Event):
-    """news.people.learned: the people one article named in full, for every enrich worker's memory of
-    its source's people (lower-case surname → full name; "" where the article names two people so)."""
+    """news.people.learned: one person an article named in full (key `source|person`), for every enrich
+    worker's memory of its source's people (`people`: lower-case surname → full name)."""
 
     ce_type = "news.people.learned"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +14,11 @@ from streams.events import flow
 from streams.kafka.clients import admin as admin_client
 from streams.settings import Settings
 
+log = logging.getLogger(__name__)
+
+# The one command that changes the partition count of existing topics (README: Topic configuration).
+REPARTITION_COMMAND = "newsstreams topics repartition --force"
+
 
 @dataclass(frozen=True)
 class Change:
@@ -20,18 +27,32 @@ class Change:
     detail: str
 
 
-def desired_config(spec: flow.TopicSpec) -> dict[str, str]:
-    """The topic-level Kafka configuration a TopicSpec asks for."""
-    return {
-        "cleanup.policy": spec.cleanup_policy,
-        "retention.ms": str(spec.retention_ms),
-    }
+class RepartitionRefused(Exception):
+    """A partition change that was not forced, or that Kafka cannot make (fewer partitions)."""
+
+
+def desired_config(
+    spec: flow.TopicSpec, settings: Settings, *, replicas: int | None = None
+) -> dict[str, str]:
+    """The topic-level Kafka configuration a TopicSpec asks for, on a topic with `replicas` replicas
+    (the configured replication when the topic does not exist yet): `flow.topic_config`, the one rule
+    for `apply`, for Faust's declarations and for the Strimzi topics (tests/deploy)."""
+    return flow.topic_config(spec, settings, replicas=replicas)
 
 
 async def apply(
-    settings: Settings, *, suffix: str = "", specs: tuple[flow.TopicSpec, ...] = flow.FLOW
+    settings: Settings,
+    *,
+    suffix: str = "",
+    specs: tuple[flow.TopicSpec, ...] = flow.FLOW,
+    say: Callable[[str], None] = log.warning,
 ) -> list[Change]:
-    """Make the cluster match the declarations; returns what changed (empty the second time)."""
+    """Make the cluster match the declarations; returns what changed (empty the second time).
+
+    Partitions are the exception: a missing topic is created with `settings.partitions`, an existing one
+    keeps its count (growing a keyed topic moves keys; see `repartition`), and `say` is told of any topic
+    with fewer partitions than configured.
+    """
     admin = admin_client(settings, request_timeout_ms=30_000)
     await admin.start()
     changes: list[Change] = []
@@ -43,7 +64,7 @@ async def apply(
                 name,
                 num_partitions=settings.partitions,
                 replication_factor=settings.replication,
-                topic_configs=desired_config(spec),
+                topic_configs=desired_config(spec, settings),
             )
             for name, spec in wanted.items()
             if name not in existing
@@ -54,17 +75,20 @@ async def apply(
         present = [name for name in wanted if name in existing]
         if present:
             described = await admin.describe_topics(present)
-            grow = {
-                d["topic"]: NewPartitions(settings.partitions)
+            behind = {
+                d["topic"]: len(d["partitions"])
                 for d in described
                 if len(d["partitions"]) < settings.partitions
             }
-            if grow:
-                await admin.create_partitions(grow)
-                changes += [Change(t, "partitions", f"to {settings.partitions}") for t in grow]
+            if behind:
+                say(behind_message(behind, settings.partitions))
+            replicas = {
+                d["topic"]: min((len(p["replicas"]) for p in d["partitions"]), default=settings.replication)
+                for d in described
+            }
             current, overrides = await _configs(admin, present)
             for name in present:
-                desired = desired_config(wanted[name])
+                desired = desired_config(wanted[name], settings, replicas=replicas.get(name))
                 diff = {k: v for k, v in desired.items() if current.get(name, {}).get(k) != v}
                 if diff:
                     # AlterConfigs (the API aiokafka speaks) replaces a topic's whole set of overrides: a
@@ -78,6 +102,50 @@ async def apply(
     finally:
         await admin.close()
     return changes
+
+
+def behind_message(behind: dict[str, int], partitions: int) -> str:
+    """What an operator reads when topics have fewer partitions than NEWSSTREAMS_PARTITIONS."""
+    topics = ", ".join(f"{name} ({n})" for name, n in sorted(behind.items()))
+    return (
+        f"{len(behind)} topic(s) have fewer partitions than the {partitions} configured "
+        f"(NEWSSTREAMS_PARTITIONS) and were left as they are: {topics}. Growing a topic moves keys to other "
+        f"partitions and must grow Faust's changelogs with it; to do it, run `{REPARTITION_COMMAND}`."
+    )
+
+
+async def repartition(
+    settings: Settings, *, force: bool = False, internal: tuple[str, ...] = ()
+) -> list[Change]:
+    """Grow every flow topic and the worker's `internal` topics (its tables' changelogs and repartition
+    topics) to `settings.partitions`; refused (`RepartitionRefused`) unless `force`, and always when a
+    topic has more partitions than that (Kafka cannot take partitions away)."""
+    admin = admin_client(settings, request_timeout_ms=30_000)
+    await admin.start()
+    try:
+        names = [settings.topic(s.name) for s in flow.FLOW] + list(internal)
+        existing = set(await admin.list_topics())
+        described = await admin.describe_topics([n for n in names if n in existing])
+        counts = {d["topic"]: len(d["partitions"]) for d in described}
+        ahead = {t: n for t, n in counts.items() if n > settings.partitions}
+        if ahead:
+            raise RepartitionRefused(
+                f"{', '.join(f'{t} ({n})' for t, n in sorted(ahead.items()))} have more partitions than the "
+                f"{settings.partitions} configured; Kafka cannot remove partitions"
+            )
+        grow = sorted(t for t, n in counts.items() if n < settings.partitions)
+        if grow and not force:
+            raise RepartitionRefused(
+                f"would grow {len(grow)} topic(s) to {settings.partitions} partitions: "
+                f"{', '.join(f'{t} ({counts[t]})' for t in grow)}. Every topic is keyed: a key's later "
+                "messages may go to another partition than its earlier ones and its table state. Let the "
+                "workers drain their lag, stop them, and run again with --force to do it."
+            )
+        if grow:
+            await admin.create_partitions({t: NewPartitions(settings.partitions) for t in grow})
+        return [Change(t, "partitions", f"{counts[t]} to {settings.partitions}") for t in grow]
+    finally:
+        await admin.close()
 
 
 async def _configs(
@@ -101,6 +169,10 @@ async def _configs(
             else:
                 overrides[name] = {e[0]: e[1] for e in entries if not e[3] and e[1] is not None}
     return effective, overrides
+
+
+# The topic configs `topics describe` shows: the ones `apply` sets.
+DESCRIBED = ("cleanup.policy", "retention.ms", "max.message.bytes", "min.insync.replicas")
 
 
 @dataclass(frozen=True)
@@ -148,11 +220,7 @@ async def describe(settings: Settings, *, groups: tuple[str, ...] = ()) -> list[
                     topic=d["topic"],
                     partitions=len(d["partitions"]),
                     messages=sum(ends[tp] for tp in mine),
-                    config={
-                        k: v
-                        for k, v in configs.get(d["topic"], {}).items()
-                        if k in ("cleanup.policy", "retention.ms")
-                    },
+                    config={k: v for k, v in configs.get(d["topic"], {}).items() if k in DESCRIBED},
                     lag=lag,
                 )
             )

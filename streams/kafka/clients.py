@@ -79,8 +79,10 @@ def faust_credentials(settings: Settings) -> Any:
 
 
 def producer(settings: Settings, **extra: Any) -> AIOKafkaProducer:
-    """A producer that waits for every in-sync replica (nothing acknowledged is lost)."""
-    return AIOKafkaProducer(acks="all", enable_idempotence=True, **client_options(settings), **extra)
+    """A producer that waits for every in-sync replica (nothing acknowledged is lost) and sends records as
+    large as the topics accept (`max.message.bytes`, set by `topics apply`), not aiokafka's 1 MiB."""
+    options = {"max_request_size": settings.max_message_bytes, **extra}
+    return AIOKafkaProducer(acks="all", enable_idempotence=True, **client_options(settings), **options)
 
 
 def consumer(settings: Settings, *topics: str, **extra: Any) -> AIOKafkaConsumer:

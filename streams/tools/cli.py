@@ -48,8 +48,22 @@ def _process(args: argparse.Namespace, settings: Settings) -> int:
 def _topics(args: argparse.Namespace, settings: Settings) -> int:
     from streams.kafka import admin
 
-    if args.action == "apply":
-        changes = asyncio.run(admin.apply(settings, suffix=args.suffix))
+    def warn(line: str) -> None:
+        print(f"topics {args.action}: {line}", file=sys.stderr)
+
+    if args.action in ("apply", "repartition"):
+        if args.action == "apply":
+            changes = asyncio.run(admin.apply(settings, suffix=args.suffix, say=warn))
+        else:
+            from streams.worker.app import internal_topics
+
+            try:
+                changes = asyncio.run(
+                    admin.repartition(settings, force=args.force, internal=internal_topics(settings))
+                )
+            except admin.RepartitionRefused as exc:
+                warn(f"refused: {exc}")
+                return 2
         for change in changes:
             print(f"{change.topic}: {change.action} ({change.detail})")
         print(f"{len(changes)} change(s)")
@@ -177,9 +191,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_process)
 
-    p = sub.add_parser("topics", help="create/update every topic of the flow from its declaration")
-    p.add_argument("action", choices=["apply", "describe"])
+    p = sub.add_parser("topics", help="apply the flow's topic declarations (not partitions); repartition")
+    p.add_argument("action", choices=["apply", "describe", "repartition"])
     p.add_argument("--suffix", default="", help="suffix for output topics (side topics for replays)")
+    p.add_argument(
+        "--force", action="store_true", help="repartition: grow topics and changelogs, moving keys"
+    )
     p.set_defaults(func=_topics)
 
     p = sub.add_parser("replay", help="reprocess news.articles.raw into live topics or side topics")

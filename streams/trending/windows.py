@@ -15,7 +15,7 @@ from typing import Any, cast
 import faust
 
 from streams.events import flow
-from streams.events.flow import Outgoing, Topics
+from streams.events.flow import Outgoing, Topics, internal_config
 from streams.events.records import TRENDING_SCHEMA_VERSION, EntityEvent, TopicEvent, TrendingCount, event_id
 from streams.settings import Settings
 from streams.trending.panes import Contribution, PartitionWindows, WindowCount
@@ -151,6 +151,7 @@ def register(app: faust.App, topics: Topics, settings: Settings, delivery: Deliv
             partitions=settings.partitions,
             store=settings.trending_store,
             options=settings.table_options(settings.trending_store),
+            extra_topic_configs=internal_config(settings),
         )
     )
 
@@ -182,6 +183,7 @@ def register(app: faust.App, topics: Topics, settings: Settings, delivery: Deliv
         value_serializer="orjson",
         partitions=settings.partitions,
         internal=True,
+        config=internal_config(settings),
     )
 
     @app.agent(topics.topics, name="trending-topics-by-code")

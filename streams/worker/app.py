@@ -76,6 +76,16 @@ def faust_app(settings: Settings) -> faust.App:
     )
 
 
+def internal_topics(settings: Settings) -> tuple[str, ...]:
+    """The topics the worker's Faust app makes for itself: each table's changelog and the repartition
+    topics its agents read. They are partitioned like the flow's topics and must grow with them."""
+    app = create_app(settings)
+    declared = {settings.topic(spec.name) for spec in flow.FLOW}
+    changelogs = [table.changelog_topic.get_topic_name() for table in app.tables.values()]
+    read = [name for agent in app.agents.values() for name in agent.channel.topics if name not in declared]
+    return tuple(sorted({*changelogs, *read}))
+
+
 class ServiceWorker(Worker):
     """Faust's worker without its terminal spinner.
 
@@ -93,7 +103,8 @@ def run_worker(settings: Settings, *, loglevel: str | None = None) -> None:
     from streams.kafka.admin import apply
 
     # Source topics must exist before the consumer subscribes, or the first assignment misses them
-    # until the next metadata refresh (minutes). Declaring them also sets retention and compaction.
+    # until the next metadata refresh (minutes). Declaring them also sets their configs; it never grows an
+    # existing topic's partitions (it logs the command that does: `topics repartition --force`).
     for change in asyncio.run(apply(settings)):
         log.info("topic %s %s (%s)", change.topic, change.action, change.detail)
     app = create_app(settings)

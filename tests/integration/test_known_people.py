@@ -33,12 +33,20 @@ async def test_a_later_surname_only_mention_resolves_to_the_full_name(
 ) -> None:
     raw = f"{namespace}news.articles.raw"
     entities = f"{namespace}news.entities"
+    learned = f"{namespace}news.people.learned"
     await produce(kafka.bootstrap, raw, [(FIRST["id"].encode(), orjson.dumps(FIRST))])
-    await consume_until(
+    first = await consume_until(
         kafka.bootstrap,
-        [entities],
-        lambda rs: any(e["article_id"] == FIRST["id"] for e in values(rs, entities)),
+        [entities, learned],
+        lambda rs: (
+            any(e["article_id"] == FIRST["id"] for e in values(rs, entities))
+            and any(r.topic == learned for r in rs)
+        ),
     )
+    # What the worker learned travels as one record per source and person (the compacted topic's key).
+    assert [(r.key, orjson.loads(r.value or b"")["people"]) for r in first if r.topic == learned] == [
+        (b"wire.example|sergei lavrov", {"lavrov": "Sergei Lavrov"})
+    ]
     await produce(kafka.bootstrap, raw, [(SECOND["id"].encode(), orjson.dumps(SECOND))])
     records = await consume_until(
         kafka.bootstrap,
@@ -68,7 +76,9 @@ async def test_people_another_worker_learned_resolve_a_surname_here(
         "pipeline_version": "",
     }
     await produce(
-        kafka.bootstrap, f"{namespace}news.people.learned", [(b"elsewhere.example", orjson.dumps(learned))]
+        kafka.bootstrap,
+        f"{namespace}news.people.learned",
+        [(b"elsewhere.example|sergei lavrov", orjson.dumps(learned))],
     )
     later = {**SECOND, "id": "elsewhere/2", "source": "elsewhere.example"}
     raw = f"{namespace}news.articles.raw"

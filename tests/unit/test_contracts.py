@@ -22,6 +22,7 @@ from streams.events import contracts, flow, records
 from streams.events.errors import Reason, Rejected
 from streams.events.flow import Outgoing
 from streams.events.records import Event, to_json
+from streams.settings import Settings
 from tests.conftest import ROOT, seed_raw_line
 
 SCHEMAS = ROOT / "schemas"
@@ -239,6 +240,8 @@ def test_asyncapi_lists_every_flow_topic_with_key_message_and_kafka_config() -> 
         config = channel["bindings"]["kafka"]["topicConfiguration"]
         assert config["cleanup.policy"] == spec.cleanup_policy.split(","), spec.name
         assert config["retention.ms"] == spec.retention_ms, spec.name
+        # The default settings' limit, 4 x 2,000,000 + 1 MiB (the binding states the default).
+        assert config["max.message.bytes"] == 9_048_576 == Settings().max_message_bytes, spec.name
         assert ("Internal" in channel["description"]) == spec.internal, spec.name
         if spec.value is not None:
             headers = message["headers"]["allOf"]

@@ -1,7 +1,7 @@
 """Entities: spaCy mentions merged into one canonical, stable entity per referent in an article."""
 
 from streams.enrichment.entities.clusters import _salience
-from streams.enrichment.entities.extract import extract_entities, merge_people, remember_people
+from streams.enrichment.entities.extract import extract_entities, merge_people, people_named, remember_people
 from streams.enrichment.entities.model import (
     HONORIFICS,
     ROLE_HEADS,
@@ -22,6 +22,7 @@ __all__ = [
     "make_entity_id",
     "merge_people",
     "normalise_role",
+    "people_named",
     "remember_people",
     "slugify",
 ]

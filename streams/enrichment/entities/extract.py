@@ -84,10 +84,22 @@ def remember_people(entities: Iterable[Entity], known: Mapping[str, str]) -> dic
     A surname two different people share maps to "" (ambiguous), and is never resolved again.
     """
     learned: dict[str, str] = {}
+    for person in people_named(entities).values():
+        learned = merge_people(learned, person)
+    return merge_people(known, learned)
+
+
+def people_named(entities: Iterable[Entity]) -> dict[str, dict[str, str]]:
+    """The people one article names in full, each once: the name's matching key → {surname: full name}.
+
+    Folded with `merge_people`, an article's entries are what `remember_people` learns from it; kept one
+    per person, two people sharing a surname stay two entries (their merge makes the surname ambiguous).
+    """
+    named: dict[str, dict[str, str]] = {}
     for e in entities:
         if e.type == "PERSON" and len(e.name.split()) >= 2:
-            learned = merge_people(learned, {_surname(e.name): e.name})
-    return merge_people(known, learned)
+            named.setdefault(_key(e.name), {_surname(e.name): e.name})
+    return named
 
 
 def merge_people(known: Mapping[str, str], learned: Mapping[str, str]) -> dict[str, str]:
