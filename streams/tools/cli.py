@@ -163,56 +163,16 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
     return run_demo(settings, port=args.port, rate=args.rate)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="newsstreams", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    p = sub.add_parser("worker", help="run the Faust worker (all stages)")
-    p.add_argument("--loglevel", default=None)
-    p.set_defaults(func=_worker)
-
-    p = sub.add_parser("ingest", help="publish raw articles (JSONL, ninjs, .txt/.html files, folders)")
-    p.add_argument("inputs", nargs="+", type=Path)
+def _source_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--source",
         default=None,
         help="publisher of .txt/.html files (default: an HTML page's own name, 'local' for text)",
     )
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=_ingest)
 
-    p = sub.add_parser("process", help="run the stages in-process without Kafka")
-    p.add_argument("inputs", nargs="+", type=Path)
-    p.add_argument("--out", type=Path, required=True, help="folder for <topic>.jsonl files")
-    p.add_argument(
-        "--source",
-        default=None,
-        help="publisher of .txt/.html files (default: an HTML page's own name, 'local' for text)",
-    )
-    p.set_defaults(func=_process)
 
-    p = sub.add_parser("topics", help="apply the flow's topic declarations (not partitions); repartition")
-    p.add_argument("action", choices=["apply", "describe", "repartition"])
-    p.add_argument("--suffix", default="", help="suffix for output topics (side topics for replays)")
-    p.add_argument(
-        "--force", action="store_true", help="repartition: grow topics and changelogs, moving keys"
-    )
-    p.set_defaults(func=_topics)
-
-    p = sub.add_parser("replay", help="reprocess news.articles.raw into live topics or side topics")
-    p.add_argument("--suffix", default="", help="publish to side topics with this suffix (e.g. .v2)")
-    p.add_argument("--since", type=_datetime, default=None, help="ISO 8601 time; from then on")
-    p.add_argument("--until", type=_datetime, default=None, help="ISO 8601 time; up to then")
-    p.add_argument("--offsets", default="", help="start offsets per partition, e.g. 0:120,1:98")
-    p.add_argument("--pipeline-version", default="", help="pipeline_version of the replayed events")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=_replay)
-
-    p = sub.add_parser("diff", help="compare two output sets: process folders or kafka:<suffix>")
-    p.add_argument("a", help="a folder of <topic>.jsonl, or kafka: / kafka:.v2 for topics")
-    p.add_argument("b")
-    p.set_defaults(func=_diff)
-
+def _add_quality_and_speed(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The operator's measuring commands: eval, train-topics, bench."""
     p = sub.add_parser("eval", help="measure quality on a folder laid out like shared/eval")
     p.add_argument("folder", type=Path)
     p.add_argument(
@@ -250,6 +210,51 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--articles", type=int, default=600, help="articles per run (the corpus repeats)")
     p.add_argument("--out", type=Path, default=Path("benchmarks/results/bench.json"))
     p.set_defaults(func=_bench)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsstreams", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("worker", help="run the Faust worker (all stages)")
+    p.add_argument("--loglevel", default=None)
+    p.set_defaults(func=_worker)
+
+    p = sub.add_parser("ingest", help="publish raw articles (JSONL, ninjs, .txt/.html files, folders)")
+    p.add_argument("inputs", nargs="+", type=Path)
+    _source_option(p)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_ingest)
+
+    p = sub.add_parser("process", help="run the stages in-process without Kafka")
+    p.add_argument("inputs", nargs="+", type=Path)
+    p.add_argument("--out", type=Path, required=True, help="folder for <topic>.jsonl files")
+    _source_option(p)
+    p.set_defaults(func=_process)
+
+    p = sub.add_parser("topics", help="apply the flow's topic declarations (not partitions); repartition")
+    p.add_argument("action", choices=["apply", "describe", "repartition"])
+    p.add_argument("--suffix", default="", help="suffix for output topics (side topics for replays)")
+    p.add_argument(
+        "--force", action="store_true", help="repartition: grow topics and changelogs, moving keys"
+    )
+    p.set_defaults(func=_topics)
+
+    p = sub.add_parser("replay", help="reprocess news.articles.raw into live topics or side topics")
+    p.add_argument("--suffix", default="", help="publish to side topics with this suffix (e.g. .v2)")
+    p.add_argument("--since", type=_datetime, default=None, help="ISO 8601 time; from then on")
+    p.add_argument("--until", type=_datetime, default=None, help="ISO 8601 time; up to then")
+    p.add_argument("--offsets", default="", help="start offsets per partition, e.g. 0:120,1:98")
+    p.add_argument("--pipeline-version", default="", help="pipeline_version of the replayed events")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_replay)
+
+    p = sub.add_parser("diff", help="compare two output sets: process folders or kafka:<suffix>")
+    p.add_argument("a", help="a folder of <topic>.jsonl, or kafka: / kafka:.v2 for topics")
+    p.add_argument("b")
+    p.set_defaults(func=_diff)
+
+    _add_quality_and_speed(sub)
 
     p = sub.add_parser("dashboard", help="the live newsroom dashboard (reads the downstream topics)")
     p.set_defaults(func=_dashboard)
