@@ -29,6 +29,7 @@ from streams.kafka.admin import apply
 from streams.kafka.clients import consumer, producer
 from streams.settings import Settings
 from streams.tools import record_count, sources
+from streams.tools.proctree import PeakTreePss, cpu_seconds, tree_cpu_seconds
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_FEED = ROOT / "samples" / "feed.jsonl"
@@ -69,17 +70,20 @@ def clean_all(messages: list[bytes], settings: Settings) -> list[CleanArticle]:
     return articles
 
 
-def reference(articles: list[CleanArticle], settings: Settings) -> dict[str, Any]:
-    """Plain `nlp.pipe` with the pipeline's own spaCy components over the same texts, one process."""
+def reference(articles: list[CleanArticle], settings: Settings, processes: int = 1) -> dict[str, Any]:
+    """Plain `nlp.pipe` with the pipeline's own spaCy components over the same texts, in `processes`
+    processes (spaCy's `n_process`: forked children, documents sent back to this process)."""
     nlp = load_model(settings.model)
     texts = [article_text(a)[0] for a in articles]
     words = sum(len(t.split()) for t in texts)
     list(nlp.pipe(texts[: min(8, len(texts))]))  # warm-up: first calls allocate
     started = time.perf_counter()
-    for _ in nlp.pipe(texts, batch_size=settings.batch_size):
+    # Children are forked from this warmed-up process, so their start (in the timing) is short.
+    for _ in nlp.pipe(texts, batch_size=settings.batch_size, n_process=processes):
         pass
     seconds = time.perf_counter() - started
     return {
+        "processes": processes,
         "components": list(nlp.pipe_names),
         "articles": len(texts),
         "words": words,
@@ -88,12 +92,6 @@ def reference(articles: list[CleanArticle], settings: Settings) -> dict[str, Any
         "articles_per_s": round(len(texts) / seconds, 2),
         "words_per_s": round(words / seconds, 1),
     }
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds a process (all its threads) has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -180,13 +178,14 @@ class Workers:
         return totals
 
     def cpu_seconds(self) -> tuple[float, float]:
-        """CPU seconds used so far by the workers: in all, and in their NLP threads."""
+        """CPU seconds used so far by the workers (each with its child processes): in all, and in their NLP
+        threads."""
         nlp = sum(
             float(line.rsplit(" ", 1)[1])
             for line in self._metrics()
             if line.startswith("newsstreams_nlp_thread_cpu_seconds_total")
         )
-        return sum(cpu_seconds(p.pid) for p in self.procs), nlp
+        return sum(tree_cpu_seconds(p.pid) for p in self.procs), nlp
 
     def stop(self) -> None:
         for proc in self.procs:
@@ -225,14 +224,15 @@ async def _produce(
 async def _collect(
     settings: Settings, expected: int, timeout: float, sent: dict[str, float] | None = None
 ) -> dict[str, Any]:
-    """Arrival times of enriched articles (throughput) and of entity/quote/topic events (latency)."""
+    """Arrival times of enriched articles (throughput) and, per article, of the last of its entity, quote
+    and topic events (latency)."""
     specs = (flow.ENRICHED,) if sent is None else (flow.ENRICHED, flow.ENTITIES, flow.QUOTES, flow.TOPICS)
     names = [settings.topic(s.name) for s in specs]
     client = consumer(settings, *names, auto_offset_reset="earliest", enable_auto_commit=False)
     await client.start()
     enriched: list[float] = []
-    latencies: list[float] = []
-    measured: set[str] = set()
+    last: dict[str, float] = {}
+    events = 0
     deadline = time.monotonic() + timeout
     # Timing events, the last articles' events may still be on their way when their enriched articles
     # are in: reading goes on until a poll brings nothing.
@@ -249,11 +249,17 @@ async def _collect(
                     elif sent is not None:
                         article = orjson.loads(r.value)["article_id"] if r.value else None
                         if article in sent:
-                            latencies.append(now - sent[article])
-                            measured.add(article)
+                            last[article] = now
+                            events += 1
     finally:
         await client.stop()
-    return {"enriched": sorted(enriched), "latencies": latencies, "articles_measured": len(measured)}
+    latencies = [at - sent[article] for article, at in last.items()] if sent is not None else []
+    return {
+        "enriched": sorted(enriched),
+        "latencies": latencies,
+        "articles_measured": len(last),
+        "events": events,
+    }
 
 
 def _steady_rate(arrivals: list[float]) -> float:
@@ -286,7 +292,8 @@ def throughput_run(broker: Broker, messages: list[bytes], expected: int, workers
             await _produce(run, messages)
             return await collector
 
-        got = asyncio.run(publish_and_collect())
+        with PeakTreePss([p.pid for p in group.procs]) as memory:
+            got = asyncio.run(publish_and_collect())
         rss, stages = group.peak_rss_mb(), group.stage_seconds()
         worker_after, nlp_after = group.cpu_seconds()
         broker_after = cpu_seconds(broker.pid) if broker.pid else 0.0
@@ -305,6 +312,8 @@ def throughput_run(broker: Broker, messages: list[bytes], expected: int, workers
         "articles_per_s": round(len(arrivals) / wall, 2),
         "steady_articles_per_s": round(_steady_rate(arrivals), 2),
         "peak_rss_mb": rss,
+        # Per worker, its whole process tree (NLP children included), sampled every 0.25 s.
+        "peak_tree_pss_mb": memory.peaks_mb(),
         "stage_seconds": stages,
         "kafka_records": records,
         "cpu_ms_per_article": {
@@ -320,7 +329,8 @@ def throughput_run(broker: Broker, messages: list[bytes], expected: int, workers
 
 
 def latency_run(settings: Settings, messages: list[bytes], expected: int, rate: float) -> dict[str, Any]:
-    """One worker under a steady offered load; end-to-end latency from raw send to event arrival."""
+    """One worker under a steady offered load; per article, the time from its raw message's send to the
+    arrival of the last of its entity, quote and topic events."""
     run = dataclasses.replace(settings, topic_prefix=f"bench{uuid.uuid4().hex[:8]}.")
     run = dataclasses.replace(run, app_id=f"{run.topic_prefix}newsstreams")
     work = Path(tempfile.mkdtemp(prefix="newsstreams-bench-"))
@@ -336,7 +346,8 @@ def latency_run(settings: Settings, messages: list[bytes], expected: int, rate: 
             await _produce(run, messages, rate=rate, sent=sent)
             return await collector
 
-        got = asyncio.run(both())
+        with PeakTreePss([p.pid for p in group.procs]) as memory:
+            got = asyncio.run(both())
         rss = group.peak_rss_mb()
     finally:
         group.stop()
@@ -351,80 +362,119 @@ def latency_run(settings: Settings, messages: list[bytes], expected: int, rate: 
         "articles": len(messages),
         # Articles with at least one entity, quote or topic event timed (all of them, once delivered).
         "articles_measured": got["articles_measured"],
-        "events": len(lat),
+        "events": got["events"],
         "p50_s": pct(0.50),
         "p95_s": pct(0.95),
         "p99_s": pct(0.99),
         "max_s": round(lat[-1], 3) if lat else float("nan"),
         "peak_rss_mb": rss,
+        "peak_tree_pss_mb": memory.peaks_mb(),
         "median_s": round(statistics.median(lat), 3) if lat else float("nan"),
     }
 
 
+def latency_sample(messages: list[bytes], size: int = 250, longest: int = 2) -> list[bytes]:
+    """A fixed sample for the latency phase: the corpus's first `size` articles, with its `longest` longest
+    articles in it wherever they are (they replace the last ones when they come later): whatever queues
+    behind a long article is what p99 is about. The BBC corpus's longest, 3,477 and 2,342 words, are its
+    248th and 249th lines."""
+    sample = list(messages[:size])
+    by_length = sorted(range(len(messages)), key=lambda i: len(messages[i]), reverse=True)[:longest]
+    missing = sorted(i for i in by_length if i >= size)
+    if missing:
+        sample[len(sample) - len(missing) :] = [messages[i] for i in missing]
+    return sample
+
+
 def reference_runs(refs: list[dict[str, Any]]) -> dict[str, Any]:
-    """The reference's three runs (before, between and after the broker phases) and how far they drift."""
+    """A reference's runs (before, between and after the broker phases) and how far they drift."""
     rates = [r["articles_per_s"] for r in refs]
     return {"articles_per_s": rates, "max_over_min": round(max(rates) / min(rates), 3)}
 
 
-def ratios(refs: list[dict[str, Any]], one: float, two: float) -> dict[str, float]:
-    """The targets' ratios. A phase is set against the mean of the references run just before and just
-    after it (refs: before one worker, between, after two workers); two ÷ one is also given corrected for
-    the drift between the two phases, as each one's share of its own references."""
-    before_one = (refs[0]["articles_per_s"] + refs[1]["articles_per_s"]) / 2
-    around_two = (refs[1]["articles_per_s"] + refs[2]["articles_per_s"]) / 2
+def ratios(
+    one_process: list[dict[str, Any]], all_cores: list[dict[str, Any]], one: float, machine: float
+) -> dict[str, float]:
+    """The targets' ratios. Each reference ran before, between and after the two phases; a phase is set
+    against the mean of its reference's runs just before and just after it: one worker against plain
+    `nlp.pipe` in one process, the machine phase against `nlp.pipe` on all cores."""
+
+    def around(refs: list[dict[str, Any]], phase: int) -> float:
+        return (refs[phase]["articles_per_s"] + refs[phase + 1]["articles_per_s"]) / 2
+
     return {
-        "one_worker_vs_reference": round(one / before_one, 3),
-        "two_workers_vs_one": round(two / one, 3),
-        "two_workers_vs_one_drift_corrected": round((two / around_two) / (one / before_one), 3),
-        "one_worker_vs_first_reference": round(one / refs[0]["articles_per_s"], 3),
+        "one_worker_vs_one_process": round(one / around(one_process, 0), 3),
+        "machine_vs_all_cores": round(machine / around(all_cores, 1), 3),
+        "all_cores_vs_one_process": round(around(all_cores, 0) / around(one_process, 0), 3),
     }
 
 
+def _references(
+    cleaned: list[CleanArticle], settings: Settings, cores: int, refs: dict[str, list[Any]]
+) -> None:
+    for name, processes in (("one_process", 1), ("all_cores", cores)):
+        refs[name].append(reference(cleaned, settings, processes))
+        print(
+            f"reference nlp.pipe, {processes} process(es): {refs[name][-1]['articles_per_s']} articles/s",
+            flush=True,
+        )
+
+
+def _phase(name: str, run: dict[str, Any], words: int, articles: int) -> dict[str, Any]:
+    run["words_per_s"] = round(run["articles_per_s"] * words / articles, 1)
+    print(
+        f"{name}: {run['articles_per_s']} articles/s, peak PSS per worker tree {run['peak_tree_pss_mb']} MB, "
+        f"CPU ms per article {run['cpu_ms_per_article']}, Kafka records per article other than the contract's {run['kafka_records'].get('other_than_contract_per_article')}",
+        flush=True,
+    )
+    return run
+
+
 def run_bench(settings: Settings, corpus: Path | None, articles: int, out: Path | None) -> dict[str, Any]:
-    """Reference, one worker, reference, two workers, reference, and latency at half the one-worker maximum,
-    in one run."""
+    """References, one worker, references, the machine phase, references, and latency at half the one-worker
+    maximum, in one run. The machine phase is the configuration the README recommends for this machine:
+    one worker per core, with the broker on the same machine."""
     messages = load_corpus(corpus, articles)
     cleaned = clean_all(messages, settings)
     words = sum(len(article_text(a)[0].split()) for a in cleaned)
-    print(f"corpus: {len(messages)} raw articles, {len(cleaned)} after cleaning, {words} words", flush=True)
-    result: dict[str, Any] = {"corpus": str(corpus or SAMPLE_FEED), "articles": len(cleaned), "words": words}
-    # The reference is run again between and after the broker phases: this machine's speed drifts over
+    cores = os.cpu_count() or 1
+    print(
+        f"corpus: {len(messages)} raw articles, {len(cleaned)} after cleaning, {words} words; {cores} cores",
+        flush=True,
+    )
+    result: dict[str, Any] = {
+        "corpus": str(corpus or SAMPLE_FEED),
+        "articles": len(cleaned),
+        "words": words,
+        "cores": cores,
+    }
+    # The references run again between and after the broker phases: this machine's speed drifts over
     # minutes, so each pipeline phase is set against the references run right before and after it. All
-    # three run beside the same idle broker.
+    # run beside the same idle broker.
+    refs: dict[str, list[Any]] = {"one_process": [], "all_cores": []}
     with local_kafka(settings) as broker:
-        refs = [reference(cleaned, settings)]
-        result["reference"] = ref = refs[0]
-        print(
-            f"reference nlp.pipe: {ref['articles_per_s']} articles/s, {ref['words_per_s']} words/s",
-            flush=True,
+        _references(cleaned, settings, cores, refs)
+        one = _phase("1 worker", throughput_run(broker, messages, len(cleaned), 1), words, len(cleaned))
+        _references(cleaned, settings, cores, refs)
+        machine = _phase(
+            f"machine ({cores} workers, one per core)",
+            throughput_run(broker, messages, len(cleaned), cores),
+            words,
+            len(cleaned),
         )
-        one = throughput_run(broker, messages, len(cleaned), 1)
-        one["words_per_s"] = round(one["articles_per_s"] * words / len(cleaned), 1)
+        machine["configuration"] = f"{cores} workers, one per core, broker on the same machine"
+        _references(cleaned, settings, cores, refs)
+        sample = latency_sample(messages)
+        lat = latency_run(broker.settings, sample, len(sample), one["articles_per_s"] / 2)
         print(
-            f"1 worker: {one['articles_per_s']} articles/s, RSS {one['peak_rss_mb']} MB, "
-            f"CPU ms per article {one['cpu_ms_per_article']}",
-            flush=True,
+            f"latency per article at {lat['offered_articles_per_s']}/s over {len(sample)}: "
+            f"p50 {lat['p50_s']} p95 {lat['p95_s']} p99 {lat['p99_s']} max {lat['max_s']}"
         )
-        refs.append(reference(cleaned, settings))
-        print(f"reference again: {refs[-1]['articles_per_s']} articles/s", flush=True)
-        two = throughput_run(broker, messages, len(cleaned), 2)
-        two["words_per_s"] = round(two["articles_per_s"] * words / len(cleaned), 1)
-        print(
-            f"2 workers: {two['articles_per_s']} articles/s, RSS {two['peak_rss_mb']} MB, "
-            f"CPU ms per article {two['cpu_ms_per_article']}",
-            flush=True,
-        )
-        refs.append(reference(cleaned, settings))
-        print(f"reference again: {refs[-1]['articles_per_s']} articles/s", flush=True)
-        latency_messages = load_corpus(corpus, min(articles, max(50, int(one["articles_per_s"] * 30))))
-        lat = latency_run(broker.settings, latency_messages, len(latency_messages), one["articles_per_s"] / 2)
-        print(
-            f"latency at {lat['offered_articles_per_s']}/s: p50 {lat['p50_s']} p95 {lat['p95_s']} p99 {lat['p99_s']}"
-        )
-    result.update(one_worker=one, two_workers=two, latency=lat)
-    result["reference_runs"] = reference_runs(refs)
-    result["ratios"] = ratios(refs, one["articles_per_s"], two["articles_per_s"])
+    result.update(reference=refs["one_process"][0], one_worker=one, machine=machine, latency=lat)
+    result["reference_runs"] = {name: reference_runs(runs) for name, runs in refs.items()}
+    result["ratios"] = ratios(
+        refs["one_process"], refs["all_cores"], one["articles_per_s"], machine["articles_per_s"]
+    )
     print(f"ratios: {result['ratios']}", flush=True)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)

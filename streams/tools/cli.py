@@ -203,7 +203,10 @@ def _add_quality_and_speed(sub: argparse._SubParsersAction[argparse.ArgumentPars
     p.add_argument("--seed", type=int, default=0, help="adam only")
     p.set_defaults(func=_train_topics)
 
-    p = sub.add_parser("bench", help="throughput against plain nlp.pipe, scale-out, latency, memory")
+    p = sub.add_parser(
+        "bench",
+        help="throughput against plain nlp.pipe (one process and all cores), latency, memory, Kafka records",
+    )
     p.add_argument(
         "--corpus", type=Path, default=None, help="JSONL/folder of articles (default: sample feed)"
     )

@@ -29,6 +29,9 @@ def test_throughput_run_drains_the_corpus_and_accounts_for_the_cpu(kafka: Broker
     assert cpu["broker"] is None
     assert set(result["stage_seconds"]) >= {"intake", "clean", "enrich"}
     assert all(0 < mb < 4096 for mb in result["peak_rss_mb"])
+    # Per worker, its process tree's proportional set size: of the order of its resident size.
+    pairs = zip(result["peak_rss_mb"], result["peak_tree_pss_mb"], strict=True)
+    assert all(0.5 * rss < pss < 4096 for rss, pss in pairs)
 
 
 def test_cpu_seconds_reads_this_process() -> None:
@@ -45,4 +48,5 @@ def test_latency_run_times_the_events_of_every_article(kafka: Broker) -> None:
 
     assert result["articles_measured"] == result["articles"] == 5
     assert result["events"] >= 5
+    assert len(result["peak_tree_pss_mb"]) == 1
     assert 0 < result["p50_s"] <= result["p99_s"] <= result["max_s"]
