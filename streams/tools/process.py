@@ -16,6 +16,11 @@ from streams.events.records import CleanArticle, to_json
 from streams.settings import Settings
 
 
+def load_enricher(settings: Settings) -> Enricher:
+    """spaCy and the topic model named in settings, loaded."""
+    return Enricher(load_model(settings.model), TopicClassifier.load(settings.topic_model or None), settings)
+
+
 def run(
     messages: Iterable[tuple[str | None, bytes]],
     settings: Settings,
@@ -44,9 +49,7 @@ def run(
             outputs.append(Outgoing(flow.DEADLETTER, letter.original_key or "", letter))
     articles = [o.event for o in outputs if isinstance(o.event, CleanArticle)]
     if articles:
-        enricher = enricher or Enricher(
-            load_model(settings.model), TopicClassifier.load(settings.topic_model or None), settings
-        )
+        enricher = enricher or load_enricher(settings)
         for start in range(0, len(articles), settings.batch_size):
             batch = articles[start : start + settings.batch_size]
             known = {a.source: dict(state.people.get(a.source) or {}) for a in batch}

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections import Counter
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from aiokafka import TopicPartition
 from aiokafka.structs import OffsetAndMetadata
 from tqdm import tqdm
 
+from streams.cleaning.stage import State
+from streams.enrichment.enrich import Enricher
 from streams.events import flow
 from streams.events.records import cloudevent_headers, to_json
 from streams.kafka import ranges
@@ -28,10 +33,25 @@ class ReplayRefused(Exception):
 class Summary:
     read: int = 0
     events: Counter[str] = field(default_factory=Counter)
+    # Partitions whose requested start retention had deleted: partition → (offset asked, log start).
+    deleted: dict[int, tuple[int, int]] = field(default_factory=dict)
+    partial: bool = False  # a time or offset range: the state starts empty at its start
 
     def describe(self) -> str:
         per_topic = ", ".join(f"{t}: {n}" for t, n in sorted(self.events.items())) or "nothing"
-        return f"replayed {self.read} raw message(s) → {per_topic}"
+        lines = [f"replayed {self.read} raw message(s) → {per_topic}"]
+        for partition, (asked, start) in sorted(self.deleted.items()):
+            lines.append(
+                f"partition {partition}: offsets {asked}–{start - 1} were deleted by retention; "
+                f"replayed from the log start, {start}"
+            )
+        if self.partial:
+            lines.append(
+                "state built from the replayed range only: article versions, learned boilerplate, "
+                "syndication and learned people start empty at its start, so an article first seen before it "
+                "comes out as version 1 and copies of earlier originals are not flagged"
+            )
+        return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -43,30 +63,28 @@ class RawMessage:
     offset: int
 
 
-async def read_raw(
-    settings: Settings,
-    *,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    offsets: dict[int, int] | None = None,
-) -> tuple[list[RawMessage], dict[TopicPartition, int]]:
-    """The raw messages in range, in event order, and each partition's end offset when reading began."""
+# Raw messages processed and sent per step: what a replay holds in memory besides its state.
+CHUNK = 256
+
+
+def _range(settings: Settings, since: datetime | None, offsets: dict[int, int] | None) -> ranges.RangeReader:
     topic = settings.topic(flow.RAW.name)
-    read = await ranges.read(
+    return ranges.RangeReader(
         settings,
         [topic],
         since_ms=int(since.timestamp() * 1000) if since else None,
         offsets={TopicPartition(topic, p): o for p, o in (offsets or {}).items()},
     )
+
+
+async def stream_raw(reader: ranges.RangeReader, until: datetime | None = None) -> AsyncIterator[RawMessage]:
+    """The raw messages in range (tombstones left out), merged across partitions by broker time, each
+    partition in its offset order: the order the feed published in, repeatable run to run, and an
+    article's versions in the order they were sent."""
     limit_ms = int(until.timestamp() * 1000) if until else None
-    messages = [
-        RawMessage(r.key, r.value, r.timestamp, r.partition, r.offset)
-        for r in read.records
-        if (limit_ms is None or r.timestamp <= limit_ms) and r.value is not None
-    ]
-    # Broker time, then partition and offset: the order the feed published in, repeatable run to run.
-    messages.sort(key=lambda m: (m.timestamp_ms, m.partition, m.offset))
-    return messages, read.ends
+    async for r in reader.in_order():
+        if (limit_ms is None or r.timestamp <= limit_ms) and r.value is not None:
+            yield RawMessage(r.key, r.value, r.timestamp, r.partition, r.offset)
 
 
 async def replay(
@@ -77,8 +95,11 @@ async def replay(
     until: datetime | None = None,
     offsets: dict[int, int] | None = None,
     progress: bool = True,
+    on_step: Callable[[Summary], None] | None = None,
 ) -> Summary:
-    """Reprocess raw messages with this pipeline and publish the outputs.
+    """Reprocess raw messages with this pipeline and publish the outputs, streaming: CHUNK messages are
+    read, processed and sent (and the sends acknowledged) before the next are read, so memory holds the
+    pipeline's state and one chunk, whatever the range's size.
 
     With a `suffix` the outputs go to side topics (`news.quotes.v2`, …) for comparison and no consumer
     group is touched. Without one they go to the live topics under `settings.pipeline_version`, and the
@@ -89,27 +110,60 @@ async def replay(
     if not suffix and await active_members(settings, group):
         raise ReplayRefused(f"consumer group {group!r} has active members: stop its workers first")
     await apply(settings, suffix=suffix)
-    messages, ends = await read_raw(settings, since=since, until=until, offsets=offsets)
-    summary = Summary(read=len(messages))
-    outputs = process.run(
-        ((m.key.decode("utf-8", "replace") if m.key else None, m.value) for m in messages), settings
-    )
+    summary = Summary(partial=since is not None or bool(offsets))
+    state, enricher = State(), None
     client = producer(settings, linger_ms=5)
     await client.start()
     try:
-        pending = []
-        for out in tqdm(outputs, disable=not progress, unit="event", desc="replay"):
-            name = settings.topic(out.spec.name) + suffix
-            headers = list(cloudevent_headers(out.event).items())
-            pending.append(await client.send(name, to_json(out.event), key=out.key.encode(), headers=headers))
-            summary.events[out.spec.name + suffix] += 1
-        for future in pending:
-            await future
+        async with _range(settings, since, offsets) as reader:
+            summary.deleted = {tp.partition: v for tp, v in reader.bounds.deleted().items()}
+            bar = tqdm(total=reader.bounds.total(), disable=not progress, unit="msg", desc="replay")
+            chunk: list[RawMessage] = []
+            async for message in stream_raw(reader, until):
+                chunk.append(message)
+                if len(chunk) >= CHUNK:
+                    enricher = await _step(client, chunk, settings, state, enricher, suffix, summary)
+                    bar.update(len(chunk))
+                    if on_step is not None:
+                        on_step(summary)
+                    chunk = []
+            enricher = await _step(client, chunk, settings, state, enricher, suffix, summary)
+            bar.update(len(chunk))
+            bar.close()
     finally:
         await client.stop()
     if not suffix:
-        await _commit_group(settings, group, ends)
+        await _commit_group(settings, group, reader.bounds.ends)
     return summary
+
+
+async def _step(
+    client: Any,
+    chunk: list[RawMessage],
+    settings: Settings,
+    state: State,
+    enricher: Enricher | None,
+    suffix: str,
+    summary: Summary,
+) -> Enricher | None:
+    """Process one chunk (in a thread: the producer's sender keeps running) and send its outputs; returns
+    the enricher, loaded on the first chunk that has an article to enrich."""
+    if not chunk:
+        return enricher
+    if enricher is None:
+        enricher = await asyncio.to_thread(process.load_enricher, settings)
+    messages = [(m.key.decode("utf-8", "replace") if m.key else None, m.value) for m in chunk]
+    outputs = await asyncio.to_thread(process.run, messages, settings, state=state, enricher=enricher)
+    pending = []
+    for out in outputs:
+        name = settings.topic(out.spec.name) + suffix
+        headers = list(cloudevent_headers(out.event).items())
+        pending.append(await client.send(name, to_json(out.event), key=out.key.encode(), headers=headers))
+        summary.events[out.spec.name + suffix] += 1
+    for future in pending:
+        await future
+    summary.read += len(chunk)
+    return enricher
 
 
 async def _commit_group(settings: Settings, group: str, ends: dict[TopicPartition, int]) -> None:
