@@ -14,6 +14,8 @@ from faust.web import Request, Response, View
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from streams.exposure import bearer_ok
+
 
 @dataclass
 class Metrics:
@@ -112,9 +114,13 @@ def is_ready(app: AppT, checks: Sequence[Callable[[], str | None]] = ()) -> tupl
     return True, "ready"
 
 
-def register(app: faust.App, metrics: Metrics, checks: Sequence[Callable[[], str | None]] = ()) -> None:
+def register(
+    app: faust.App, metrics: Metrics, checks: Sequence[Callable[[], str | None]] = (), *, token: str = ""
+) -> None:
     """Add /health/live, /health/ready and /metrics to the worker's web server (see `is_ready` for
-    `checks`; the sequence may still be filled after this call)."""
+    `checks`; the sequence may still be filled after this call). With a `token`, /metrics answers only
+    requests bearing it; the health pages stay open for probes, which carry no secret (and they say
+    nothing a passer-by could use)."""
 
     @app.page("/health/live")
     class Live(View):
@@ -131,5 +137,9 @@ def register(app: faust.App, metrics: Metrics, checks: Sequence[Callable[[], str
     @app.page("/metrics")
     class Prometheus(View):
         async def get(self, request: Request) -> Response:
+            if token and not bearer_ok(request.headers, request.query, token):
+                return self.json(
+                    {"error": "unauthorized"}, status=401, headers={"WWW-Authenticate": "Bearer"}
+                )
             body = metrics.render(self.app)
             return self.bytes(body, content_type=CONTENT_TYPE_LATEST.split(";")[0])
