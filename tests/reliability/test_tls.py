@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
+import secrets
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -55,8 +59,30 @@ def _env(broker: LocalKafka, protocol: str, tmp_path: Path) -> dict[str, str]:
         "NEWSSTREAMS_DATA_DIR": str(tmp_path / "worker-data"),
         "NEWSSTREAMS_WEB_PORT": str(free_port()),
         "NEWSSTREAMS_BATCH_WITHIN": "0.2",
+        "NEWSSTREAMS_WEB_TOKEN": secrets.token_hex(24),
         "PYTHONUNBUFFERED": "1",
     }
+
+
+def _get(url: str, token: str = "") -> tuple[int, str]:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return int(response.status), response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, ""
+
+
+def _check_metrics(settings: Settings) -> None:
+    """On the running worker (riding on this module's one worker per protocol, to save a start): its
+    /metrics answers only the token, and reports lag for stream partitions, never a changelog's."""
+    url = f"http://127.0.0.1:{settings.web_port}/metrics"
+    assert _get(url)[0] == 401 and _get(url, "wrong-token-" + "x" * 20)[0] == 401
+    status, text = _get(url, settings.web_token)
+    assert status == 200
+    lag_topics = set(re.findall(r'newsstreams_consumer_lag\{partition="\d+",topic="([^"]+)"\}', text))
+    assert settings.topic("news.articles.raw") in lag_topics, text[-2000:]
+    assert not {t for t in lag_topics if t.endswith("-changelog")}, lag_topics
 
 
 def _cli(env: dict[str, str], *args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
@@ -105,6 +131,7 @@ async def test_tools_and_worker_run_over_tls(tls_broker: LocalKafka, protocol: s
     try:
         await asyncio.to_thread(worker.start, 180.0)
         live = await _until_enriched(settings, article["id"])
+        await asyncio.to_thread(_check_metrics, settings)
     finally:
         worker.stop()
     timings["worker"] = time.monotonic() - started
