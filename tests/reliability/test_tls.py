@@ -1,6 +1,6 @@
 """TLS end to end: against the local Kafka in TLS mode (a self-signed CA, keytool-made broker certificate),
 over SSL and over SASL_SSL, `topics apply`, `ingest`, a worker that enriches an article, `replay` and
-`diff` all connect, verify the broker's certificate and do their work."""
+`diff` (and the dashboard's consumer) all connect, verify the broker's certificate and do their work."""
 
 from __future__ import annotations
 
@@ -169,3 +169,20 @@ async def test_a_client_that_does_not_trust_the_local_ca_is_refused(
         await _list_topics(untrusting)
     # aiokafka logs why it could not bootstrap.
     assert "CERTIFICATE_VERIFY_FAILED" in caplog.text
+
+
+async def test_the_dashboard_reads_over_sasl_ssl(tls_broker: LocalKafka, tmp_path: Path) -> None:
+    from streams.web.server import serve
+
+    settings = Settings.from_env(_env(tls_broker, "SASL_SSL", tmp_path), dashboard_port=0)
+    served = await serve(settings)
+    try:
+        status = ""
+        for _ in range(300):
+            status = (await asyncio.to_thread(_get, served.url + "health"))[1]
+            if '"consuming"' in status:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await served.stop()
+    assert '"status":"consuming"' in status.replace(" ", ""), status
