@@ -44,6 +44,11 @@ COPY samples/ /app/samples/
 WORKDIR /app
 # Listen on every interface inside the container (the defaults are loopback-only for laptops);
 # table state (RocksDB) goes to a directory that a volume or an emptyDir can replace.
+# Beyond loopback the worker and the dashboard refuse to start without a real bearer token (16+ random
+# characters; placeholders are refused), given at run time and never baked in:
+#   docker run -e NEWSSTREAMS_WEB_TOKEN=$(openssl rand -hex 24) ... newsstreams worker
+#   docker run -e NEWSSTREAMS_DASHBOARD_TOKEN=$(openssl rand -hex 24) ... newsstreams dashboard
+# The health pages (/health/live, /health/ready, the dashboard's /health) stay open for probes.
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \

@@ -38,6 +38,9 @@ class Settings:
     producer_linger: float = 0.01
     web_host: str = "127.0.0.1"
     web_port: int = 6066
+    # Bearer tokens of the worker's web server (its /metrics; health stays open for probes) and of the
+    # dashboard. Either server refuses to listen beyond loopback without a real one (streams/exposure.py).
+    web_token: str = field(default="", repr=False)
     dashboard_host: str = "127.0.0.1"
     dashboard_port: int = 8080
     dashboard_token: str = field(default="", repr=False)

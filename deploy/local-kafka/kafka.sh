@@ -2,7 +2,7 @@
 # Local single-node Apache Kafka (KRaft, combined broker+controller) for development, tests and the demo.
 # The broker jars come from Maven Central through Maven into a cache outside the repository;
 # nothing here needs Docker. Usage:
-#   kafka.sh start   [--port 9092] [--data DIR] [--sasl]   format storage if new, start, wait until it answers
+#   kafka.sh start   [--port 9092] [--data DIR] [--sasl] [--tls]   format storage if new, start, wait until it answers
 #   kafka.sh stop    [--port 9092] [--data DIR]   stop the broker started there, by its PID
 #   kafka.sh status  [--port 9092] [--data DIR]
 #   kafka.sh fetch                                only resolve the jars into the cache
@@ -10,6 +10,10 @@
 # KAFKA_SASL_USERNAME (default newsstreams) with KAFKA_SASL_PASSWORD (default: a random one kept in
 # DIR/sasl-password, mode 600). SCRAM credentials are written when storage is formatted, so a data
 # folder keeps the mode and user it was first started with. The controller port stays PLAINTEXT.
+# --tls: two more listeners, SSL on port + 2 and SASL_SSL (the same SASL user and mechanisms) on
+# port + 3, with a broker certificate for 127.0.0.1 and localhost signed by a self-signed CA; both are
+# made with Java's keytool the first time and kept in DIR/tls (clients trust DIR/tls/ca.pem).
+# The client port stays as it was (PLAINTEXT, or SASL_PLAINTEXT with --sasl).
 # Environment: KAFKA_VERSION (default 4.0.1), NEWSSTREAMS_CACHE (default ~/.cache/newsstreams),
 # KAFKA_HEAP_OPTS (default -Xms256m -Xmx768m), KAFKA_START_TIMEOUT seconds (default 90),
 # KAFKA_MESSAGE_MAX_BYTES (default 67108864: larger than any article the worker accepts, so an
@@ -23,6 +27,7 @@ jars="$cache/kafka-$version/libs"
 port=9092
 data=""
 sasl=0
+tls=0
 cmd="${1:-}"
 [ $# -gt 0 ] && shift
 while [ $# -gt 0 ]; do
@@ -30,11 +35,14 @@ while [ $# -gt 0 ]; do
     --port) port="$2"; shift 2 ;;
     --data) data="$2"; shift 2 ;;
     --sasl) sasl=1; shift ;;
+    --tls) tls=1; shift ;;
     *) echo "kafka.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
 # The controller listens on the port next to the client port.
 controller_port=$((port + 1))
+ssl_port=$((port + 2))
+sasl_ssl_port=$((port + 3))
 data="${data:-$cache/run/kafka-$port}"
 pidfile="$data/kafka.pid"
 message_max_bytes="${KAFKA_MESSAGE_MAX_BYTES:-67108864}"
@@ -69,18 +77,45 @@ sasl_password() {
   cat "$data/sasl-password"
 }
 
+# A CA and a broker key pair in PKCS12 keystores, the broker's certificate signed by the CA for the names
+# clients dial (Python checks the host name against the subject alternative names). Made once per folder.
+tls_material() {
+  local dir="$data/tls"
+  if [ -s "$dir/broker.p12" ] && [ -s "$dir/ca.pem" ]; then return 0; fi
+  command -v keytool >/dev/null || { echo "kafka.sh: --tls needs Java's keytool" >&2; exit 1; }
+  rm -rf "$dir"; mkdir -p "$dir"; chmod 700 "$dir"
+  (umask 077; head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$dir/store-password")
+  local pw; pw="$(cat "$dir/store-password")"
+  local names="SAN=ip:127.0.0.1,dns:localhost"
+  local kt=(keytool -storetype PKCS12 -storepass "$pw" -keypass "$pw" -validity 825 -keyalg RSA -keysize 2048)
+  "${kt[@]}" -genkeypair -alias ca -dname "CN=newsstreams local Kafka CA" \
+    -ext bc:c=ca:true -ext KU:c=keyCertSign,cRLSign -keystore "$dir/ca.p12" 2>/dev/null
+  keytool -exportcert -rfc -alias ca -keystore "$dir/ca.p12" -storepass "$pw" -file "$dir/ca.pem" 2>/dev/null
+  "${kt[@]}" -genkeypair -alias broker -dname "CN=localhost" -ext "$names" -keystore "$dir/broker.p12" 2>/dev/null
+  keytool -certreq -alias broker -keystore "$dir/broker.p12" -storepass "$pw" -file "$dir/broker.csr" 2>/dev/null
+  keytool -gencert -rfc -alias ca -keystore "$dir/ca.p12" -storepass "$pw" -validity 825 \
+    -infile "$dir/broker.csr" -outfile "$dir/broker.pem" -ext "$names" \
+    -ext KU:c=digitalSignature,keyEncipherment -ext EKU=serverAuth 2>/dev/null
+  # The chain goes into the broker's keystore CA first, so the reply to the request is accepted.
+  keytool -importcert -noprompt -alias ca -keystore "$dir/broker.p12" -storepass "$pw" -file "$dir/ca.pem" 2>/dev/null
+  keytool -importcert -alias broker -keystore "$dir/broker.p12" -storepass "$pw" -file "$dir/broker.pem" 2>/dev/null
+  rm -f "$dir/broker.csr"
+}
+
 write_config() {
   local listener=PLAINTEXT
   [ "$sasl" = 1 ] && listener=SASL_PLAINTEXT
+  local listeners="$listener://127.0.0.1:$port"
+  [ "$tls" = 1 ] && listeners="$listeners,SSL://127.0.0.1:$ssl_port,SASL_SSL://127.0.0.1:$sasl_ssl_port"
   (umask 077; cat > "$data/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$controller_port
-listeners=$listener://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller_port
-advertised.listeners=$listener://127.0.0.1:$port
+listeners=$listeners,CONTROLLER://127.0.0.1:$controller_port
+advertised.listeners=$listeners
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=$listener
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL
 log.dirs=$data/logs
 num.partitions=4
 auto.create.topics.enable=true
@@ -96,16 +131,34 @@ message.max.bytes=$message_max_bytes
 replica.fetch.max.bytes=$message_max_bytes
 PROPS
   )
-  if [ "$sasl" = 1 ]; then
+  local sasl_listeners=()
+  [ "$sasl" = 1 ] && sasl_listeners+=(sasl_plaintext)
+  [ "$tls" = 1 ] && sasl_listeners+=(sasl_ssl)
+  if [ ${#sasl_listeners[@]} -gt 0 ]; then
     local password; password="$(sasl_password)"
     # PLAIN checks the user_<name> entries here; SCRAM checks the credentials stored at format time.
     # The broker's own inter-broker client logs in with PLAIN as the same user.
     cat >> "$data/server.properties" <<PROPS
 sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512,PLAIN
 sasl.mechanism.inter.broker.protocol=PLAIN
-listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="$sasl_user" password="$password" user_$sasl_user="$password";
-listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
-listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+PROPS
+    local name
+    for name in "${sasl_listeners[@]}"; do
+      cat >> "$data/server.properties" <<PROPS
+listener.name.$name.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="$sasl_user" password="$password" user_$sasl_user="$password";
+listener.name.$name.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.$name.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+PROPS
+    done
+  fi
+  if [ "$tls" = 1 ]; then
+    local pw; pw="$(cat "$data/tls/store-password")"
+    cat >> "$data/server.properties" <<PROPS
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$data/tls/broker.p12
+ssl.keystore.password=$pw
+ssl.key.password=$pw
+ssl.client.auth=none
 PROPS
   fi
 }
@@ -115,11 +168,12 @@ start() {
   if running; then echo "kafka.sh: already running on 127.0.0.1:$port (pid $(cat "$pidfile"))" >&2; return 0; fi
   fetch
   mkdir -p "$data"
+  [ "$tls" = 1 ] && tls_material
   write_config
   if [ ! -f "$data/logs/meta.properties" ]; then
     cluster_id="$(java_cmd kafka.tools.StorageTool random-uuid)"
     local scram=()
-    if [ "$sasl" = 1 ]; then
+    if [ "$sasl" = 1 ] || [ "$tls" = 1 ]; then
       local password; password="$(sasl_password)"
       scram=(--add-scram "SCRAM-SHA-256=[name=$sasl_user,password=$password]"
              --add-scram "SCRAM-SHA-512=[name=$sasl_user,password=$password]")
@@ -144,6 +198,7 @@ start() {
   done
   local mode=PLAINTEXT
   [ "$sasl" = 1 ] && mode="SASL_PLAINTEXT (SCRAM-SHA-256/512, PLAIN) user $sasl_user"
+  [ "$tls" = 1 ] && mode="$mode, SSL on $ssl_port, SASL_SSL (SCRAM-SHA-256/512, PLAIN) user $sasl_user on $sasl_ssl_port, CA $data/tls/ca.pem"
   echo "kafka.sh: Apache Kafka $version ready on 127.0.0.1:$port, $mode (pid $(cat "$pidfile"), data $data)" >&2
 }
 
@@ -162,5 +217,5 @@ case "$cmd" in
   stop) stop ;;
   status) if running; then echo "running pid $(cat "$pidfile") port $port"; else echo "stopped"; exit 1; fi ;;
   fetch) fetch ;;
-  *) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

@@ -44,34 +44,81 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def free_port_pair() -> int:
-    """A free port whose next port is free too (the local broker's controller listens there)."""
+def free_port_run(count: int) -> int:
+    """A free port whose `count - 1` next ports are free too (the local broker's controller listens on
+    the next one, its TLS listeners on the two after)."""
     for _ in range(50):
         port = free_port()
-        if port >= 65535:
+        if port + count - 1 > 65535:
             continue
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port + 1))
-            except OSError:
-                continue
-        return port
-    raise RuntimeError("no pair of free ports found")
+        if all(_bindable(port + step) for step in range(1, count)):
+            return port
+    raise RuntimeError(f"no run of {count} free ports found")
+
+
+def free_port_pair() -> int:
+    """A free port whose next port is free too (the local broker's controller listens there)."""
+    return free_port_run(2)
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 @dataclass
 class LocalKafka:
-    """One local single-node broker: its client port (the controller takes the next) and data folder."""
+    """One local single-node broker: its client port (the controller takes the next; with `tls` SSL and
+    SASL_SSL listen on the two after) and data folder."""
 
     data: Path
     port: int = 9092
     sasl: bool = False
+    tls: bool = False
     env: dict[str, str] = field(default_factory=dict)  # KAFKA_* for the script (SASL user, heap, version)
     ready_line: str = ""  # what the script said when the broker answered
 
     @property
     def bootstrap(self) -> str:
         return f"127.0.0.1:{self.port}"
+
+    @property
+    def ca_file(self) -> Path:
+        """The self-signed CA that signed a TLS broker's certificate (what its clients trust)."""
+        return self.data / "tls" / "ca.pem"
+
+    @property
+    def sasl_username(self) -> str:
+        return self.env.get("KAFKA_SASL_USERNAME", "newsstreams")
+
+    @property
+    def sasl_password(self) -> str:
+        """The SASL user's password: the one given to the script, else the one it generated."""
+        given = self.env.get("KAFKA_SASL_PASSWORD")
+        return given if given else (self.data / "sasl-password").read_text().strip()
+
+    def client_env(self, protocol: str, mechanism: str = "SCRAM-SHA-512") -> dict[str, str]:
+        """The NEWSSTREAMS_* settings of a client of this broker over `protocol` (a listener it has)."""
+        ports = {"SASL_PLAINTEXT" if self.sasl else "PLAINTEXT": self.port}
+        if self.tls:
+            ports |= {"SSL": self.port + 2, "SASL_SSL": self.port + 3}
+        if protocol not in ports:
+            raise ValueError(f"this local broker has no {protocol} listener (it has {', '.join(ports)})")
+        env = {"NEWSSTREAMS_BROKER": f"kafka://127.0.0.1:{ports[protocol]}"}
+        env["NEWSSTREAMS_SECURITY_PROTOCOL"] = protocol
+        if protocol.endswith("SSL"):
+            env["NEWSSTREAMS_SSL_CAFILE"] = str(self.ca_file)
+        if protocol.startswith("SASL"):
+            env |= {
+                "NEWSSTREAMS_SASL_MECHANISM": mechanism,
+                "NEWSSTREAMS_SASL_USERNAME": self.sasl_username,
+                "NEWSSTREAMS_SASL_PASSWORD": self.sasl_password,
+            }
+        return env
 
     @property
     def broker(self) -> str:
@@ -87,7 +134,7 @@ class LocalKafka:
     def _run(self, action: str, timeout: float) -> subprocess.CompletedProcess[str]:
         args = ["bash", str(SCRIPT), action, "--port", str(self.port), "--data", str(self.data)]
         return subprocess.run(
-            args + (["--sasl"] if self.sasl else []),
+            args + (["--sasl"] if self.sasl else []) + (["--tls"] if self.tls else []),
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -110,12 +157,14 @@ class LocalKafka:
 
 
 @contextmanager
-def running(port: int | None = None, *, data: Path | None = None, sasl: bool = False) -> Iterator[LocalKafka]:
-    """A local broker for the block, stopped after it: on `port` (else a free pair) with its data in `data`
-    (else a temporary folder, removed after)."""
+def running(
+    port: int | None = None, *, data: Path | None = None, sasl: bool = False, tls: bool = False
+) -> Iterator[LocalKafka]:
+    """A local broker for the block, stopped after it: on `port` (else a free run of ports) with its data
+    in `data` (else a temporary folder, removed after)."""
     temporary = data is None
     folder = Path(tempfile.mkdtemp(prefix="newsstreams-kafka-")) if data is None else data
-    kafka = LocalKafka(data=folder, port=port or free_port_pair(), sasl=sasl)
+    kafka = LocalKafka(data=folder, port=port or free_port_run(4 if tls else 2), sasl=sasl, tls=tls)
     try:
         kafka.start()
         yield kafka

@@ -103,7 +103,9 @@ async def consume(feed: Feed, *, retry: float = 5.0) -> None:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the broker being away must not take the web side down
-            feed.status = f"retrying: {exc}"
+            # The open /health page shows the status: the error text (hosts, TLS and SASL details) goes
+            # to the log only.
+            feed.status = "broker unreachable"
             log.warning("dashboard consumer failed, retrying in %.0fs: %s", retry, exc)
         finally:
             await kafka.stop()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
 import logging
 import signal
 import time
@@ -17,6 +16,7 @@ import orjson
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
+from streams.exposure import bearer_ok, check_bind
 from streams.settings import Settings
 from streams.web.feed import Feed, consume
 from streams.web.state import GROUPS, SPANS, DashboardState, Hub, Item
@@ -56,16 +56,14 @@ class PathOnlyAccessLogger(AbstractAccessLogger):
         )
 
 
-def _token_ok(request: web.Request, expected: str) -> bool:
-    header = request.headers.get("Authorization", "")
-    given = header[7:] if header.startswith("Bearer ") else request.query.get("token", "")
-    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
-
-
 @web.middleware
 async def _guard(request: web.Request, handler: Callable[[web.Request], Any]) -> web.StreamResponse:
     expected = request.app[SETTINGS].dashboard_token
-    if expected and request.path not in OPEN_PATHS and not _token_ok(request, expected):
+    if (
+        expected
+        and request.path not in OPEN_PATHS
+        and not bearer_ok(request.headers, request.query, expected)
+    ):
         return web.json_response(
             {"error": "unauthorized"}, status=401, headers={"WWW-Authenticate": "Bearer"}
         )
@@ -278,7 +276,11 @@ class Served:
 
 
 async def serve(settings: Settings, *, consume_kafka: bool = True, port: int | None = None) -> Served:
-    """Start the dashboard in the running event loop (consumer and web server); stop with `.stop()`."""
+    """Start the dashboard in the running event loop (consumer and web server); stop with `.stop()`.
+    Raises ExposureRefused, before anything starts, for a bind beyond loopback without a real token."""
+    check_bind(
+        "the dashboard", settings.dashboard_host, settings.dashboard_token, "NEWSSTREAMS_DASHBOARD_TOKEN"
+    )
     # Item ids start from the clock, so ids after a restart are above any a browser still holds.
     state = DashboardState(first_id=time.time_ns() // 1_000_000 * 1_000)
     app = create_app(settings, state, consume_kafka=consume_kafka)

@@ -12,6 +12,7 @@ from faust.worker import Worker
 from streams.cleaning import agents as cleaning
 from streams.enrichment import agents as enrichment
 from streams.events import flow
+from streams.exposure import check_bind
 from streams.kafka.clients import faust_credentials
 from streams.settings import Settings
 from streams.trending import windows as trending
@@ -28,7 +29,7 @@ def create_app(settings: Settings) -> faust.App:
     install_guards()
     topics = flow.declare(app, settings)
     delivery = Delivery(topics, settings)
-    health.register(app, delivery.metrics, delivery.readiness)
+    health.register(app, delivery.metrics, delivery.readiness, token=settings.web_token)
 
     # raw ──intake──► raw.by-source ──clean──► clean
     cleaning.register(app, topics, settings, delivery)
@@ -102,6 +103,9 @@ def run_worker(settings: Settings, *, loglevel: str | None = None) -> None:
     """Run the Faust worker in this process until it is stopped (SIGINT/SIGTERM)."""
     from streams.kafka.admin import apply
 
+    # Before anything touches Kafka: a worker that would serve its metrics to the network without a
+    # real token does not start at all.
+    check_bind("the worker's web server", settings.web_host, settings.web_token, "NEWSSTREAMS_WEB_TOKEN")
     # Source topics must exist before the consumer subscribes, or the first assignment misses them
     # until the next metadata refresh (minutes). Declaring them also sets their configs; it never grows an
     # existing topic's partitions (it logs the command that does: `topics repartition --force`).

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import faust
-from faust.types import AppT
+from faust.types import TP, AppT
 from faust.web import Request, Response, View
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from streams.exposure import bearer_ok
 
 
 @dataclass
@@ -55,10 +57,11 @@ class Metrics:
         )
         self.lag = Gauge(
             "newsstreams_consumer_lag",
-            "Messages not yet committed, by topic partition",
+            "Messages not yet committed, by stream partition this worker owns (changelogs excluded)",
             ["topic", "partition"],
             registry=self.registry,
         )
+        self._lag_labels: set[tuple[str, str]] = set()
 
     @contextmanager
     def timed(self, stage: str) -> Iterator[None]:
@@ -68,12 +71,42 @@ class Metrics:
         finally:
             self.seconds.labels(stage).observe(time.perf_counter() - started)
 
+    def set_lag(self, lag: Mapping[tuple[str, int], int]) -> None:
+        """Publish `lag` as the whole gauge: partitions no longer in it (revoked) lose their labels."""
+        labels = {(topic, str(partition)) for topic, partition in lag}
+        for gone in self._lag_labels - labels:
+            self.lag.remove(*gone)
+        for (topic, partition), value in lag.items():
+            self.lag.labels(topic, str(partition)).set(value)
+        self._lag_labels = labels
+
     def render(self, app: AppT) -> bytes:
         monitor: Any = app.monitor
-        committed = getattr(monitor, "tp_committed_offsets", None) or {}
-        for tp, end in (getattr(monitor, "tp_end_offsets", None) or {}).items():
-            self.lag.labels(tp.topic, str(tp.partition)).set(max(0, end - committed.get(tp, 0)))
+        self.set_lag(
+            stream_lag(
+                owned_stream_partitions(app),
+                getattr(monitor, "tp_end_offsets", None) or {},
+                getattr(monitor, "tp_committed_offsets", None) or {},
+            )
+        )
         return generate_latest(self.registry)
+
+
+def owned_stream_partitions(app: AppT) -> set[TP]:
+    """The partitions this worker consumes as streams now: its assignment without table changelogs
+    (a changelog is read whole at recovery and by standbys, never committed: its "lag" is its size)."""
+    consumer = getattr(app, "_consumer", None)  # not built yet: nothing owned (see is_ready)
+    if consumer is None:
+        return set()
+    changelogs = set(app.tables.changelog_topics)
+    return {tp for tp in consumer.assignment() if tp.topic not in changelogs}
+
+
+def stream_lag(
+    owned: set[TP], end: Mapping[TP, int], committed: Mapping[TP, int]
+) -> dict[tuple[str, int], int]:
+    """Messages past the committed offset of each owned partition whose end offset is known."""
+    return {(tp.topic, tp.partition): max(0, end[tp] - committed.get(tp, 0)) for tp in owned if tp in end}
 
 
 def dead_agents(app: AppT) -> list[str]:
@@ -112,9 +145,13 @@ def is_ready(app: AppT, checks: Sequence[Callable[[], str | None]] = ()) -> tupl
     return True, "ready"
 
 
-def register(app: faust.App, metrics: Metrics, checks: Sequence[Callable[[], str | None]] = ()) -> None:
+def register(
+    app: faust.App, metrics: Metrics, checks: Sequence[Callable[[], str | None]] = (), *, token: str = ""
+) -> None:
     """Add /health/live, /health/ready and /metrics to the worker's web server (see `is_ready` for
-    `checks`; the sequence may still be filled after this call)."""
+    `checks`; the sequence may still be filled after this call). With a `token`, /metrics answers only
+    requests bearing it; the health pages stay open for probes, which carry no secret (and they say
+    nothing a passer-by could use)."""
 
     @app.page("/health/live")
     class Live(View):
@@ -131,5 +168,9 @@ def register(app: faust.App, metrics: Metrics, checks: Sequence[Callable[[], str
     @app.page("/metrics")
     class Prometheus(View):
         async def get(self, request: Request) -> Response:
+            if token and not bearer_ok(request.headers, request.query, token):
+                return self.json(
+                    {"error": "unauthorized"}, status=401, headers={"WWW-Authenticate": "Bearer"}
+                )
             body = metrics.render(self.app)
             return self.bytes(body, content_type=CONTENT_TYPE_LATEST.split(";")[0])

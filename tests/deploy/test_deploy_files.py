@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from streams.events import flow
+from streams.exposure import ExposureRefused, check_bind, token_problem
 from streams.kafka import admin
 from streams.settings import Settings
 from streams.tools.cli import build_parser
@@ -28,10 +29,12 @@ DOCKERFILE = ROOT / "Dockerfile"
 K8S = ROOT / "deploy" / "k8s"
 BASE = K8S / "base"
 OVERLAY = K8S / "overlays" / "example"
+# The Secret the operator creates (not a resource of the base): its shape, with placeholders.
+SECRET_EXAMPLE = BASE / "secret.example.yaml"
 PROJECT_IMAGE = "newsstreams"
 # The oldest Kubernetes minor the manifests are meant for (policy/v1 PDBs, seccompProfile fields).
 KUBERNETES_VERSION = "1.30"
-CORE_KINDS = {"Deployment", "Service", "ConfigMap", "Secret", "PodDisruptionBudget"}
+CORE_KINDS = {"Deployment", "Service", "ConfigMap", "PodDisruptionBudget"}
 ENV_NAME = re.compile(r"\bNEWSSTREAMS_[A-Z0-9_]+\b")
 DEFAULTS = Settings()
 
@@ -137,10 +140,16 @@ def container(docs: list[Doc], deployment: str) -> Doc:
     return found[0]
 
 
+def example_secret() -> Doc:
+    (secret,) = load_docs(SECRET_EXAMPLE)
+    return secret
+
+
 def config_env(docs: list[Doc]) -> dict[str, str]:
-    """The environment every newsstreams container gets: the ConfigMap plus the Secret."""
+    """The environment every newsstreams container gets: the ConfigMap plus the operator's Secret (the
+    example's keys)."""
     data = dict(one(docs, "ConfigMap", "newsstreams-config")["data"])
-    data.update(one(docs, "Secret", "newsstreams-secrets")["stringData"])
+    data.update(example_secret()["stringData"])
     return data
 
 
@@ -194,10 +203,39 @@ def test_configmap_and_secret_build_settings(manifests: list[Doc]) -> None:
     assert settings.sasl_username and settings.sasl_password
 
 
-def test_secret_holds_only_placeholders(manifests: list[Doc]) -> None:
-    secret = one(manifests, "Secret", "newsstreams-secrets")
-    assert set(secret["stringData"]) == {"NEWSSTREAMS_SASL_PASSWORD", "NEWSSTREAMS_DASHBOARD_TOKEN"}
+def test_the_manifests_ship_no_secret_and_the_example_only_placeholders(manifests: list[Doc]) -> None:
+    # A Secret in the base would be applied as is: its placeholders would become the cluster's values.
+    assert of_kind(manifests, "Secret") == []
+    secret = example_secret()
+    assert secret["metadata"]["name"] == "newsstreams-secrets"
+    assert set(secret["stringData"]) == {
+        "NEWSSTREAMS_SASL_PASSWORD",
+        "NEWSSTREAMS_WEB_TOKEN",
+        "NEWSSTREAMS_DASHBOARD_TOKEN",
+    }
     assert all(v.startswith("CHANGE-ME") for v in secret["stringData"].values())
+    import kubernetes_validate
+
+    kubernetes_validate.validate(secret, KUBERNETES_VERSION, strict=True)
+
+
+def test_pods_refuse_to_serve_with_the_example_tokens(manifests: list[Doc]) -> None:
+    # The pods listen beyond loopback: copying the example unchanged must stop them, not expose them.
+    settings = settings_of(manifests)
+    assert token_problem(settings.web_token) and token_problem(settings.dashboard_token)
+    with pytest.raises(ExposureRefused, match="NEWSSTREAMS_WEB_TOKEN"):
+        check_bind("worker", settings.web_host, settings.web_token, "NEWSSTREAMS_WEB_TOKEN")
+    with pytest.raises(ExposureRefused, match="NEWSSTREAMS_DASHBOARD_TOKEN"):
+        check_bind(
+            "dashboard", settings.dashboard_host, settings.dashboard_token, "NEWSSTREAMS_DASHBOARD_TOKEN"
+        )
+
+
+def test_compose_requires_exported_tokens(compose: Doc) -> None:
+    # `${NAME:?message}`: compose refuses to run until the operator exports the token.
+    for name in ("NEWSSTREAMS_WEB_TOKEN", "NEWSSTREAMS_DASHBOARD_TOKEN"):
+        for service in [*compose_services(compose, "worker"), *compose_services(compose, "dashboard")]:
+            assert re.fullmatch(r"\$\{" + name + r":\?[^}]*\}", service["environment"][name]), name
 
 
 def test_containers_take_settings_from_the_configmap_and_secret(manifests: list[Doc]) -> None:
@@ -326,8 +364,9 @@ def test_dockerfile_exposes_the_ports_and_checks_liveness() -> None:
     assert f"http://127.0.0.1:{DEFAULTS.web_port}/health/live" in text
     assert re.search(r'^ENTRYPOINT \["newsstreams"\]$', text, re.M)
     assert re.search(r'^CMD \["worker"\]$', text, re.M)
-    # Inside a container the servers must listen on every interface.
+    # Inside a container the servers must listen on every interface, so it says how to give the tokens.
     assert "NEWSSTREAMS_WEB_HOST=0.0.0.0" in text and "NEWSSTREAMS_DASHBOARD_HOST=0.0.0.0" in text
+    assert "-e NEWSSTREAMS_WEB_TOKEN=" in text and "-e NEWSSTREAMS_DASHBOARD_TOKEN=" in text
 
 
 def _repository(image: str) -> str:
@@ -486,7 +525,8 @@ def test_keda_authentication_reads_existing_keys(manifests: list[Doc]) -> None:
     assert set(refs) == {"username", "password", "ca"}
     # The two that come from our own objects must name keys that exist there.
     assert refs["username"]["key"] in one(manifests, "ConfigMap", refs["username"]["name"])["data"]
-    assert refs["password"]["key"] in one(manifests, "Secret", refs["password"]["name"])["stringData"]
+    assert refs["password"]["name"] == example_secret()["metadata"]["name"]
+    assert refs["password"]["key"] in example_secret()["stringData"]
     # KEDA's SASL mode (its own spelling) must be the workers' mechanism.
     keda_sasl = {"PLAIN": "plaintext", "SCRAM-SHA-256": "scram_sha256", "SCRAM-SHA-512": "scram_sha512"}
     assert trigger["metadata"]["sasl"] == keda_sasl[settings_of(manifests).sasl_mechanism]
@@ -536,7 +576,7 @@ def test_schema_validation_catches_a_broken_deployment() -> None:
 
 def test_base_kustomization_lists_every_manifest() -> None:
     listed = set(kustomization(BASE)["resources"])
-    on_disk = {p.name for p in BASE.glob("*.yaml")} - {"kustomization.yaml"}
+    on_disk = {p.name for p in BASE.glob("*.yaml")} - {"kustomization.yaml", SECRET_EXAMPLE.name}
     assert listed == on_disk
 
 

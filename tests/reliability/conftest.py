@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from streams.kafka.local import LocalKafka, free_port, free_port_pair, missing_tools
+from streams.kafka.local import LocalKafka, free_port, free_port_run, missing_tools
 from streams.settings import Settings
 
 # The kafka, namespace and worker_env fixtures come from tests/kafka_fixtures.py (one broker per session).
@@ -61,8 +61,8 @@ def own_broker(tmp_path: Path) -> Iterator[Any]:
     brokers: list[LocalKafka] = []
 
     def make(**kwargs: Any) -> LocalKafka:
-        # The controller listens on port + 1: both must be free.
-        port = free_port_pair()
+        # The controller listens on port + 1 (a TLS broker's SSL and SASL_SSL on the two after): all free.
+        port = free_port_run(4 if kwargs.get("tls") else 2)
         broker = LocalKafka(data=tmp_path / f"kafka-{len(brokers)}", port=port, **kwargs)
         brokers.append(broker)
         broker.start()

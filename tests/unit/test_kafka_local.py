@@ -103,3 +103,31 @@ def test_free_port_pair_leaves_the_controller_port_free() -> None:
     for p in (port, port + 1):
         with socket.socket() as s:
             s.bind(("127.0.0.1", p))
+
+
+def test_free_port_run_leaves_every_listener_port_free() -> None:
+    import socket
+
+    port = local.free_port_run(4)
+    for p in range(port, port + 4):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", p))
+
+
+def test_a_tls_broker_gives_each_listener_its_client_settings(tmp_path: Path) -> None:
+    (tmp_path / "sasl-password").write_text("generated\n")
+    broker = local.LocalKafka(data=tmp_path, port=40000, tls=True)
+    ssl = Settings.from_env(broker.client_env("SSL"))
+    assert (ssl.bootstrap_servers, ssl.security_protocol) == ("127.0.0.1:40002", "SSL")
+    assert ssl.ssl_cafile == str(tmp_path / "tls" / "ca.pem") and ssl.sasl_username == ""
+    sasl = Settings.from_env(broker.client_env("SASL_SSL", "PLAIN"))
+    assert (sasl.bootstrap_servers, sasl.sasl_mechanism) == ("127.0.0.1:40003", "PLAIN")
+    assert (sasl.sasl_username, sasl.sasl_password) == ("newsstreams", "generated")
+    assert Settings.from_env(broker.client_env("PLAINTEXT")).bootstrap_servers == "127.0.0.1:40000"
+    with pytest.raises(ValueError, match="no SASL_PLAINTEXT listener"):
+        broker.client_env("SASL_PLAINTEXT")
+    # A password given to the script wins over the generated one; without --tls there is no SSL listener.
+    given = local.LocalKafka(data=tmp_path, sasl=True, env={"KAFKA_SASL_PASSWORD": "given"})
+    assert given.client_env("SASL_PLAINTEXT")["NEWSSTREAMS_SASL_PASSWORD"] == "given"
+    with pytest.raises(ValueError, match="no SSL listener"):
+        given.client_env("SSL")
