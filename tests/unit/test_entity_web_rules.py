@@ -55,3 +55,15 @@ def test_a_streaming_service_and_a_voice_assistant_are_products(nlp: Language) -
         "Amazon Alexa": "PRODUCT",
         "Apple Arcade": "PRODUCT",
     }
+
+
+def test_a_tournament_named_after_a_person_is_an_event(nlp: Language) -> None:
+    text = "Spain stayed alive in the Davis Cup on Thursday."
+    found = forced(nlp, text, [("Davis Cup", "PERSON")])
+    assert names(found) == {"Davis Cup": "EVENT"}
+
+
+def test_an_airline_called_a_place_is_an_organisation(nlp: Language) -> None:
+    text = "The order came from Air Astana, which flies from Almaty."
+    found = forced(nlp, text, [("Air Astana", "FAC"), ("Almaty", "GPE")])
+    assert names(found) == {"Air Astana": "ORG", "Almaty": "GPE"}

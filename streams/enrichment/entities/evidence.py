@@ -148,7 +148,12 @@ def weigh_evidence(doc: Doc, mentions: list[_Mention], lowered: frozenset[str]) 
         if m.title or m.place is not None or m.roles:
             continue
         placed = _placed(doc, mentions, m.name)
-        if m.label in ("ORG", "GPE", "LOC", "FAC") and not placed and _looks_like_person(doc, m):
+        words = m.name.split()
+        if m.label == "PERSON" and len(words) > 1 and words[-1].lower() in _EVENT_WORDS:
+            m.label = "EVENT"  # "Davis Cup": a given name first does not make a tournament a person
+        elif m.label in ("GPE", "LOC", "FAC") and len(words) > 1 and words[0] == "Air":
+            m.label, m.place = "ORG", None  # "Air Astana", "Air Canada": airlines, not places
+        elif m.label in ("ORG", "GPE", "LOC", "FAC") and not placed and _looks_like_person(doc, m):
             m.label = "PERSON"
         elif m.name not in named and _refused(doc, m, lowered, placed):
             m.label = REFUSED
