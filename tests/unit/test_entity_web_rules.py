@@ -67,3 +67,9 @@ def test_an_airline_called_a_place_is_an_organisation(nlp: Language) -> None:
     text = "The order came from Air Astana, which flies from Almaty."
     found = forced(nlp, text, [("Air Astana", "FAC"), ("Almaty", "GPE")])
     assert names(found) == {"Air Astana": "ORG", "Almaty": "GPE"}
+
+
+def test_a_tournament_group_is_not_an_organisation(nlp: Language) -> None:
+    text = "France top Group A after beating Serbia."
+    found = forced(nlp, text, [("Group A", "ORG"), ("France", "GPE")])
+    assert names(found) == {"France": "GPE"}

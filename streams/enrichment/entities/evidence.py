@@ -98,6 +98,8 @@ def _organisation_type(m: _Mention) -> str:
     last = words[-1].lower()
     if " to " in m.name or ("," in m.name and not m.name.endswith(_LEGAL_FORMS)):
         return REFUSED
+    if len(words) == 2 and words[0] in ("Group", "Pool") and len(words[1]) == 1 and words[1].isupper():
+        return REFUSED  # "Group A" of a tournament is a draw, not an organisation
     if len(words) > 1 and last in _EVENT_WORDS:
         return "EVENT"
     if len(words) > 2 and last in _LAW_WORDS:
