@@ -98,6 +98,8 @@ def _organisation_type(m: _Mention) -> str:
     last = words[-1].lower()
     if " to " in m.name or ("," in m.name and not m.name.endswith(_LEGAL_FORMS)):
         return REFUSED
+    if len(words) == 2 and words[0] in ("Group", "Pool") and len(words[1]) == 1 and words[1].isupper():
+        return REFUSED  # "Group A" of a tournament is a draw, not an organisation
     if len(words) > 1 and last in _EVENT_WORDS:
         return "EVENT"
     if len(words) > 2 and last in _LAW_WORDS:
@@ -148,7 +150,12 @@ def weigh_evidence(doc: Doc, mentions: list[_Mention], lowered: frozenset[str]) 
         if m.title or m.place is not None or m.roles:
             continue
         placed = _placed(doc, mentions, m.name)
-        if m.label in ("ORG", "GPE", "LOC", "FAC") and not placed and _looks_like_person(doc, m):
+        words = m.name.split()
+        if m.label == "PERSON" and len(words) > 1 and words[-1].lower() in _EVENT_WORDS:
+            m.label = "EVENT"  # "Davis Cup": a given name first does not make a tournament a person
+        elif m.label in ("GPE", "LOC", "FAC") and len(words) > 1 and words[0] == "Air":
+            m.label, m.place = "ORG", None  # "Air Astana", "Air Canada": airlines, not places
+        elif m.label in ("ORG", "GPE", "LOC", "FAC") and not placed and _looks_like_person(doc, m):
             m.label = "PERSON"
         elif m.name not in named and _refused(doc, m, lowered, placed):
             m.label = REFUSED

@@ -9,7 +9,7 @@ from spacy.tokens import Doc, Span, Token
 
 from streams.enrichment.entities.model import DROPPED_LABELS, HONORIFICS, ROLE_HEADS, ROLE_STOP
 from streams.enrichment.entities.places import _Place
-from streams.enrichment.entities.rules import common_word, is_junk, plural_is_group, span_bounds
+from streams.enrichment.entities.rules import common_word, is_junk, label_glued, plural_is_group, span_bounds
 
 
 @dataclass
@@ -66,6 +66,9 @@ def _mention(doc: Doc, text: str, ent: Span, lowered: frozenset[str] = frozenset
     elif honorific != lo - 1:
         honorific = -1
     name_start = doc[lo].idx
+    glued = label_glued(doc, lo) if honorific < 0 and not roles else -1
+    if glued >= 0:
+        name_start = glued  # "Director_Oh Kyeong Taek": the name is "Oh Kyeong Taek"
     end = doc[hi - 1].idx + len(doc[hi - 1].text)
     name = " ".join(text[name_start:end].split())
     if not any(ch.isalpha() for ch in name) or is_junk(doc, lo, hi, name):

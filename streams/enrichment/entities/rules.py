@@ -18,6 +18,8 @@ _ABBREVIATIONS = """ai awd rwd fwd 4wd ev evs suv suvs usb pet rgb ips led lcd o
     diy pdf html sms dna ceo cfo coo cto"""
 COMMON_ABBREVIATIONS = frozenset(_ABBREVIATIONS.split())
 _WEB_JUNK = re.compile(r"https?:|www\.|@|_|\*")
+# A match score ("3-0", "6–4"): never the end of any name, whatever its label ("Chile 3-0" FAC).
+_SCORE = re.compile(r"\d{1,2}[-–]\d{1,2}$")
 
 
 def span_bounds(doc: Doc, lo: int, hi: int, label: str) -> tuple[int, int]:
@@ -28,6 +30,8 @@ def span_bounds(doc: Doc, lo: int, hi: int, label: str) -> tuple[int, int]:
         if t.text in _SEPARATORS or spaced_dash:
             hi = i
             break
+    while hi - 1 > lo and (doc[hi - 1].is_space or _score_tokens(doc, lo, hi)):
+        hi -= 1 if doc[hi - 1].is_space else _score_tokens(doc, lo, hi)
     if label in _NO_TRAILING_NUMBER:
         while hi - 1 > lo and (
             any(ch.isdigit() for ch in doc[hi - 1].text) or doc[hi - 1].is_punct or doc[hi - 1].is_space
@@ -36,11 +40,19 @@ def span_bounds(doc: Doc, lo: int, hi: int, label: str) -> tuple[int, int]:
     return lo, hi
 
 
+def _score_tokens(doc: Doc, lo: int, hi: int) -> int:
+    """How many tokens at the end of doc[lo:hi] write a score: "3-0" is one token or three."""
+    for n in (1, 3):
+        if hi - n > lo and _SCORE.match("".join(t.text for t in doc[hi - n : hi])):
+            return n
+    return 0
+
+
 def is_junk(doc: Doc, lo: int, hi: int, name: str) -> bool:
     """True for spans that name no referent: URLs and handles, quantities, contractions, abbreviations
     of common nouns ("EV", "USB"), and any name holding a verb ("Garrett hit Rudolph")."""
     first = doc[lo]
-    if _WEB_JUNK.search(name):
+    if _WEB_JUNK.search(name) or masked(doc, hi):
         return True
     capitalised = any(t.text[:1].isupper() for t in doc[lo:hi])
     if not capitalised and (not first.text[:1].isalpha() or (first.is_alpha and first.text.islower())):
@@ -48,6 +60,24 @@ def is_junk(doc: Doc, lo: int, hi: int, name: str) -> bool:
     if name.casefold() in COMMON_ABBREVIATIONS:
         return True
     return any(t.pos_ in ("VERB", "AUX") and t.text.islower() for t in doc[lo:hi])
+
+
+def masked(doc: Doc, hi: int) -> bool:
+    """True when asterisks follow a name with no space ("– Ali***"): a reviewer's name cut short to hide it
+    is no referent anyone can be found under."""
+    return hi < len(doc) and doc[hi].text.startswith("*") and not doc[hi - 1].whitespace_
+
+
+def label_glued(doc: Doc, lo: int) -> int:
+    """Where a name really starts when a credit label is glued to its first word by an underscore
+    ("Director_Oh Kyeong Taek": spaCy's span starts at "Kyeong"): the character offset of "Oh", else -1."""
+    if lo == 0 or not doc[lo - 1].whitespace_:
+        return -1
+    before = doc[lo - 1].text
+    head, sep, word = before.rpartition("_")
+    if not sep or not head or not word[:1].isupper() or not word.isalpha():
+        return -1
+    return doc[lo - 1].idx + len(head) + 1
 
 
 def plural_is_group(doc: Doc, lo: int, hi: int, label: str) -> str:

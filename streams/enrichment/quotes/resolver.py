@@ -16,6 +16,7 @@ from streams.enrichment.entities import (
     _salience,
     make_entity_id,
 )
+from streams.enrichment.entities.rules import masked
 from streams.enrichment.nlp import ParsedArticle, text_of
 from streams.enrichment.quotes.spans import _WORD, _after, _Span
 from streams.enrichment.quotes.syntax import SUBJECTS, _wordset, sentence_of
@@ -97,6 +98,8 @@ class _Resolver:
         if token.pos_ != "PROPN" and not self._proper(token):
             return None  # a capitalised common noun ("Research suggests"), not a name the tagger missed
         lo, hi = span
+        if masked(self.doc, hi):
+            return None  # "– Ali***": a name cut short to hide it names no one
         words = [t.text for t in self.doc[lo:hi]]
         name = " ".join(words)
         same = self.surnames.get(words[-1], [])
