@@ -25,6 +25,7 @@ DAY = 24 * 3600 * 1000
 REVIEWED = {
     "news.articles.raw": ("delete", 30 * DAY),
     "news.articles.raw.by-source": ("delete", 30 * DAY),
+    "news.articles.syndication": ("delete", 30 * DAY),
     "news.articles.clean": ("compact", -1),
     "news.articles.enriched": ("compact", -1),
     "news.entities": ("delete", 7 * DAY),
@@ -38,7 +39,7 @@ REVIEWED = {
 FAUST_TOPICS = (
     "clean-article-versions-changelog",
     "clean-learned-boilerplate-changelog",
-    "clean-syndication-changelog",
+    "syndication-changelog",
     "trending-panes-changelog",
     "trending-topics-by-code-repartition",
 )
