@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -238,3 +239,10 @@ def test_process_flags_a_copy_from_another_source() -> None:
     [out] = clean_stage(intake(raw("w1", "wire.example", changed), settings), settings, state)
     assert isinstance(out.event, CleanArticle) and out.event.version == 2
     assert out.event.duplicate_of is None
+
+
+def test_the_worker_refuses_state_kept_shorter_than_the_raw_topic(tmp_path: Path) -> None:
+    from streams.worker.app import create_app
+
+    with pytest.raises(ValueError, match="NEWSSTREAMS_STATE_DAYS"):
+        create_app(Settings(data_dir=str(tmp_path), state_days=29))
