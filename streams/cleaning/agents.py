@@ -8,15 +8,21 @@ import faust
 from aiokafka.errors import MessageSizeTooLargeError
 from faust.exceptions import ProducerSendError
 
-from streams.cleaning.stage import State, clean_stage, intake
+from streams.cleaning import syndication
+from streams.cleaning.stage import State, clean_hop, intake
+from streams.cleaning.syndication import SyndicationIndex
 from streams.events.errors import Reason, Rejected
 from streams.events.flow import Topics, internal_config
+from streams.events.records import SyndicationHop
 from streams.settings import Settings
 from streams.worker.delivery import ORIGIN_KEY, ORIGIN_TOPIC, Delivery
 
 
 def register(app: faust.App, topics: Topics, settings: Settings, delivery: Delivery) -> None:
-    """Add the clean stage's tables and the intake and clean agents to `app`."""
+    """Add the clean stage's tables and the intake, clean and syndication agents to `app`."""
+    if settings.state_days < 30:
+        # The raw topic keeps 30 days: a kill or correction replayed from it must find the versions.
+        raise ValueError(f"NEWSSTREAMS_STATE_DAYS={settings.state_days} is below the raw topic's 30 days")
     metrics = delivery.metrics
 
     def table(name: str) -> Any:
@@ -28,11 +34,10 @@ def register(app: faust.App, topics: Topics, settings: Settings, delivery: Deliv
             extra_topic_configs=internal_config(settings),
         )
 
-    state = State(
-        versions=table("clean-article-versions"),
-        learned=table("clean-learned-boilerplate"),
-        syndication=table("clean-syndication"),
-    )
+    state = State(versions=table("clean-article-versions"), learned=table("clean-learned-boilerplate"))
+    # Co-partitioned with news.articles.syndication: partition p's entries are written while p's hops are
+    # processed, so they move with it on a rebalance.
+    index = SyndicationIndex(table("syndication"), settings.syndication_days)
 
     # raw bytes ──intake──► the same bytes keyed by source (bad input ──► dead letter)
     @app.agent(topics.raw, name="intake")
@@ -50,6 +55,8 @@ def register(app: faust.App, topics: Topics, settings: Settings, delivery: Deliv
                     key=raw.source.encode("utf-8"),
                     value=event.value,
                     headers={ORIGIN_KEY: event.key or b"", ORIGIN_TOPIC: event.message.topic.encode("utf-8")},
+                    # When the article reached Kafka: syndication takes the earliest-seen copy as original.
+                    timestamp=event.message.timestamp,
                 )
             except ProducerSendError as exc:
                 if not isinstance(exc.__cause__, MessageSizeTooLargeError):
@@ -58,7 +65,7 @@ def register(app: faust.App, topics: Topics, settings: Settings, delivery: Deliv
                 continue
             metrics.messages.labels("intake", "ok").inc()
 
-    # raw bytes by source ──clean──► CleanArticle keyed by article id
+    # raw bytes by source ──clean──► SyndicationHop to its first band's partition
     @app.agent(topics.raw_by_source, name="clean")
     async def clean_agent(stream: faust.StreamT[bytes]) -> None:
         async for event in stream.events():
@@ -67,9 +74,31 @@ def register(app: faust.App, topics: Topics, settings: Settings, delivery: Deliv
                 # original bytes on this topic for any dead letter this stage writes.
                 with metrics.timed("clean"):
                     origin = f"{event.message.partition}:{event.message.offset}"
-                    outputs = clean_stage(intake(event.value, settings), settings, state, origin)
+                    raw = intake(event.value, settings)
+                    outputs = clean_hop(raw, settings, state, origin, float(event.message.timestamp))
             except Exception as exc:
                 await delivery.refuse("clean", exc, event)
                 continue
             if await delivery.send_all("clean", outputs, event):
                 metrics.messages.labels("clean", "ok" if outputs else "unchanged").inc()
+
+    next_offset: dict[int, int] = {}
+
+    # SyndicationHop ──check its bands here──► the next band partition's hop, or after the last one
+    # CleanArticle keyed by article id (duplicate_of the earliest-seen near-copy)
+    @app.agent(topics.syndication, name="syndication")
+    async def syndication_agent(stream: faust.StreamT[SyndicationHop]) -> None:
+        async for event in stream.events():
+            partition, offset = event.message.partition, event.message.offset
+            try:
+                with metrics.timed("syndication"):
+                    if next_offset.get(partition) != offset:
+                        # A start, a rebalance or a seek: the table may hold what another worker wrote.
+                        index.load(partition)
+                    next_offset[partition] = offset + 1
+                    out = syndication.step(index, partition, event.value, settings.partitions)
+            except Exception as exc:
+                await delivery.refuse("syndication", exc, event)
+                continue
+            if await delivery.send_all("syndication", [out], event):
+                metrics.messages.labels("syndication", "ok").inc()

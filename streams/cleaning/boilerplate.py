@@ -65,8 +65,12 @@ class ArticleVersions:
     def __init__(self, table: MutableMapping[str, dict[str, Any]]) -> None:
         self.table = table
 
-    def decide(self, article_id: str, content_hash: str, origin: str | None = None) -> int | None:
+    def decide(
+        self, article_id: str, content_hash: str, origin: str | None = None, seen: float | None = None
+    ) -> int | None:
         """1 for a new id, the next version when the content changed, None when this content was seen.
+
+        `seen` (seconds) is remembered with the first version: when the id was first seen (`first_seen`).
 
         `origin` names the input message (partition and offset) being processed. The table's changelog can
         reach Kafka before the stage's output does; a worker killed in between is redelivered the same
@@ -75,7 +79,7 @@ class ArticleVersions:
         """
         state = self.table.get(article_id)
         if state is None:
-            self.table[article_id] = {"version": 1, "hashes": [content_hash], "origin": origin}
+            self.table[article_id] = {"version": 1, "hashes": [content_hash], "origin": origin, "seen": seen}
             return 1
         hashes: list[str] = list(state["hashes"])
         if content_hash in hashes:
@@ -83,8 +87,13 @@ class ArticleVersions:
             return int(state["version"]) if redelivered else None
         version = int(state["version"]) + 1
         hashes = [*hashes, content_hash][-self.KEEP_HASHES :]
-        self.table[article_id] = {"version": version, "hashes": hashes, "origin": origin}
+        first = state.get("seen", seen)
+        self.table[article_id] = {"version": version, "hashes": hashes, "origin": origin, "seen": first}
         return version
+
+    def first_seen(self, article_id: str) -> float | None:
+        state = self.table.get(article_id)
+        return None if state is None or state.get("seen") is None else float(state["seen"])
 
     def current(self, article_id: str) -> int | None:
         state = self.table.get(article_id)
@@ -142,7 +151,7 @@ class Syndication:
         signature = self.signature(paragraphs)
         if not signature:
             return None
-        bands = self._bands(signature)
+        bands = self.bands(signature)
         for band in bands:
             for other in self.table.get(band, ()):
                 if other != article_id and self._similar(signature, other):
@@ -155,7 +164,8 @@ class Syndication:
                 self.table[band] = [*ids, article_id]
         return None
 
-    def _bands(self, signature: list[int]) -> list[str]:
+    def bands(self, signature: list[int]) -> list[str]:
+        """The signature's LSH band keys, band 0 first (the band index is hashed in: bands never mix)."""
         rows = self.ROWS
         chunks = (repr((i, signature[i * rows : (i + 1) * rows])) for i in range(self.BANDS))
         return [_BAND + _SEP + hashlib.blake2b(c.encode(), digest_size=8).hexdigest() for c in chunks]

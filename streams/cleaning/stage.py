@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 from streams.cleaning.boilerplate import ArticleVersions, LearnedBoilerplate, Syndication
 from streams.cleaning.clean import clean
 from streams.cleaning.raw import parse_raw
-from streams.events import flow
+from streams.cleaning.syndication import SyndicationIndex, first_hop, resolve
 from streams.events.flow import Outgoing
 from streams.events.records import CleanArticle, RawArticle, event_id
 from streams.settings import Settings
@@ -24,6 +25,8 @@ class State:
     learned: MutableMapping[str, Any] = field(default_factory=dict)
     syndication: MutableMapping[str, Any] = field(default_factory=dict)
     people: MutableMapping[str, Any] = field(default_factory=dict)
+    # `process`: the band index over `syndication`, built on first use (the worker's lives in its agent).
+    syndication_index: SyndicationIndex | None = None
 
 
 def intake(value: bytes, settings: Settings) -> RawArticle:
@@ -37,12 +40,25 @@ def raw_hash(raw: RawArticle) -> str:
 
 
 def clean_stage(
-    raw: RawArticle, settings: Settings, state: State, origin: str | None = None
+    raw: RawArticle, settings: Settings, state: State, origin: str | None = None, seen: float | None = None
 ) -> list[Outgoing]:
-    """Raw article to its clean event; nothing when this id came with this content before (raises Rejected).
+    """Raw article to its clean event, the syndication hops resolved here over `state` (`process`, one
+    dict for every partition); nothing when this id came with this content before (raises Rejected)."""
+    outputs = clean_hop(raw, settings, state, origin, time.time() if seen is None else seen)
+    if state.syndication_index is None:
+        state.syndication_index = SyndicationIndex(state.syndication, settings.syndication_days)
+    return [resolve(state.syndication_index, out, settings.partitions) for out in outputs]
+
+
+def clean_hop(
+    raw: RawArticle, settings: Settings, state: State, origin: str | None, seen: float
+) -> list[Outgoing]:
+    """Raw article to its clean event on its way through syndication (the worker's clean agent); nothing
+    when this id came with this content before (raises Rejected).
 
     `origin` identifies the input message (e.g. "partition:offset"), so a redelivery after a crash is
-    processed again rather than dropped as a repeat.
+    processed again rather than dropped as a repeat. `seen` is when the message reached Kafka (seconds):
+    of near-copies, the one whose id was seen first is the original.
     """
     learned = LearnedBoilerplate(state.learned, settings.boilerplate_threshold)
     article: CleanArticle = clean(
@@ -51,7 +67,8 @@ def clean_stage(
         is_learned=learned.checker(raw.source),
         max_paragraphs=settings.max_paragraphs,
     )
-    version = ArticleVersions(state.versions).decide(raw.id, raw_hash(raw), origin)
+    versions = ArticleVersions(state.versions)
+    version = versions.decide(raw.id, raw_hash(raw), origin, seen=seen)
     if version is None:
         return []
     # Learn after cleaning: a paragraph becomes boilerplate for the articles that come *after* the
@@ -62,8 +79,9 @@ def clean_stage(
         [*article.paragraphs, *(r.text for r in article.removed if r.reason == "learned")],
     )
     article = article.derive(
-        version=version,
-        event_id=event_id(raw.id, version, settings.pipeline_version, "clean"),
-        duplicate_of=Syndication(state.syndication).check(raw.id, article.paragraphs),
+        version=version, event_id=event_id(raw.id, version, settings.pipeline_version, "clean")
     )
-    return [Outgoing(flow.CLEAN, article.article_id, article)]
+    first = versions.first_seen(raw.id)
+    event_time = article.published_at.timestamp() if article.published_at else seen
+    signature = Syndication({}).signature(article.paragraphs)
+    return [first_hop(article, signature, seen if first is None else first, event_time, settings.partitions)]

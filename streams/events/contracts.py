@@ -36,6 +36,7 @@ NEEDS_STANDARDS = ("enriched-article.schema.json",)
 SCHEMA_FILES: dict[str, str] = {
     flow.RAW.name: "raw-article.schema.json",
     flow.RAW_BY_SOURCE.name: "raw-article.schema.json",
+    flow.SYNDICATION.name: "syndication-hop.schema.json",
     flow.CLEAN.name: "clean-article.schema.json",
     flow.ENRICHED.name: "enriched-article.schema.json",
     flow.ENTITIES.name: "entity.schema.json",

@@ -66,7 +66,18 @@ RAW_BY_SOURCE = TopicSpec(
     retention_ms=RAW.retention_ms,
     internal=True,
 )
-#   clean ──► news.articles.clean                 key: article id   value: CleanArticle
+#   clean ──► news.articles.syndication           key: band key     value: SyndicationHop
+# (the clean article and its MinHash signature, sent to each partition that owns some of its LSH bands in
+# turn, each checking them for an earlier near-copy; any source's copy meets the original there)
+SYNDICATION = TopicSpec(
+    "news.articles.syndication",
+    "band key",
+    records.SyndicationHop,
+    "Clean articles on their way through the partitions that own their LSH bands (near-copy check).",
+    retention_ms=RAW.retention_ms,
+    internal=True,
+)
+#   syndication ──► news.articles.clean           key: article id   value: CleanArticle
 # (clean and enriched are the article store: the latest version of every article, kept for good, so a
 # consumer that starts later reads every article once; removing one article needs a tombstone)
 CLEAN = TopicSpec(
@@ -131,6 +142,7 @@ DEADLETTER = TopicSpec(
 FLOW: tuple[TopicSpec, ...] = (
     RAW,
     RAW_BY_SOURCE,
+    SYNDICATION,
     CLEAN,
     ENRICHED,
     ENTITIES,
@@ -175,11 +187,13 @@ def internal_config(settings: Settings, *, replicas: int | None = None) -> dict[
 
 @dataclass(frozen=True)
 class Outgoing:
-    """One event a stage emits: the topic it goes to, its key and its value."""
+    """One event a stage emits: the topic it goes to, its key and its value (and a partition when the stage
+    routes it itself rather than by key)."""
 
     spec: TopicSpec
     key: str
     event: records.Event
+    partition: int | None = None
 
 
 @dataclass(frozen=True)
@@ -188,6 +202,7 @@ class Topics:
 
     raw: faust.TopicT
     raw_by_source: faust.TopicT
+    syndication: faust.TopicT
     clean: faust.TopicT
     enriched: faust.TopicT
     entities: faust.TopicT
@@ -228,6 +243,7 @@ def declare(app: faust.App, settings: Settings, *, suffix: str = "") -> Topics:
     return Topics(
         raw=topic(RAW, output=False),
         raw_by_source=topic(RAW_BY_SOURCE),
+        syndication=topic(SYNDICATION),
         clean=topic(CLEAN),
         enriched=topic(ENRICHED),
         entities=topic(ENTITIES),

@@ -108,6 +108,24 @@ class CleanArticle(Event):
     pipeline_version: str = ""
 
 
+class SyndicationHop(Event):
+    """news.articles.syndication (internal): a clean article on its way through the partitions that own its
+    LSH bands, each checking its bands for an earlier near-copy before the article is published."""
+
+    ce_type = "news.syndication.hop"
+
+    event_id: str
+    article: CleanArticle  # as published at the end, duplicate_of aside
+    signature: list[int]  # MinHash of the body
+    seen: float  # when the article id was first seen (seconds): earlier articles are its candidates
+    time: float  # event time (published_at, else seen): what state expiry is measured on
+    route: list[int]  # partitions still to visit, this one first
+    candidate: str | None = None  # the earliest-seen similar article found so far
+    candidate_seen: float | None = None
+    schema_version: str = SCHEMA_VERSION
+    pipeline_version: str = ""
+
+
 class Mention(Event):
     text: str
     section: str

@@ -40,6 +40,7 @@ class Delivery:
         t = self.topics
         self._by_spec = {
             flow.RAW_BY_SOURCE: t.raw_by_source,
+            flow.SYNDICATION: t.syndication,
             flow.CLEAN: t.clean,
             flow.ENRICHED: t.enriched,
             flow.ENTITIES: t.entities,
@@ -54,7 +55,10 @@ class Delivery:
 
     async def send(self, out: Outgoing) -> None:
         await self._by_spec[out.spec].send(
-            key=out.key.encode("utf-8"), value=out.event, headers=cloudevent_headers(out.event)
+            key=out.key.encode("utf-8"),
+            value=out.event,
+            headers=cloudevent_headers(out.event),
+            partition=out.partition,
         )
 
     async def send_all(self, stage: str, outputs: list[Outgoing], event: faust.EventT) -> bool:

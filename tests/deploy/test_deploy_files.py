@@ -268,6 +268,7 @@ def test_kafka_topic_configs_are_the_reviewed_ones() -> None:
     expected = {
         "news.articles.raw": ("delete", 30 * days),
         "news.articles.raw.by-source": ("delete", 30 * days),
+        "news.articles.syndication": ("delete", 30 * days),
         "news.articles.clean": ("compact", -1),
         "news.articles.enriched": ("compact", -1),
         "news.entities": ("delete", 7 * days),

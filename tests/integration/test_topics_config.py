@@ -25,6 +25,7 @@ DAY = 24 * 3600 * 1000
 REVIEWED = {
     "news.articles.raw": ("delete", 30 * DAY),
     "news.articles.raw.by-source": ("delete", 30 * DAY),
+    "news.articles.syndication": ("delete", 30 * DAY),
     "news.articles.clean": ("compact", -1),
     "news.articles.enriched": ("compact", -1),
     "news.entities": ("delete", 7 * DAY),
@@ -38,7 +39,7 @@ REVIEWED = {
 FAUST_TOPICS = (
     "clean-article-versions-changelog",
     "clean-learned-boilerplate-changelog",
-    "clean-syndication-changelog",
+    "syndication-changelog",
     "trending-panes-changelog",
     "trending-topics-by-code-repartition",
 )
@@ -123,14 +124,14 @@ async def test_topics_apply_sets_the_reviewed_configs_and_grows_partitions_only_
         refused = cli(worker_env, "repartition", partitions=3)
         assert refused.returncode == 2
         assert "refused" in refused.stderr and "--force" in refused.stderr
-        assert "would grow 15 topic(s) to 3 partitions" in refused.stderr
+        assert "would grow 16 topic(s) to 3 partitions" in refused.stderr
         assert await partitions(admin, flow_topics + faust_topics) == dict.fromkeys(
             flow_topics + faust_topics, 2
         )
 
         forced = cli(worker_env, "repartition", "--force", partitions=3)
         assert forced.returncode == 0, forced.stderr
-        assert forced.stdout.splitlines()[-1] == "15 change(s)"
+        assert forced.stdout.splitlines()[-1] == "16 change(s)"
         grown = await partitions(admin, flow_topics + faust_topics)
         assert grown == dict.fromkeys(flow_topics + faust_topics, 3)
 

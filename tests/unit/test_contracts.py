@@ -43,6 +43,7 @@ RECORD_SCHEMAS: list[tuple[type[faust.Record], str, tuple[str, ...]]] = [
     (records.PeopleLearned, "people-learned.schema.json", ()),
     (records.TrendingCount, "trending.schema.json", ()),
     (records.DeadLetter, "dead-letter.schema.json", ()),
+    (records.SyndicationHop, "syndication-hop.schema.json", ()),
 ]
 _JSON_TYPES: dict[Any, str] = {
     str: "string",

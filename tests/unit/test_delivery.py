@@ -20,13 +20,15 @@ class _Topic:
     def get_topic_name(self) -> str:
         return self.name
 
-    async def send(self, *, key: bytes, value: Any, headers: dict[str, Any]) -> None:
+    async def send(
+        self, *, key: bytes, value: Any, headers: dict[str, Any], partition: int | None = None
+    ) -> None:
         self.sent.append(value)
 
 
 def _delivery() -> tuple[Delivery, list[Any]]:
     sent: list[Any] = []
-    names = ("raw", "raw_by_source", "clean", "enriched", "entities", "quotes", "topics")
+    names = ("raw", "raw_by_source", "syndication", "clean", "enriched", "entities", "quotes", "topics")
     names += ("people_learned", "trending", "deadletter")
     topics = SimpleNamespace(**{n: _Topic(f"news.{n}", sent) for n in names})
     return Delivery(cast(Topics, topics), Settings()), sent

@@ -27,6 +27,8 @@ REVIEWED = {
     "news.articles.raw": ("delete", 30 * DAY),
     # No shorter than the raw topic: a clean stage down for days loses nothing raw still has.
     "news.articles.raw.by-source": ("delete", 30 * DAY),
+    # Syndication hops: as long as raw too, for the same reason.
+    "news.articles.syndication": ("delete", 30 * DAY),
     # The article store and the people memory: compacted, every key's latest record kept for good.
     "news.articles.clean": ("compact", -1),
     "news.articles.enriched": ("compact", -1),
@@ -181,7 +183,7 @@ def test_the_workers_faust_topics_are_listed_and_configured_like_the_flows(tmp_p
     assert internal_topics(settings) == (
         "p.app-clean-article-versions-changelog",
         "p.app-clean-learned-boilerplate-changelog",
-        "p.app-clean-syndication-changelog",
+        "p.app-syndication-changelog",
         "p.app-trending-panes-changelog",
         "p.app-trending-topics-by-code-repartition",
     )
