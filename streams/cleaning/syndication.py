@@ -10,7 +10,10 @@ count and the number of workers. `process` runs the same hops over one dict (`re
 
 from __future__ import annotations
 
+import base64
 import heapq
+import sys
+from array import array
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,31 +47,78 @@ def route(bands: list[str], partitions: int) -> list[int]:
     return out
 
 
-@dataclass
 class Entry:
-    """One article as one partition remembers it: the bands it has there and its whole signature."""
+    """One article as one partition remembers it: when it was seen, its event time, its registration order and
+    its whole signature, packed (a partition of a 31-day index holds hundreds of thousands of these)."""
 
-    seen: float
-    time: float
-    n: int  # registration order in the partition: the first few articles of a band are its candidates
-    signature: list[int]
-    bands: list[str]
+    __slots__ = ("n", "seen", "signature", "time")
+
+    def __init__(self, seen: float, time: float, n: int, signature: bytes) -> None:
+        self.seen = seen
+        self.time = time
+        self.n = n  # registration order in the partition: the first few articles of a band are its candidates
+        self.signature = signature
+
+    @classmethod
+    def of(cls, seen: float, time: float, n: int, signature: list[int]) -> Entry:
+        return cls(seen, time, n, pack(signature))
 
     def as_value(self) -> dict[str, Any]:
-        return {"seen": self.seen, "time": self.time, "n": self.n, "sig": self.signature, "bands": self.bands}
+        sig = base64.b64encode(self.signature).decode("ascii")
+        return {"seen": self.seen, "time": self.time, "n": self.n, "sig": sig}
 
     @classmethod
     def from_value(cls, v: dict[str, Any]) -> Entry:
-        return cls(float(v["seen"]), float(v["time"]), int(v["n"]), list(v["sig"]), list(v["bands"]))
+        sig = v["sig"]
+        # Entries written before signatures were packed hold a list of ints (and their bands, recomputed now).
+        packed = pack(sig) if isinstance(sig, list) else base64.b64decode(sig)
+        return cls(float(v["seen"]), float(v["time"]), int(v["n"]), packed)
+
+    def bands(self) -> list[str]:
+        return band_keys(list(array("I", self.signature)))
+
+
+def pack(signature: list[int]) -> bytes:
+    """A signature's 32-bit values as bytes (MinHash `affine32` values: a larger one is refused)."""
+    return array("I", signature).tobytes()
 
 
 @dataclass
 class _Partition:
     entries: dict[str, Entry] = field(default_factory=dict)
-    bands: dict[str, list[str]] = field(default_factory=dict)  # band → ids in registration order
+    # band → the id of its one article, or the ids of its articles in registration order (most bands have one)
+    bands: dict[int, str | list[str]] = field(default_factory=dict)
     heap: list[tuple[float, int, str]] = field(default_factory=list)  # (event time, n, id): expiry order
     watermark: float = float("-inf")
     next_n: int = 0
+
+    def ids(self, band: str) -> list[str]:
+        got = self.bands.get(_band_number(band))
+        return [] if got is None else [got] if isinstance(got, str) else got
+
+    def add(self, band: str, article_id: str) -> None:
+        key = _band_number(band)
+        got = self.bands.get(key)
+        if got is None:
+            self.bands[key] = article_id
+        elif isinstance(got, str):
+            self.bands[key] = [got, article_id]
+        else:
+            got.append(article_id)
+
+    def discard(self, band: str, article_id: str) -> None:
+        key = _band_number(band)
+        got = self.bands.get(key)
+        if got == article_id:
+            del self.bands[key]
+        elif isinstance(got, list) and article_id in got:
+            got.remove(article_id)
+            if len(got) == 1:
+                self.bands[key] = got[0]
+
+
+def _band_number(band: str) -> int:
+    return int(band[-16:], 16)
 
 
 class SyndicationIndex:
@@ -77,7 +127,8 @@ class SyndicationIndex:
     The table keeps one entry per article and partition, `partition|article id`: one changelog record per
     partition an article visits, not one per band. The band → articles index is derived from the entries in
     memory and rebuilt by `load` (after a start, a rebalance or a seek). Entries expire `days` after their
-    event time, measured against the highest event time the partition has seen (its watermark).
+    event time, measured against the highest event time the partition has seen (its watermark). About 0.9 KB
+    of memory an entry (`benchmarks/syndication_memory.py`).
     """
 
     def __init__(
@@ -101,9 +152,9 @@ class SyndicationIndex:
         for k, v in list(self.table.items()):
             text = k.decode() if isinstance(k, bytes) else str(k)
             if text.startswith(prefix) and v:
-                found.append((text[len(prefix) :], Entry.from_value(v)))
+                found.append((sys.intern(text[len(prefix) :]), Entry.from_value(v)))
         for article_id, entry in sorted(found, key=lambda f: f[1].n):
-            self._add(part, article_id, entry)
+            self._add(part, article_id, entry, entry.bands())
             part.watermark = max(part.watermark, entry.time)
         self._parts[partition] = part
 
@@ -124,19 +175,20 @@ class SyndicationIndex:
         part.watermark = max(part.watermark, time)
         self._expire(partition, part)
         me = (seen, article_id)
+        packed = pack(signature)
         best: tuple[float, str] | None = None
         for band in bands:
-            for other in part.bands.get(band, [])[: self.per_band]:
+            for other in part.ids(band)[: self.per_band]:
                 entry = part.entries[other]
                 # Only an article seen before this one can be its original: a redelivered hop, or one that
                 # meets a later copy here first, decides as it did (or would have) the first time.
                 them = (entry.seen, other)
                 if other == article_id or them >= me or (best is not None and them >= best):
                     continue
-                if self._similar(signature, entry.signature):
+                if self._similar(packed, entry.signature):
                     best = them
         if time >= part.watermark - self.horizon:
-            self._register(partition, part, article_id, signature, seen, time, bands)
+            self._register(partition, part, sys.intern(article_id), packed, seen, time, bands)
         return best
 
     def _register(
@@ -144,36 +196,33 @@ class SyndicationIndex:
         partition: int,
         part: _Partition,
         article_id: str,
-        signature: list[int],
+        signature: bytes,
         seen: float,
         time: float,
         bands: list[str],
     ) -> None:
         old = part.entries.get(article_id)
-        if old is not None and old.signature == signature and old.bands == bands:
+        if old is not None and old.signature == signature:
             return  # a redelivered hop: nothing new to remember
         if old is not None:
             self._remove(part, article_id)
             seen = min(seen, old.seen)
-        entry = Entry(seen, time, part.next_n, signature, bands)
-        self._add(part, article_id, entry)
+        entry = Entry(seen, time, part.next_n, signature)
+        self._add(part, article_id, entry, bands)
         self.table[self.key(partition, article_id)] = entry.as_value()
 
-    def _add(self, part: _Partition, article_id: str, entry: Entry) -> None:
+    def _add(self, part: _Partition, article_id: str, entry: Entry, bands: list[str]) -> None:
         part.entries[article_id] = entry
-        for band in entry.bands:
-            part.bands.setdefault(band, []).append(article_id)
+        for band in bands:
+            part.add(band, article_id)
         heapq.heappush(part.heap, (entry.time, entry.n, article_id))
         part.next_n = max(part.next_n, entry.n + 1)
 
     def _remove(self, part: _Partition, article_id: str) -> None:
         entry = part.entries.pop(article_id)
-        for band in entry.bands:
-            ids = part.bands.get(band, [])
-            if article_id in ids:
-                ids.remove(article_id)
-            if not ids:
-                part.bands.pop(band, None)
+        # Its bands are recomputed from the signature; those another partition owns are not here.
+        for band in entry.bands():
+            part.discard(band, article_id)
 
     def _expire(self, partition: int, part: _Partition) -> None:
         limit = part.watermark - self.horizon
@@ -184,9 +233,10 @@ class SyndicationIndex:
                 self._remove(part, article_id)
                 del self.table[self.key(partition, article_id)]
 
-    def _similar(self, signature: list[int], other: list[int]) -> bool:
-        agree = sum(1 for x, y in zip(signature, other, strict=False) if x == y)
-        return agree / max(len(signature), 1) >= self.similarity
+    def _similar(self, signature: bytes, other: bytes) -> bool:
+        mine, theirs = array("I", signature), array("I", other)
+        agree = sum(1 for x, y in zip(mine, theirs, strict=False) if x == y)
+        return agree / max(len(mine), 1) >= self.similarity
 
 
 def first_hop(

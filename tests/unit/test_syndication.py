@@ -6,7 +6,9 @@ unrelated story shares only stock sentences), never from the code under test.
 
 from __future__ import annotations
 
+import gc
 import random
+import tracemalloc
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -187,6 +189,56 @@ def test_one_table_entry_per_article_and_partition_visited() -> None:
     assert set(partitions) == {band_partition(b, 4) for b in band_keys(signature)}
     run({p: index for p in range(4)}, article("a", body), 1.0, 4)
     assert sorted(table) == sorted(f"{p}|a" for p in partitions)
+
+
+def test_entries_written_before_signatures_were_packed_still_find_copies() -> None:
+    # The earlier value format: the signature as a list of ints, with the partition's bands.
+    original = story(62)
+    signature = Syndication({}).signature(original)
+    bands = band_keys(signature)
+    first = route(bands, 4)[0]
+    old = {
+        f"{first}|o": {
+            "seen": 1.0,
+            "time": T0,
+            "n": 0,
+            "sig": signature,
+            "bands": [b for b in bands if band_partition(b, 4) == first],
+        }
+    }
+    index = SyndicationIndex(old, 31)
+    mine = [b for b in bands if band_partition(b, 4) == first]
+    copy = Syndication({}).signature(edited(original))
+    assert index.visit(first, "c", copy, 2.0, T0, mine) == (1.0, "o")
+
+
+def test_an_entry_keeps_its_signature_packed() -> None:
+    class KeysOnly(dict[str, Any]):  # a RocksDB table: its values are not on the Python heap
+        def __setitem__(self, key: str, value: Any) -> None:
+            super().__setitem__(key, None)
+
+    signatures = [Syndication({}).signature(story(200 + n)) for n in range(300)]
+    index = SyndicationIndex(KeysOnly(), 31)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        for n, signature in enumerate(signatures):
+            bands = band_keys(signature)
+            for p in route(bands, 4):
+                mine = [b for b in bands if band_partition(b, 4) == p]
+                # Decoded apart for each hop, as a hop's signature is from its own Kafka message.
+                index.visit(p, f"a{n}", orjson.loads(orjson.dumps(signature)), float(n), T0, mine)
+        gc.collect()
+        used, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # 64 values as Python ints alone take 64 x 32 bytes and a 570-byte list: an entry costs less than that.
+    assert used / len(index.table) < 1200
+
+
+def test_a_signature_value_beyond_32_bits_is_refused() -> None:
+    with pytest.raises(OverflowError):
+        SyndicationIndex({}, 31).visit(0, "x", [2**40] * 64, 1.0, T0, [])
 
 
 def test_entries_expire_after_the_configured_days_of_event_time() -> None:
