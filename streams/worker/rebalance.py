@@ -51,6 +51,7 @@ were never enriched):
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
@@ -193,6 +194,12 @@ def rewind_uncommitted() -> None:
     _guard(AIOKafkaConsumerThread, "seek_to_committed", make)
 
 
+def revoke_deadline(app: Any) -> float:
+    """Seconds the streams get to finish and commit when partitions are revoked: half the rebalance
+    timeout (Faust's `broker_rebalance_timeout`, 60 s by default)."""
+    return float(app.conf.broker_rebalance_timeout) / 2
+
+
 def commit_before_revoke() -> None:
     """Patch Faust's consumer to finish and commit what its streams hold when partitions are revoked,
     before it forgets the acked offsets."""
@@ -202,10 +209,18 @@ def commit_before_revoke() -> None:
             # What Faust does after forgetting the acks, done before: no new message reaches an agent,
             # the messages agents hold are finished and acked, and the acked offsets are committed
             # (Faust's commit flushes the producer first).
+            # Bounded: a member that takes longer than the rebalance timeout is dropped from the group, so
+            # half of it goes to finishing; what is not finished by then is redone by the next owner.
+            deadline = revoke_deadline(self.app)
             try:
                 self.stop_flow()
                 self.app.flow_control.suspend()
-                await self.wait_empty()
+                await asyncio.wait_for(self.wait_empty(), timeout=deadline)
+            except TimeoutError:
+                log.warning(
+                    "streams not finished %.0f s into a rebalance; their uncommitted messages will be redone",
+                    deadline,
+                )
             except Exception:  # as before: the next owner processes those messages again
                 log.exception("committing before the rebalance failed; uncommitted messages will be redone")
             await original(self, revoked)

@@ -5,6 +5,7 @@ it."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import faust
@@ -68,9 +69,11 @@ async def test_the_worker_app_recovers_with_the_safe_recovery() -> None:
     assert isinstance(app.tables.recovery, SafeRecovery)
 
 
-def idle_consumer(*, generation: int = 0) -> Any:
+def idle_consumer(*, generation: int = 0, rebalance_timeout: float = 60.0) -> Any:
     """A worker app's consumer that never starts, reading the clean topic with acks."""
-    app = faust.App("rebalance-test", broker="kafka://127.0.0.1:1")
+    app = faust.App(
+        "rebalance-test", broker="kafka://127.0.0.1:1", broker_rebalance_timeout=rebalance_timeout
+    )
     app.topics.acking_topics.add(CLEAN.topic)
     app.consumer_generation_id = generation
     consumer: Any = app.consumer
@@ -182,6 +185,28 @@ async def test_a_failed_wait_before_a_rebalance_does_not_stop_it() -> None:
     consumer._on_partitions_revoked = app_side
     await consumer.on_partitions_revoked({CLEAN})
     assert revoked == [{CLEAN}]
+
+
+@pytest.mark.asyncio
+async def test_the_wait_before_a_rebalance_ends_at_half_the_rebalance_timeout() -> None:
+    commit_before_revoke()
+    consumer = idle_consumer(rebalance_timeout=0.4)
+    revoked: list[tuple[set[TP], float]] = []
+    loop = asyncio.get_running_loop()
+
+    async def wait_empty() -> None:  # an agent that never finishes its message
+        await asyncio.sleep(3600)
+
+    async def app_side(tps: set[TP]) -> None:
+        revoked.append((tps, loop.time() - started))
+
+    consumer.wait_empty = wait_empty
+    consumer._on_partitions_revoked = app_side
+    started = loop.time()
+    await asyncio.wait_for(consumer.on_partitions_revoked({CLEAN}), timeout=5)
+    [(tps, after)] = revoked
+    assert tps == {CLEAN}
+    assert 0.2 <= after < 1.0  # 0.4 s / 2, then Faust's own revoke
 
 
 @pytest.mark.asyncio
