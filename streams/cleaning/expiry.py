@@ -14,7 +14,7 @@ partition. After a start or a rebalance `load` rebuilds them from the values.
 
 from __future__ import annotations
 
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,9 +69,10 @@ class StateExpiry:
     def load(self, partition: int) -> None:
         """Rebuild one partition's watermark from the tables (after a start, a rebalance or a seek)."""
         clock = _Clock()
-        for _, t in self._entries(partition):
-            clock.watermark = max(clock.watermark, t)
-            clock.oldest = min(clock.oldest, t)
+        for expiring in self.tables:
+            for _, t in self._stamped(expiring, partition):
+                clock.watermark = max(clock.watermark, t)
+                clock.oldest = min(clock.oldest, t - expiring.slack)
         self._clocks[partition] = clock
 
     def advance(self, partition: int, time: float) -> int:
@@ -89,7 +90,7 @@ class StateExpiry:
         limit = self.limit(partition)
         removed, oldest = 0, float("inf")
         for expiring in self.tables:
-            gone = []
+            gone: list[str] = []
             for key, t in self._stamped(expiring, partition):
                 if t < limit - expiring.slack:
                     gone.append(key)
@@ -101,15 +102,12 @@ class StateExpiry:
         clock.oldest, clock.swept = oldest, clock.watermark
         return removed
 
-    def _entries(self, partition: int) -> list[tuple[str, float]]:
-        return [entry for expiring in self.tables for entry in self._stamped(expiring, partition)]
-
     @staticmethod
-    def _stamped(expiring: Expiring, partition: int) -> list[tuple[str, float]]:
-        # Collected before any deletion: a store's iterator must not see its table change under it.
-        out = []
+    def _stamped(expiring: Expiring, partition: int) -> Iterator[tuple[str, float]]:
+        # One pass, nothing kept per entry: the caller collects only the keys it deletes, and deletes them
+        # after the pass (a store's iterator must not see its table change under it).
         for key, value in expiring.table.items():
             stamp = expiring.stamp(value) if value else None
             if stamp is not None and stamp[0] == partition:
-                out.append((key.decode() if isinstance(key, bytes) else str(key), stamp[1]))
-        return out
+                # A Faust table's raw key serializer gives bytes back for the str keys the stage writes.
+                yield (key.decode() if isinstance(key, bytes) else str(key)), stamp[1]
