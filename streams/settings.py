@@ -60,9 +60,9 @@ class Settings:
     boilerplate_threshold: int = 5
     # Days (event time) an article stays a candidate original for near-copies (syndication state).
     syndication_days: float = 31.0
-    # Days article versions and learned boilerplate are to be kept (their expiry is not written yet). No
-    # shorter than the raw topic's 30 days (the worker refuses less): a kill or correction replayed from it
-    # must find what an article said.
+    # Days (event time, behind their input partition's watermark) article versions and learned boilerplate
+    # are kept (streams/cleaning/expiry.py). No shorter than the raw topic's 30 days (the worker refuses
+    # less): a kill or correction replayed from it must find what an article said.
     state_days: float = 31.0
     # Seconds an event may lag the newest event time and still count in its trending window.
     trending_grace: float = 300.0

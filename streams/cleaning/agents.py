@@ -9,7 +9,7 @@ from aiokafka.errors import MessageSizeTooLargeError
 from faust.exceptions import ProducerSendError
 
 from streams.cleaning import syndication
-from streams.cleaning.stage import State, clean_hop, intake
+from streams.cleaning.stage import State, clean_hop, intake, state_expiry
 from streams.cleaning.syndication import SyndicationIndex
 from streams.events.errors import Reason, Rejected
 from streams.events.flow import Topics, internal_config
@@ -65,17 +65,26 @@ def register(app: faust.App, topics: Topics, settings: Settings, delivery: Deliv
                 continue
             metrics.messages.labels("intake", "ok").inc()
 
+    expiry = state_expiry(state, settings)
+    clean_next: dict[int, int] = {}
+
     # raw bytes by source ──clean──► SyndicationHop to its first band's partition
     @app.agent(topics.raw_by_source, name="clean")
     async def clean_agent(stream: faust.StreamT[bytes]) -> None:
         async for event in stream.events():
+            partition, offset = event.message.partition, event.message.offset
             try:
                 # Validated by intake already; parsing again here is ~50 µs and keeps the
                 # original bytes on this topic for any dead letter this stage writes.
                 with metrics.timed("clean"):
-                    origin = f"{event.message.partition}:{event.message.offset}"
+                    if clean_next.get(partition) != offset:
+                        # A start, a rebalance or a seek: the watermark is read again from the tables.
+                        expiry.load(partition)
+                    clean_next[partition] = offset + 1
+                    origin = f"{partition}:{offset}"
                     raw = intake(event.value, settings)
-                    outputs = clean_hop(raw, settings, state, origin, float(event.message.timestamp))
+                    seen = float(event.message.timestamp)
+                    outputs = clean_hop(raw, settings, state, origin, seen, partition)
             except Exception as exc:
                 await delivery.refuse("clean", exc, event)
                 continue

@@ -23,33 +23,72 @@ class LearnedBoilerplate:
     """Paragraphs one source repeats across many distinct articles (footers, prompts) are boilerplate.
 
     Per (source, fingerprint) the table keeps the distinct article ids that contained the paragraph, at most
-    threshold + 1 of them: enough to decide, bounded whatever the traffic.
+    threshold + 1 of them: enough to decide, bounded whatever the traffic. The value is
+    `[last seen, partition, *ids]`: the event time the paragraph was last seen, refreshed at most once a
+    `REFRESH` (so a line seen every day costs one changelog record a day, not one per article), and the
+    input partition that wrote it, for expiry (streams/cleaning/expiry.py). An entry older than `limit`
+    is read as absent: a line is forgotten between state_days and state_days + REFRESH after it was last
+    seen. A value written before expiry existed is a bare list of ids: it counts as seen now when an
+    article next meets it.
     """
 
-    def __init__(self, table: MutableMapping[str, list[str]], threshold: int) -> None:
+    REFRESH = 86400.0
+
+    def __init__(
+        self,
+        table: MutableMapping[str, list[Any]],
+        threshold: int,
+        partition: int = 0,
+        limit: float = float("-inf"),
+    ) -> None:
         if threshold < 2:
             # With 1, every paragraph of every article would be boilerplate the moment it is seen.
             raise ValueError("threshold must be at least 2 distinct articles")
         self.table = table
         self.threshold = threshold
+        self.partition = partition
+        self.limit = limit
 
     @staticmethod
     def key(source: str, fp: str) -> str:
         return f"{source}{_SEP}{fp}"
 
-    def is_learned(self, source: str, fp: str) -> bool:
-        return len(self.table.get(self.key(source, fp), ())) >= self.threshold
+    @staticmethod
+    def stamp(value: list[Any]) -> tuple[int, float] | None:
+        """(partition, last seen) of a stored value; None for one written before expiry existed."""
+        if not value or isinstance(value[0], str):
+            return None
+        return int(value[1]), float(value[0])
 
-    def observe(self, source: str, article_id: str, paragraphs: Iterable[str]) -> None:
-        """Count each distinct paragraph of one article once for its source (a re-sent article adds nothing)."""
+    def _ids(self, key: str) -> tuple[float | None, list[str]]:
+        """(last seen, ids) of a live entry; (None, []) when absent or expired."""
+        value = self.table.get(key)
+        if not value:
+            return None, []
+        stamp = self.stamp(value)
+        if stamp is None:
+            return None, list(value)
+        if stamp[1] < self.limit:
+            return None, []
+        return stamp[1], list(value[2:])
+
+    def is_learned(self, source: str, fp: str) -> bool:
+        return len(self._ids(self.key(source, fp))[1]) >= self.threshold
+
+    def observe(self, source: str, article_id: str, paragraphs: Iterable[str], time: float = 0.0) -> None:
+        """Count each distinct paragraph of one article (event time `time`) once for its source (a re-sent
+        article adds nothing)."""
         for fp in {fingerprint(p) for p in paragraphs}:
             key = self.key(source, fp)
-            ids = list(self.table.get(key, ()))
+            seen, ids = self._ids(key)
             if article_id in ids or len(ids) > self.threshold:
-                continue
-            ids.append(article_id)
+                if seen is not None and seen >= time - self.REFRESH:
+                    continue  # nothing new, and seen recently enough that expiry is not near
+            else:
+                ids.append(article_id)
+            last = time if seen is None else max(seen, time)
             # Reassign rather than mutate: a Faust table only writes its changelog on __setitem__.
-            self.table[key] = ids
+            self.table[key] = [last, self.partition, *ids]
 
     def checker(self, source: str) -> Callable[[str], bool]:
         """The `is_learned(fingerprint)` callable the clean stage takes, bound to one source."""
@@ -57,29 +96,59 @@ class LearnedBoilerplate:
 
 
 class ArticleVersions:
-    """Version numbers per article id: a changed body is a new version, the same body again is nothing new."""
+    """Version numbers per article id: a changed body is a new version, the same body again is nothing new.
+
+    Each value carries `t`, the event time of the latest version (the highest seen), and `p`, the input
+    partition that wrote it, for expiry (streams/cleaning/expiry.py): an entry older than `limit` is read
+    as absent, so the id starts again at version 1. A value written before expiry existed has no `t`: it
+    counts as seen at the event time of the next version written over it.
+    """
 
     # Replays re-send old revisions; remembering their hashes keeps them from minting new versions.
     KEEP_HASHES = 32
 
-    def __init__(self, table: MutableMapping[str, dict[str, Any]]) -> None:
+    def __init__(
+        self, table: MutableMapping[str, dict[str, Any]], partition: int = 0, limit: float = float("-inf")
+    ) -> None:
         self.table = table
+        self.partition = partition
+        self.limit = limit
+
+    @staticmethod
+    def stamp(value: dict[str, Any]) -> tuple[int, float] | None:
+        """(partition, event time) of a stored value; None for one written before expiry existed."""
+        if not isinstance(value, dict) or value.get("t") is None:
+            return None
+        return int(value["p"]), float(value["t"])
+
+    def _get(self, article_id: str) -> dict[str, Any] | None:
+        state = self.table.get(article_id)
+        if state is None or (state.get("t") is not None and float(state["t"]) < self.limit):
+            return None
+        return state
 
     def decide(
-        self, article_id: str, content_hash: str, origin: str | None = None, seen: float | None = None
+        self,
+        article_id: str,
+        content_hash: str,
+        origin: str | None = None,
+        seen: float | None = None,
+        time: float | None = None,
     ) -> int | None:
         """1 for a new id, the next version when the content changed, None when this content was seen.
 
         `seen` (seconds) is remembered with the first version: when the id was first seen (`first_seen`).
+        `time` is the article's event time, what its entry expires by (`seen` when not given).
 
         `origin` names the input message (partition and offset) being processed. The table's changelog can
         reach Kafka before the stage's output does; a worker killed in between is redelivered the same
         message after its restart, and that message gets its version again instead of being taken for a
         repeat (the output is the same event, with the same id, so consumers see a duplicate at most).
         """
-        state = self.table.get(article_id)
+        time = seen if time is None else time
+        state = self._get(article_id)
         if state is None:
-            self.table[article_id] = {"version": 1, "hashes": [content_hash], "origin": origin, "seen": seen}
+            self._put(article_id, 1, [content_hash], origin, seen, time)
             return 1
         hashes: list[str] = list(state["hashes"])
         if content_hash in hashes:
@@ -87,16 +156,29 @@ class ArticleVersions:
             return int(state["version"]) if redelivered else None
         version = int(state["version"]) + 1
         hashes = [*hashes, content_hash][-self.KEEP_HASHES :]
-        first = state.get("seen", seen)
-        self.table[article_id] = {"version": version, "hashes": hashes, "origin": origin, "seen": first}
+        if state.get("t") is not None and time is not None:
+            time = max(time, float(state["t"]))
+        self._put(article_id, version, hashes, origin, state.get("seen", seen), time)
         return version
 
+    def _put(
+        self,
+        article_id: str,
+        version: int,
+        hashes: list[str],
+        origin: str | None,
+        seen: float | None,
+        time: float | None,
+    ) -> None:
+        value = {"version": version, "hashes": hashes, "origin": origin, "seen": seen}
+        self.table[article_id] = value if time is None else {**value, "t": time, "p": self.partition}
+
     def first_seen(self, article_id: str) -> float | None:
-        state = self.table.get(article_id)
+        state = self._get(article_id)
         return None if state is None or state.get("seen") is None else float(state["seen"])
 
     def current(self, article_id: str) -> int | None:
-        state = self.table.get(article_id)
+        state = self._get(article_id)
         return None if state is None else int(state["version"])
 
 

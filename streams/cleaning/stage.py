@@ -10,6 +10,7 @@ from typing import Any
 
 from streams.cleaning.boilerplate import ArticleVersions, LearnedBoilerplate, Syndication
 from streams.cleaning.clean import clean
+from streams.cleaning.expiry import Expiring, StateExpiry, event_time
 from streams.cleaning.raw import parse_raw
 from streams.cleaning.syndication import SyndicationIndex, first_hop, resolve
 from streams.events.flow import Outgoing
@@ -27,6 +28,20 @@ class State:
     people: MutableMapping[str, Any] = field(default_factory=dict)
     # `process`: the band index over `syndication`, built on first use (the worker's lives in its agent).
     syndication_index: SyndicationIndex | None = None
+    # The watermarks and sweeps of `versions` and `learned`, built on first use (`state_expiry`).
+    expiry: StateExpiry | None = None
+
+
+def state_expiry(state: State, settings: Settings) -> StateExpiry:
+    """The expiry of the state's versions and learned boilerplate, `settings.state_days` after event time."""
+    if state.expiry is None:
+        tables = [
+            Expiring(state.versions, ArticleVersions.stamp),
+            # A learned line's time is refreshed at most once a REFRESH: keep it that much longer.
+            Expiring(state.learned, LearnedBoilerplate.stamp, slack=LearnedBoilerplate.REFRESH),
+        ]
+        state.expiry = StateExpiry(tables, settings.state_days)
+    return state.expiry
 
 
 def intake(value: bytes, settings: Settings) -> RawArticle:
@@ -51,37 +66,51 @@ def clean_stage(
 
 
 def clean_hop(
-    raw: RawArticle, settings: Settings, state: State, origin: str | None, seen: float
+    raw: RawArticle, settings: Settings, state: State, origin: str | None, seen: float, partition: int = 0
 ) -> list[Outgoing]:
     """Raw article to its clean event on its way through syndication (the worker's clean agent); nothing
     when this id came with this content before (raises Rejected).
 
     `origin` identifies the input message (e.g. "partition:offset"), so a redelivery after a crash is
     processed again rather than dropped as a repeat. `seen` is when the message reached Kafka (seconds):
-    of near-copies, the one whose id was seen first is the original.
+    of near-copies, the one whose id was seen first is the original. `partition` is the input partition
+    whose watermark ages this state (`process`: 0, one for all).
     """
-    learned = LearnedBoilerplate(state.learned, settings.boilerplate_threshold)
+    expiry = state_expiry(state, settings)
+    if not expiry.loaded(partition):
+        expiry.load(partition)
+    limit = expiry.limit(partition)
+    learned = LearnedBoilerplate(
+        state.learned, settings.boilerplate_threshold, partition, limit - LearnedBoilerplate.REFRESH
+    )
     article: CleanArticle = clean(
         raw,
         pipeline_version=settings.pipeline_version,
         is_learned=learned.checker(raw.source),
         max_paragraphs=settings.max_paragraphs,
     )
-    versions = ArticleVersions(state.versions)
-    version = versions.decide(raw.id, raw_hash(raw), origin, seen=seen)
+    published = article.published_at.timestamp() if article.published_at else None
+    time = event_time(published, seen)
+    versions = ArticleVersions(state.versions, partition, limit)
+    version = versions.decide(raw.id, raw_hash(raw), origin, seen=seen, time=time)
     if version is None:
         return []
+    # Only articles taken as new move the watermark: it is then the newest time in the tables, which is
+    # what `load` finds again after a restart.
+    expiry.advance(partition, time)
     # Learn after cleaning: a paragraph becomes boilerplate for the articles that come *after* the
     # threshold-th one. Paragraphs already removed as learned keep being counted.
+    learned.limit = expiry.limit(partition) - LearnedBoilerplate.REFRESH
     learned.observe(
         raw.source,
         raw.id,
         [*article.paragraphs, *(r.text for r in article.removed if r.reason == "learned")],
+        time,
     )
     article = article.derive(
         version=version, event_id=event_id(raw.id, version, settings.pipeline_version, "clean")
     )
     first = versions.first_seen(raw.id)
-    event_time = article.published_at.timestamp() if article.published_at else seen
     signature = Syndication({}).signature(article.paragraphs)
-    return [first_hop(article, signature, seen if first is None else first, event_time, settings.partitions)]
+    hop_time = seen if published is None else published  # syndication ages its entries on its own
+    return [first_hop(article, signature, seen if first is None else first, hop_time, settings.partitions)]

@@ -66,8 +66,9 @@ def test_shared_footer_and_prompt_are_learned_and_unique_paragraphs_never_remove
         else:
             assert article.paragraphs == _story(i)
             assert removed == {PROMPT: "learned", f"{FOOTER} Issue {1000 + i}.": "learned"}
-    # The table stays bounded and JSON-able: at most threshold + 1 ids per (source, fingerprint).
-    assert all(len(ids) <= 6 for ids in table.values())
+    # The table stays bounded and JSON-able: at most threshold + 1 ids per (source, fingerprint), after
+    # the last-seen time and the partition.
+    assert all(len(value[2:]) <= 6 for value in table.values())
     assert json.loads(json.dumps(table)) == table
 
 
@@ -85,10 +86,10 @@ def test_one_article_alone_never_teaches_boilerplate() -> None:
 
 
 def test_paragraph_repeated_inside_one_article_counts_once() -> None:
-    table: dict[str, list[str]] = {}
-    learned = LearnedBoilerplate(table, threshold=2)
-    learned.observe(SOURCE, "a", ["Same line.", "same  LINE."])
-    assert table == {LearnedBoilerplate.key(SOURCE, fingerprint("Same line.")): ["a"]}
+    table: dict[str, list[Any]] = {}
+    learned = LearnedBoilerplate(table, threshold=2, partition=3)
+    learned.observe(SOURCE, "a", ["Same line.", "same  LINE."], time=1000.0)
+    assert table == {LearnedBoilerplate.key(SOURCE, fingerprint("Same line.")): [1000.0, 3, "a"]}
 
 
 def test_threshold_below_two_is_refused() -> None:
