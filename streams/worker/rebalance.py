@@ -45,8 +45,11 @@ were never enriched):
    21): Faust took the jump for a compacted range, counted 22-32 as processed and committed over
    them, and dropped the re-fetched 21-335 as already read (12 articles never enriched, in 1 of 4
    drains of 1,500 articles with members joining and leaving). `drop_batches_fetched_before_a_seek`
-   leaves out the stream records of such a batch; the seek has put their partitions back, so they are
-   fetched again.
+   leaves out the stream records of such a batch. Leaving them out alone can
+   lose records too: a fetch that ends after the consumer thread's seek returns records from the new
+   position, and the consumer's position has moved past them. So the
+   partitions whose records were left out are sought back to the position the seek set before any
+   more of their records are delivered.
 """
 
 from __future__ import annotations
@@ -230,25 +233,59 @@ def commit_before_revoke() -> None:
     _guard(Consumer, "on_partitions_revoked", make)
 
 
+async def seek_partitions(consumer: AIOKafkaConsumer, targets: dict[TP, int | None]) -> None:
+    """In the consumer's thread: put each still-assigned partition at its offset (None: its beginning)."""
+    assigned = consumer.assignment()
+    for tp, offset in targets.items():
+        partition = TopicPartition(tp.topic, tp.partition)
+        if partition not in assigned:
+            continue  # moved to another member by a rebalance since: its new owner starts from the commit
+        if offset:
+            consumer.seek(partition, offset)
+        else:
+            await consumer.seek_to_beginning(partition)
+
+
 def drop_batches_fetched_before_a_seek() -> None:
-    """Patch Faust's consumer: records of stream topics fetched by a `getmany` that began before a seek
-    are left out; changelog records, which no seek moves back, are kept. (The check costs well under a
-    microsecond a record.)"""
+    """Patch Faust's consumer: records of stream topics fetched by a `getmany` during which a seek began or
+    was under way are left out, and their partitions are sought back to where that seek put them before
+    anything more of them is delivered; changelog records, which no seek moves back, are kept. (The check
+    costs well under a microsecond a record.)
+
+    Leaving such records out is not enough: the records a fetch returns after the consumer thread's seek
+    come from the new position, and the consumer's position has moved past them, so they are sought back
+    to (`seek_partitions`) from the position the seek set (Faust's read offset: the committed offset, or
+    none for a partition read from its beginning), once no seek is under way."""
 
     def counting(original: Any) -> Any:
         async def perform_seek(self: Any) -> None:
             self.newsstreams_seeks = getattr(self, "newsstreams_seeks", 0) + 1
-            await original(self)
+            try:
+                await original(self)
+            finally:
+                self.newsstreams_sought = getattr(self, "newsstreams_sought", 0) + 1
 
         return perform_seek
 
+    def seeking(self: Any) -> bool:
+        return getattr(self, "newsstreams_seeks", 0) != getattr(self, "newsstreams_sought", 0)
+
     def filtering(original: Any) -> Any:
         async def getmany(self: Any, timeout: float) -> AsyncIterator[tuple[TP, Message]]:
+            pending: set[TP] = self.__dict__.setdefault("newsstreams_reseek", set())
+            if pending and not seeking(self):
+                targets = {tp: self._read_offset.get(tp) for tp in pending}
+                thread = self._thread
+                await thread.call_thread(seek_partitions, thread._ensure_consumer(), targets)
+                pending.clear()
             seeks = getattr(self, "newsstreams_seeks", 0)
             acked = self.app.topics.acks_enabled_for
             async for tp, message in original(self, timeout):
-                if getattr(self, "newsstreams_seeks", 0) != seeks and acked(tp.topic):
-                    continue  # fetched from where the partition was before the seek
+                if acked(tp.topic) and (
+                    tp in pending or seeking(self) or getattr(self, "newsstreams_seeks", 0) != seeks
+                ):
+                    pending.add(tp)  # fetched around a seek, from the old position or the new
+                    continue
                 yield tp, message
 
         return getmany
@@ -267,6 +304,8 @@ FAUST_INTERNALS: tuple[tuple[Any, str], ...] = (
     (Consumer, "getmany"),
     (Consumer, "resume_partitions"),
     (AIOKafkaConsumerThread, "seek_to_committed"),
+    (AIOKafkaConsumerThread, "call_thread"),
+    (AIOKafkaConsumerThread, "_ensure_consumer"),
     (Recovery, "on_recovery_completed"),
     (Recovery, "_resume_streams"),
     (TableManager, "recovery"),

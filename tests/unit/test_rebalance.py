@@ -10,6 +10,7 @@ from typing import Any
 
 import faust
 import pytest
+from aiokafka.structs import TopicPartition
 from faust.types import TP
 from faust.types.tuples import ConsumerMessage, Message
 
@@ -21,6 +22,7 @@ from streams.worker.rebalance import (
     drop_batches_fetched_before_a_seek,
     rewind_uncommitted,
     seek_before_resume,
+    seek_partitions,
     seek_to_committed_or_beginning,
 )
 
@@ -209,36 +211,115 @@ async def test_the_wait_before_a_rebalance_ends_at_half_the_rebalance_timeout() 
     assert 0.2 <= after < 1.0  # 0.4 s / 2, then Faust's own revoke
 
 
-@pytest.mark.asyncio
-async def test_stream_records_fetched_before_a_seek_are_left_out() -> None:
+class ThreadConsumer:
+    """Stands in for aiokafka's consumer in Faust's consumer thread: records the seeks asked of it."""
+
+    def __init__(self, assigned: set[TopicPartition]) -> None:
+        self.assigned = assigned
+        self.seeks: list[tuple[TopicPartition, int | str]] = []
+
+    def assignment(self) -> set[TopicPartition]:
+        return self.assigned
+
+    def seek(self, tp: TopicPartition, offset: int) -> None:
+        self.seeks.append((tp, offset))
+
+    async def seek_to_beginning(self, *tps: TopicPartition) -> None:
+        self.seeks.extend((tp, "beginning") for tp in tps)
+
+
+def fetching_consumer(batches: list[dict[TP, list[int]]], committed: dict[TP, int]) -> tuple[Any, Any]:
+    """A consumer whose fetches return `batches` in turn (each awaited as `fetch_hook` says), whose seek to
+    the committed offsets goes to `committed`, and whose thread's aiokafka consumer is a ThreadConsumer."""
     drop_batches_fetched_before_a_seek()
     drop_batches_fetched_before_a_seek()  # idempotent
     consumer = idle_consumer()
-    changelog = TP("newsstreams-clean-article-versions-changelog", 0)
-    seek_meanwhile = [True, False]
+    thread_consumer = ThreadConsumer({TopicPartition(CLEAN.topic, CLEAN.partition)})
 
     async def wait_next_records(timeout: float) -> tuple[dict[TP, list[int]], None]:
-        if seek_meanwhile.pop(0):  # the seek after a rebalance runs while this fetch is awaited
-            await consumer.perform_seek()
-        return {CLEAN: [33, 34], changelog: [7]}, None
+        await consumer.fetch_hook()
+        return batches.pop(0), None
 
     async def seek_to_committed() -> dict[TP, int]:
-        return {}
+        await consumer.seek_hook()
+        return dict(committed)
 
+    async def call_thread(fun: Any, *args: Any) -> Any:
+        return await fun(*args)
+
+    async def nothing() -> None:
+        return None
+
+    consumer.fetch_hook = consumer.seek_hook = nothing
     consumer._wait_next_records = wait_next_records
     consumer.seek_to_committed = seek_to_committed
+    consumer._thread.call_thread = call_thread
+    consumer._thread._ensure_consumer = lambda: thread_consumer
     consumer._to_message = lambda tp, offset: ConsumerMessage(
         tp.topic, tp.partition, offset, 0.0, 0, {}, b"k", b"v", None, generation_id=0
     )
     consumer.highwater = lambda tp: 0
     consumer.resume_flow()
+    return consumer, thread_consumer
 
-    async def fetch() -> list[tuple[str, int]]:
-        return [(tp.topic, m.offset) async for tp, m in consumer.getmany(timeout=1.0)]
 
-    # Fetched from the old position: the stream's records are left out, the changelog's kept.
-    assert await fetch() == [(changelog.topic, 7)]
-    assert sorted(await fetch()) == sorted([(CLEAN.topic, 33), (CLEAN.topic, 34), (changelog.topic, 7)])
+async def fetch(consumer: Any) -> list[tuple[str, int]]:
+    return sorted([(tp.topic, m.offset) async for tp, m in consumer.getmany(timeout=1.0)])
+
+
+CHANGELOG = TP("newsstreams-clean-article-versions-changelog", 0)
+
+
+@pytest.mark.asyncio
+async def test_stream_records_fetched_before_a_seek_are_left_out_and_sought_again() -> None:
+    # The seek to the committed offset 21 runs while the first fetch is awaited; that fetch returns records
+    # from the old position (33, 34). The next fetch, after the partition is sought back, returns 21, 22.
+    consumer, thread_consumer = fetching_consumer(
+        [{CLEAN: [33, 34], CHANGELOG: [7]}, {CLEAN: [21, 22], CHANGELOG: [8]}], committed={CLEAN: 21}
+    )
+    seek_meanwhile = [True, False]
+
+    async def fetch_hook() -> None:
+        if seek_meanwhile.pop(0):
+            await consumer.perform_seek()
+
+    consumer.fetch_hook = fetch_hook
+    assert await fetch(consumer) == [(CHANGELOG.topic, 7)]  # the changelog's record is kept
+    assert await fetch(consumer) == sorted([(CLEAN.topic, 21), (CLEAN.topic, 22), (CHANGELOG.topic, 8)])
+    # Sought back to where the seek put it, before its next records were delivered.
+    assert thread_consumer.seeks == [(TopicPartition(CLEAN.topic, 0), 21)]
+
+
+@pytest.mark.asyncio
+async def test_records_fetched_from_the_new_position_during_a_seek_are_fetched_again() -> None:
+    # The fetch ends while the seek is under way, with records from the position the seek set (21, 22):
+    # left out, they would be skipped, since the consumer's position has moved past them.
+    consumer, thread_consumer = fetching_consumer([{CLEAN: [21, 22]}, {}, {CLEAN: [21, 22]}], {})
+    seek_started, go_on = asyncio.Event(), asyncio.Event()
+
+    async def seek_hook() -> None:
+        seek_started.set()
+        await go_on.wait()
+
+    consumer.seek_hook = seek_hook
+    seek = asyncio.create_task(consumer.perform_seek())
+    await seek_started.wait()
+    assert await fetch(consumer) == []
+    assert await fetch(consumer) == []  # the seek is still under way: nothing sought back yet
+    assert thread_consumer.seeks == []
+    go_on.set()
+    await seek
+    # Nothing committed: the partition is read from its beginning, where the seek put it.
+    assert await fetch(consumer) == [(CLEAN.topic, 21), (CLEAN.topic, 22)]
+    assert thread_consumer.seeks == [(TopicPartition(CLEAN.topic, 0), "beginning")]
+
+
+@pytest.mark.asyncio
+async def test_a_partition_moved_away_meanwhile_is_not_sought() -> None:
+    gone = TopicPartition("news.articles.clean", 3)
+    thread_consumer = ThreadConsumer({TopicPartition(CLEAN.topic, 0)})
+    await seek_partitions(thread_consumer, {CLEAN: 5, TP(gone.topic, gone.partition): 9})  # type: ignore[arg-type]
+    assert thread_consumer.seeks == [(TopicPartition(CLEAN.topic, 0), 5)]
 
 
 def test_the_guards_fail_at_start_with_a_clear_message_when_a_patched_attribute_is_gone(
