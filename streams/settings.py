@@ -81,6 +81,13 @@ class Settings:
     ssl_certfile: str = ""
     ssl_keyfile: str = ""
     log_level: str = "info"
+    # Seconds without progress, while the worker's partitions have lag, before liveness fails (the
+    # watchdog, streams/worker/watchdog.py). Keep it above the longest batch the worker may run.
+    stall_seconds: float = 300.0
+    # Fault hooks for tests of the watchdog; 0 is off. The enrich agent stops consuming after this many
+    # articles / sleeps this many seconds before each batch, as a slow one would take.
+    fault_stall_after: int = 0
+    fault_slow_batch: float = 0.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -53,6 +53,16 @@ class NlpThread:
         return await loop.run_in_executor(self.executor, self.enrich_batch, articles, known)
 
 
+async def _fault_hooks(settings: Settings, taken: int) -> None:
+    """Test-only faults (settings `fault_*`, off by default): a batch as slow as a long one, or an agent
+    that stops consuming, which the progress watchdog must tell apart."""
+    if settings.fault_slow_batch:
+        await asyncio.sleep(settings.fault_slow_batch)
+    if settings.fault_stall_after and taken > settings.fault_stall_after:
+        log.error("fault hook: enrich stops consuming after %d article(s)", settings.fault_stall_after)
+        await asyncio.Event().wait()
+
+
 def register(app: faust.App, topics: Topics, settings: Settings, delivery: Delivery) -> None:
     """Add the model loader, the people follower and the batched enrich agent to `app`."""
     metrics = delivery.metrics
@@ -102,8 +112,11 @@ def register(app: faust.App, topics: Topics, settings: Settings, delivery: Deliv
         # noack_take, acked by hand after the outputs are sent: take_events acks a batch whenever its
         # generator closes, also mid-batch on a rebalance, and those articles were never enriched.
         batches = cast(Any, stream).noack_take(settings.batch_size, within=settings.batch_within)
+        taken = 0
         try:
             async for events in batches:
+                taken += len(events)
+                await _fault_hooks(settings, taken)
                 # What the sources' earlier articles taught, up to where this worker started, first.
                 await people_read.wait()
                 articles = [e.value for e in events]

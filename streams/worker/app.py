@@ -16,7 +16,7 @@ from streams.exposure import check_bind
 from streams.kafka.clients import faust_credentials
 from streams.settings import Settings
 from streams.trending import windows as trending
-from streams.worker import health
+from streams.worker import health, watchdog
 from streams.worker.delivery import Delivery
 from streams.worker.rebalance import SafeTableManager, install_guards
 
@@ -29,7 +29,8 @@ def create_app(settings: Settings) -> faust.App:
     install_guards()
     topics = flow.declare(app, settings)
     delivery = Delivery(topics, settings)
-    health.register(app, delivery.metrics, delivery.readiness, token=settings.web_token)
+    progress = watchdog.register(app, delivery.metrics, settings.stall_seconds)
+    health.register(app, delivery.metrics, delivery.readiness, progress.stalled, token=settings.web_token)
 
     # raw ──intake──► raw.by-source ──clean──► clean
     cleaning.register(app, topics, settings, delivery)

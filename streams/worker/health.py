@@ -146,18 +146,27 @@ def is_ready(app: AppT, checks: Sequence[Callable[[], str | None]] = ()) -> tupl
 
 
 def register(
-    app: faust.App, metrics: Metrics, checks: Sequence[Callable[[], str | None]] = (), *, token: str = ""
+    app: faust.App,
+    metrics: Metrics,
+    checks: Sequence[Callable[[], str | None]] = (),
+    stalled: Callable[[], str | None] = lambda: None,
+    *,
+    token: str = "",
 ) -> None:
     """Add /health/live, /health/ready and /metrics to the worker's web server (see `is_ready` for
-    `checks`; the sequence may still be filled after this call). With a `token`, /metrics answers only
-    requests bearing it; the health pages stay open for probes, which carry no secret (and they say
-    nothing a passer-by could use)."""
+    `checks`; the sequence may still be filled after this call; `stalled` is the progress watchdog's
+    verdict, a reason or None). With a `token`, /metrics answers only requests bearing it; the health
+    pages stay open for probes, which carry no secret (and they say nothing a passer-by could use)."""
 
     @app.page("/health/live")
     class Live(View):
         async def get(self, request: Request) -> Response:
             dead = dead_agents(self.app)
-            return self.json({"live": not dead, "dead_agents": dead}, status=503 if dead else 200)
+            stall = stalled()
+            live = not dead and stall is None
+            return self.json(
+                {"live": live, "dead_agents": dead, "stalled": stall}, status=200 if live else 503
+            )
 
     @app.page("/health/ready")
     class Ready(View):
