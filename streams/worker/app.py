@@ -29,8 +29,9 @@ def create_app(settings: Settings) -> faust.App:
     install_guards()
     topics = flow.declare(app, settings)
     delivery = Delivery(topics, settings)
-    progress = watchdog.register(app, delivery.metrics, settings.stall_seconds)
-    health.register(app, delivery.metrics, delivery.readiness, progress.stalled, token=settings.web_token)
+    health.register(app, delivery.metrics, delivery.readiness, delivery.liveness, token=settings.web_token)
+    # Fails liveness when the worker's partitions have lag and nothing moves (issue 24).
+    watchdog.register(app, delivery.metrics, delivery.liveness, settings.stall_seconds)
 
     # raw ──intake──► raw.by-source ──clean──► clean
     cleaning.register(app, topics, settings, delivery)

@@ -62,6 +62,9 @@ class Metrics:
             registry=self.registry,
         )
         self._lag_labels: set[tuple[str, str]] = set()
+        # When a batch last started or ended (time.monotonic), read by the progress watchdog from the web
+        # server's thread: a float is replaced whole, never seen half written.
+        self.batch_moved = float("-inf")
 
     @contextmanager
     def timed(self, stage: str) -> Iterator[None]:
@@ -70,6 +73,13 @@ class Metrics:
             yield
         finally:
             self.seconds.labels(stage).observe(time.perf_counter() - started)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Mark one batch's start and, if it succeeds, its end (see `streams/worker/watchdog.py`)."""
+        self.batch_moved = time.monotonic()
+        yield
+        self.batch_moved = time.monotonic()
 
     def set_lag(self, lag: Mapping[tuple[str, int], int]) -> None:
         """Publish `lag` as the whole gauge: partitions no longer in it (revoked) lose their labels."""
@@ -149,23 +159,24 @@ def register(
     app: faust.App,
     metrics: Metrics,
     checks: Sequence[Callable[[], str | None]] = (),
-    stalled: Callable[[], str | None] = lambda: None,
+    liveness: Sequence[Callable[[], str | None]] = (),
     *,
     token: str = "",
 ) -> None:
     """Add /health/live, /health/ready and /metrics to the worker's web server (see `is_ready` for
-    `checks`; the sequence may still be filled after this call; `stalled` is the progress watchdog's
-    verdict, a reason or None). With a `token`, /metrics answers only requests bearing it; the health
-    pages stay open for probes, which carry no secret (and they say nothing a passer-by could use)."""
+    `checks`; `liveness` checks, such as the progress watchdog's, return why the worker is not live or
+    None; either sequence may still be filled after this call). With a `token`, /metrics answers only
+    requests bearing it; the health pages stay open for probes, which carry no secret (and they say
+    nothing a passer-by could use)."""
 
     @app.page("/health/live")
     class Live(View):
         async def get(self, request: Request) -> Response:
             dead = dead_agents(self.app)
-            stall = stalled()
-            live = not dead and stall is None
+            reasons = [reason for check in liveness if (reason := check()) is not None]
+            live = not dead and not reasons
             return self.json(
-                {"live": live, "dead_agents": dead, "stalled": stall}, status=200 if live else 503
+                {"live": live, "dead_agents": dead, "reasons": reasons}, status=200 if live else 503
             )
 
     @app.page("/health/ready")

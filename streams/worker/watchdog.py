@@ -1,14 +1,23 @@
-"""The progress watchdog: a worker whose partitions have lag and that has processed nothing for a while
+"""The progress watchdog: a worker whose partitions have lag and that has made no progress for a while
 fails liveness, so an orchestrator restarts it.
 
 A worker can rebalance cleanly, say it is ready, and then consume nothing while its partitions have lag
 (the pattern of faust-streaming issues #175, #523 and #629). Its agents are alive, so the dead-agent check
-stays green. This check looks at what the worker does instead: every few seconds, on the event loop, it
-takes a progress token (messages handled by every stage, dead letters, committed offsets) and the lag of
-the stream partitions it owns. The worker is stalled when lag exists and the token has not moved for
-`NEWSSTREAMS_STALL_SECONDS`. Rebalances and table recovery are not stalls: they reset the clock. A slow
-batch is not one either, as long as one batch takes less than the limit: each batch's end moves the token.
-If the event loop itself is blocked, the check cannot run and the clock is not reset: that is a stall too.
+stays green. This check looks at what the worker does instead. Every few seconds, on the event loop, a
+look takes a progress token (messages handled by every stage, dead letters, committed offsets) and the lag
+of the stream partitions the worker owns. Between looks, batched stages mark each batch's start and end
+(`Metrics.batch`). The worker is stalled when lag exists and, for longer than `NEWSSTREAMS_STALL_SECONDS`,
+neither has the token moved nor has a batch started or ended.
+
+Why a batch's start counts, not only offsets: a look sees a finished batch only at its next run, so with
+offsets alone a worker whose batches take B seconds can look idle for B plus the check interval plus the
+look's own broker round trips, and a limit just above B (8 s against 4.5 s batches) failed a slow but
+healthy worker. A batch in flight that started less than the limit ago is work under way; one that has run
+longer than the limit is hung and is a stall. So the limit must exceed the longest batch a worker may run,
+and nothing else: the marks are read live, not at the looks.
+
+Rebalances and table recovery are not stalls: they reset the clock. If the event loop itself is blocked,
+neither looks nor batches run and the clock is not reset: that is a stall too.
 """
 
 from __future__ import annotations
@@ -21,22 +30,18 @@ from typing import Any
 
 from faust.types import TP, AppT
 
-from streams.worker.health import Metrics
+from streams.worker.health import Metrics, owned_stream_partitions, stream_lag
 
 log = logging.getLogger(__name__)
 
-
-def stream_partitions(assigned: set[TP], changelogs: set[str]) -> list[TP]:
-    """The assigned partitions the group commits: table changelogs left out (a standby or restored
-    changelog is never committed by the group, so it would always look behind)."""
-    return sorted(
-        (tp for tp in assigned if tp.topic not in changelogs), key=lambda tp: (tp.topic, tp.partition)
-    )
+# Below this, the check interval and a look's broker round trips (1 to 3 s on a busy 2-core machine) take
+# a large share of the limit, and the lag a look sees would be older than the verdict it feeds.
+MIN_LIMIT = 10.0
 
 
-def stream_lag(ends: Mapping[TP, int], committed: Mapping[TP, int | None]) -> dict[TP, int]:
-    """Messages not yet committed on each partition whose committed offset is known."""
-    return {tp: max(0, end - known) for tp, end in ends.items() if (known := committed.get(tp)) is not None}
+def check_interval(limit: float) -> float:
+    """Seconds between looks: four looks within the limit, at most one every 5 s."""
+    return min(5.0, limit / 4)
 
 
 def progress_token(metrics: Metrics, committed: Mapping[TP, int]) -> tuple[float, int]:
@@ -51,12 +56,18 @@ def progress_token(metrics: Metrics, committed: Mapping[TP, int]) -> tuple[float
     return handled, sum(committed.values())
 
 
+def _never() -> float:
+    return float("-inf")
+
+
 @dataclass
 class Watchdog:
-    """Stall detection; `check` runs on the event loop, `stalled` anywhere (the web server's thread)."""
+    """Stall detection; `observe` runs on the event loop, `stalled` anywhere (the web server's thread)."""
 
     limit: float  # seconds without progress while lag exists
     clock: Callable[[], float] = time.monotonic
+    # When a batch last started or ended, on `clock` (Metrics.batch_moved in the worker).
+    batch_moved: Callable[[], float] = _never
     last_progress: float = field(default=0.0)
     token: Any = None
     lag: int = 0
@@ -71,20 +82,17 @@ class Watchdog:
         now = self.clock()
         if busy_elsewhere or lag == 0 or token != self.token:
             self.last_progress = now
-            self.reported = False
         self.token, self.lag = token, lag
-        if self.stalled() and not self.reported:
+        reason = self.stalled()
+        if reason is None:
+            self.reported = False
+        elif not self.reported:
             self.reported = True
-            log.error(
-                "no progress for %.0f s while %d message(s) wait on this worker's partitions: "
-                "liveness now fails so the worker is restarted",
-                now - self.last_progress,
-                lag,
-            )
+            log.error("%s: liveness now fails so the worker is restarted", reason)
 
     def stalled(self) -> str | None:
         """Why the worker counts as stalled, or None."""
-        idle = self.clock() - self.last_progress
+        idle = self.clock() - max(self.last_progress, self.batch_moved())
         if idle <= self.limit:
             return None
         return f"no progress for {idle:.0f} s with {self.lag} message(s) of lag (limit {self.limit:.0f} s)"
@@ -97,11 +105,10 @@ async def look(app: AppT, watchdog: Watchdog, metrics: Metrics) -> None:
     consumer: Any = getattr(app, "_consumer", None)
     recovery = getattr(app.tables, "_recovery", None)
     busy = consumer is None or recovery is None or app.rebalancing or not recovery.completed.is_set()
-    lag: dict[TP, int] = {}
+    lag: dict[tuple[str, int], int] = {}
     committed: dict[TP, int | None] = {}
     if not busy:
-        changelogs = {table.changelog_topic.get_topic_name() for table in app.tables.values()}
-        tps = stream_partitions(set(consumer.assignment()), changelogs)
+        tps = owned_stream_partitions(app)
         # Faust's own record of the group's committed offsets (set when it seeks to them after an
         # assignment, and on each commit): private, under the exact Faust pin.
         committed = {tp: consumer._committed_offset.get(tp) for tp in tps}
@@ -111,17 +118,20 @@ async def look(app: AppT, watchdog: Watchdog, metrics: Metrics) -> None:
             # earliest, Faust's default), so that is where lag counts from.
             if unknown:
                 committed.update(await consumer.earliest_offsets(*unknown))
-            lag = stream_lag(await consumer.highwaters(*tps), committed)
+            known = {tp: c for tp, c in committed.items() if c is not None}
+            lag = stream_lag(set(known), await consumer.highwaters(*tps), known)
     token = progress_token(metrics, {tp: c for tp, c in committed.items() if c is not None})
     watchdog.observe(token, sum(lag.values()), busy)
 
 
-def register(app: AppT, metrics: Metrics, limit: float) -> Watchdog:
-    """Look at `app` every few seconds on its event loop; the returned watchdog says whether it stalled."""
-    watchdog = Watchdog(limit)
+def register(app: AppT, metrics: Metrics, liveness: list[Callable[[], str | None]], limit: float) -> Watchdog:
+    """Look at `app` every few seconds on its event loop; the watchdog's verdict joins `liveness`."""
+    if limit < MIN_LIMIT:
+        raise ValueError(f"NEWSSTREAMS_STALL_SECONDS={limit} is below {MIN_LIMIT:.0f} s")
+    watchdog = Watchdog(limit, batch_moved=lambda: metrics.batch_moved)
+    liveness.append(watchdog.stalled)
 
-    # A look asks the broker twice through Faust's consumer thread: 1 to 3 s on a busy 2-core machine.
-    @app.timer(interval=max(3.0, min(5.0, limit / 3)))
+    @app.timer(interval=check_interval(limit))
     async def watch() -> None:
         try:
             await look(app, watchdog, metrics)
