@@ -81,6 +81,16 @@ class Settings:
     ssl_certfile: str = ""
     ssl_keyfile: str = ""
     log_level: str = "info"
+    # Seconds without progress (no offset or count moved, no batch started or ended) while the worker's
+    # partitions have lag, before liveness fails (streams/worker/watchdog.py). It must exceed the longest
+    # batch the worker may run: one running longer counts as hung. At least 10; the worker refuses less.
+    stall_seconds: float = 300.0
+    # TEST-ONLY fault hooks for the watchdog's tests; never set them in a deployment (the worker warns at
+    # start when one is). Both 0 = off, and then the enrich agent runs no fault code at all. The enrich
+    # agent stops consuming once it has taken more than `fault_stall_after` articles, and sleeps
+    # `fault_slow_batch` seconds inside each batch, as a slow one would take.
+    fault_stall_after: int = 0
+    fault_slow_batch: float = 0.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

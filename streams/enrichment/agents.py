@@ -53,10 +53,23 @@ class NlpThread:
         return await loop.run_in_executor(self.executor, self.enrich_batch, articles, known)
 
 
+def fault_stalls(settings: Settings, taken: int) -> bool:
+    """Test-only fault (`fault_stall_after`, 0 = off): the enrich agent has taken more articles than
+    allowed and stops consuming, as a worker in faust-streaming's silent stalls does."""
+    return 0 < settings.fault_stall_after < taken
+
+
+async def _stall_forever(settings: Settings) -> None:
+    log.error("fault hook: enrich stops consuming after %d article(s)", settings.fault_stall_after)
+    await asyncio.Event().wait()
+
+
 def register(app: faust.App, topics: Topics, settings: Settings, delivery: Delivery) -> None:
     """Add the model loader, the people follower and the batched enrich agent to `app`."""
     metrics = delivery.metrics
     nlp = NlpThread(settings, delivery)
+    if settings.fault_stall_after or settings.fault_slow_batch:
+        log.warning("test-only fault hooks are on (NEWSSTREAMS_FAULT_*): not for production")
 
     # Clean articles are keyed (so spread) by article id: each worker folds every source's people from
     # news.people.learned, which the enrich stage writes, into its own memory.
@@ -102,21 +115,30 @@ def register(app: faust.App, topics: Topics, settings: Settings, delivery: Deliv
         # noack_take, acked by hand after the outputs are sent: take_events acks a batch whenever its
         # generator closes, also mid-batch on a rebalance, and those articles were never enriched.
         batches = cast(Any, stream).noack_take(settings.batch_size, within=settings.batch_within)
+        taken = 0
         try:
             async for events in batches:
-                # What the sources' earlier articles taught, up to where this worker started, first.
-                await people_read.wait()
-                articles = [e.value for e in events]
-                known = {a.source: known_people.get(a.source) for a in articles}
-                with metrics.timed("enrich"):
-                    results = await nlp.run(articles, known)
-                # The next batch learns from this one before it is parsed, as if articles came one by one.
-                for result in results:
-                    if not isinstance(result, Exception):
-                        known_people.learn(result.article.source, result.learned)
-                if delivering is not None:
-                    await delivering  # the batch before, in order; its failure stops the agent here
-                delivering = asyncio.create_task(deliver(events, results))
+                taken += len(events)
+                if fault_stalls(settings, taken):
+                    await _stall_forever(settings)
+                # A batch in flight is progress to the watchdog until it has run longer than its limit.
+                with metrics.batch():
+                    if settings.fault_slow_batch:  # test-only (0 = off): a batch as slow as a long one
+                        await asyncio.sleep(settings.fault_slow_batch)
+                    # What the sources' earlier articles taught, up to where this worker started, first.
+                    await people_read.wait()
+                    articles = [e.value for e in events]
+                    known = {a.source: known_people.get(a.source) for a in articles}
+                    with metrics.timed("enrich"):
+                        results = await nlp.run(articles, known)
+                    # The next batch learns from this one before it is parsed, as if articles came one by
+                    # one.
+                    for result in results:
+                        if not isinstance(result, Exception):
+                            known_people.learn(result.article.source, result.learned)
+                    if delivering is not None:
+                        await delivering  # the batch before, in order; its failure stops the agent here
+                    delivering = asyncio.create_task(deliver(events, results))
         finally:
             if delivering is not None and not delivering.done():
                 # Stopping: a batch not wholly sent stays unacked and is enriched again on restart.

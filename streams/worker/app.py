@@ -16,7 +16,7 @@ from streams.exposure import check_bind
 from streams.kafka.clients import faust_credentials
 from streams.settings import Settings
 from streams.trending import windows as trending
-from streams.worker import health
+from streams.worker import health, watchdog
 from streams.worker.delivery import Delivery
 from streams.worker.rebalance import SafeTableManager, install_guards
 
@@ -29,7 +29,9 @@ def create_app(settings: Settings) -> faust.App:
     install_guards()
     topics = flow.declare(app, settings)
     delivery = Delivery(topics, settings)
-    health.register(app, delivery.metrics, delivery.readiness, token=settings.web_token)
+    health.register(app, delivery.metrics, delivery.readiness, delivery.liveness, token=settings.web_token)
+    # Fails liveness when the worker's partitions have lag and nothing moves (issue 24).
+    watchdog.register(app, delivery.metrics, delivery.liveness, settings.stall_seconds)
 
     # raw ──intake──► raw.by-source ──clean──► clean
     cleaning.register(app, topics, settings, delivery)

@@ -28,13 +28,15 @@ ORIGIN_TOPIC = "ns-origin-topic"
 
 @dataclass
 class Delivery:
-    """What every feature's agents share: the topics to send to, the metrics, and the readiness checks."""
+    """What every feature's agents share: the topics to send to, the metrics, and the health checks."""
 
     topics: Topics
     settings: Settings
     metrics: Metrics = field(default_factory=Metrics)
     # Each returns why the worker is not ready yet, or None.
     readiness: list[Callable[[], str | None]] = field(default_factory=list)
+    # Each returns why the worker is not live (an orchestrator should restart it), or None.
+    liveness: list[Callable[[], str | None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         t = self.topics

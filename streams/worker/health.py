@@ -62,6 +62,9 @@ class Metrics:
             registry=self.registry,
         )
         self._lag_labels: set[tuple[str, str]] = set()
+        # When a batch last started or ended (time.monotonic), read by the progress watchdog from the web
+        # server's thread: a float is replaced whole, never seen half written.
+        self.batch_moved = float("-inf")
 
     @contextmanager
     def timed(self, stage: str) -> Iterator[None]:
@@ -70,6 +73,13 @@ class Metrics:
             yield
         finally:
             self.seconds.labels(stage).observe(time.perf_counter() - started)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Mark one batch's start and, if it succeeds, its end (see `streams/worker/watchdog.py`)."""
+        self.batch_moved = time.monotonic()
+        yield
+        self.batch_moved = time.monotonic()
 
     def set_lag(self, lag: Mapping[tuple[str, int], int]) -> None:
         """Publish `lag` as the whole gauge: partitions no longer in it (revoked) lose their labels."""
@@ -146,10 +156,16 @@ def is_ready(app: AppT, checks: Sequence[Callable[[], str | None]] = ()) -> tupl
 
 
 def register(
-    app: faust.App, metrics: Metrics, checks: Sequence[Callable[[], str | None]] = (), *, token: str = ""
+    app: faust.App,
+    metrics: Metrics,
+    checks: Sequence[Callable[[], str | None]] = (),
+    liveness: Sequence[Callable[[], str | None]] = (),
+    *,
+    token: str = "",
 ) -> None:
     """Add /health/live, /health/ready and /metrics to the worker's web server (see `is_ready` for
-    `checks`; the sequence may still be filled after this call). With a `token`, /metrics answers only
+    `checks`; `liveness` checks, such as the progress watchdog's, return why the worker is not live or
+    None; either sequence may still be filled after this call). With a `token`, /metrics answers only
     requests bearing it; the health pages stay open for probes, which carry no secret (and they say
     nothing a passer-by could use)."""
 
@@ -157,7 +173,11 @@ def register(
     class Live(View):
         async def get(self, request: Request) -> Response:
             dead = dead_agents(self.app)
-            return self.json({"live": not dead, "dead_agents": dead}, status=503 if dead else 200)
+            reasons = [reason for check in liveness if (reason := check()) is not None]
+            live = not dead and not reasons
+            return self.json(
+                {"live": live, "dead_agents": dead, "reasons": reasons}, status=200 if live else 503
+            )
 
     @app.page("/health/ready")
     class Ready(View):
