@@ -22,6 +22,7 @@ neither looks nor batches run and the clock is not reset: that is a stall too.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -133,10 +134,16 @@ def register(app: AppT, metrics: Metrics, liveness: list[Callable[[], str | None
 
     @app.timer(interval=check_interval(limit))
     async def watch() -> None:
-        try:
-            await look(app, watchdog, metrics)
-        except Exception:  # the broker unreachable, say: lag unknown, and a restart would not help
-            log.warning("progress watchdog: could not look at the worker", exc_info=True)
-            watchdog.observe(None, 0, busy_elsewhere=True)
+        await look_or_excuse(app, watchdog, metrics)
 
     return watchdog
+
+
+async def look_or_excuse(app: AppT, watchdog: Watchdog, metrics: Metrics) -> None:
+    """One look, bounded by the check interval: a look that fails or hangs (the broker unreachable, say)
+    leaves the lag unknown and resets the clock, since a restart would not help."""
+    try:
+        await asyncio.wait_for(look(app, watchdog, metrics), timeout=check_interval(watchdog.limit))
+    except Exception:
+        log.warning("progress watchdog: could not look at the worker", exc_info=True)
+        watchdog.observe(None, 0, busy_elsewhere=True)

@@ -3,6 +3,7 @@ a slow batch, an idle worker, a rebalance or recovery is not."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -10,8 +11,16 @@ from faust.types import TP
 
 from streams.enrichment.agents import fault_stalls
 from streams.settings import Settings
+from streams.worker import watchdog as watchdog_module
 from streams.worker.health import Metrics
-from streams.worker.watchdog import MIN_LIMIT, Watchdog, check_interval, progress_token, register
+from streams.worker.watchdog import (
+    MIN_LIMIT,
+    Watchdog,
+    check_interval,
+    look_or_excuse,
+    progress_token,
+    register,
+)
 
 
 class Clock:
@@ -105,6 +114,25 @@ def test_a_blocked_event_loop_that_stops_looking_is_a_stall() -> None:
     dog.observe(("x",), lag=3, busy_elsewhere=False)
     clock.now += 11  # no look at all since
     assert dog.stalled() is not None
+
+
+@pytest.mark.asyncio
+async def test_a_look_that_hangs_on_the_broker_ends_and_is_not_a_stall(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def hanging(app: object, dog: Watchdog, metrics: Metrics) -> None:
+        await asyncio.sleep(3600)  # highwaters asked of a broker that never answers
+
+    monkeypatch.setattr(watchdog_module, "look", hanging)
+    clock = Clock()
+    dog = Watchdog(limit=MIN_LIMIT, clock=clock)
+    dog.observe(("x",), lag=3, busy_elsewhere=False)
+    clock.now += MIN_LIMIT + 1
+    assert dog.stalled() is not None
+    started = time.monotonic()
+    await look_or_excuse(object(), dog, Metrics())  # type: ignore[arg-type]
+    assert time.monotonic() - started < check_interval(MIN_LIMIT) + 1
+    assert dog.stalled() is None  # lag unknown: the clock is reset, no restart for an unreachable broker
 
 
 def test_the_token_moves_with_messages_dead_letters_and_commits() -> None:
