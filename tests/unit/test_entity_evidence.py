@@ -96,3 +96,20 @@ def test_one_word_people_that_are_dictionary_words_or_too_short_are_refused(nlp:
         ],
     )
     assert names(found) == {"Sharon Stone": "PERSON", "Charles": "PERSON"}
+
+
+def test_a_surname_the_us_census_never_saw_still_makes_a_person(nlp: Language) -> None:
+    # The census is American: "Wrzosowski" and "Fouquerel" are missing from it, yet after a given name
+    # (a hyphenated pair too) a word that is neither a common word nor a place is a surname. A common
+    # word after a given name ("Grace Lantern") names a thing and stays an organisation.
+    assert not is_surname("Wrzosowski") and not is_surname("Fouquerel")
+    found = forced(
+        nlp,
+        "Peter Wrzosowski won the race and Anne-Claire Fouquerel was second. Grace Lantern sponsored it.",
+        [("Peter Wrzosowski", "ORG"), ("Anne-Claire Fouquerel", "ORG"), ("Grace Lantern", "ORG")],
+    )
+    assert names(found) == {
+        "Peter Wrzosowski": "PERSON",
+        "Anne-Claire Fouquerel": "PERSON",
+        "Grace Lantern": "ORG",
+    }

@@ -46,13 +46,26 @@ def _looks_like_person(doc: Doc, m: _Mention) -> bool:
     return (
         2 <= len(words) <= 3
         and all(_NAME_WORD.match(w) for w in words)
-        and is_given_name(words[0])
-        and is_surname(words[-1])
+        and _given(words[0])
+        and _surname_shaped(words[-1])
         and doc[m.tokens[1] - 1].tag_ != "NNPS"
         and words[-1].lower() not in _NOT_SURNAMES
         and _resolve_place(m.name, True) is None
         and not is_place(m.name)
     )
+
+
+def _given(word: str) -> bool:
+    """A census given name, or a hyphenated pair of them ("Jo-Wilfried", "Anne-Gaelle")."""
+    parts = word.split("-")
+    return is_given_name(parts[0]) and all(p[:1].isupper() for p in parts)
+
+
+def _surname_shaped(word: str) -> bool:
+    """A census surname, or a word the census never saw that is no common English word either: the
+    census is American, so most foreign surnames ("Tararache", "Clignet") are missing from it, while
+    after a given name a common word ("Grace Road", "Reynard Motorsport") names a thing, not a person."""
+    return is_surname(word) or not (is_dictionary_word(word) or is_place(word))
 
 
 def _placed(doc: Doc, mentions: list[_Mention], name: str) -> bool:
