@@ -73,3 +73,27 @@ def test_a_tournament_group_is_not_an_organisation(nlp: Language) -> None:
     text = "France top Group A after beating Serbia."
     found = forced(nlp, text, [("Group A", "ORG"), ("France", "GPE")])
     assert names(found) == {"France": "GPE"}
+
+
+def test_a_dateline_place_in_capitals_is_a_place(nlp: Language) -> None:
+    # Wherever spaCy leaves it, a known place in capitals opening a dateline (before a date, a bracketed
+    # credit or a dash, or a comma and region first) is where the story was filed from.
+    found = forced(
+        nlp,
+        "BUCHAREST 1996-08-30 Romania beat Lithuania. IRVINE, Calif Oct 9 Debate ended. LAGOS — Rain fell.",
+        [("BUCHAREST", "ORG"), ("Romania", "GPE"), ("Lithuania", "GPE"), ("LAGOS", "PERSON")],
+    )
+    assert {e.mentions[0].text: e.type for e in found} == {
+        "BUCHAREST": "GPE",
+        "Romania": "GPE",
+        "Lithuania": "GPE",
+        "IRVINE": "GPE",
+        "LAGOS": "GPE",
+    }
+
+
+def test_capitals_that_open_no_dateline_are_left_to_spacy(nlp: Language) -> None:
+    # A known place in capitals with no date, credit or dash after it is no dateline ("PARIS WINS"),
+    # and an unknown word in a dateline's shape is no place ("SOCCER - ").
+    found = forced(nlp, "PARIS WINS AGAIN. SOCCER - Goals came late.", [("PARIS", "ORG")])
+    assert names(found) == {"PARIS": "ORG"}

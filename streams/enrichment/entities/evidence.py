@@ -158,6 +158,8 @@ def weigh_evidence(doc: Doc, mentions: list[_Mention], lowered: frozenset[str]) 
     # A surname of someone the article names in full is that person ("Stone" after "Sharon Stone").
     named = {w for m in mentions if m.label == "PERSON" and " " in m.name for w in m.name.split()}
     for m in mentions:
+        if m.dateline:
+            continue
         if _scored_team(doc, m):
             m.label, m.place = "ORG", None
         if m.title or m.place is not None or m.roles:
