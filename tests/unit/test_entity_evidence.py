@@ -113,3 +113,15 @@ def test_a_surname_the_us_census_never_saw_still_makes_a_person(nlp: Language) -
         "Anne-Claire Fouquerel": "PERSON",
         "Grace Lantern": "ORG",
     }
+
+
+def test_a_us_state_code_is_that_state_where_it_is_a_place(nlp: Language) -> None:
+    # "SD" spaCy calls a place and "NY" after "Albany," are the states (one entity with the state's
+    # name); "IN" or "CO" typed ORG with no city before them are left alone.
+    found = forced(
+        nlp,
+        "Meth is a problem in SD, South Dakota officials said. Offices in Albany, NY opened. The CO team won.",
+        [("SD", "GPE"), ("South Dakota", "GPE"), ("Albany", "GPE"), ("NY", "ORG"), ("CO", "ORG")],
+    )
+    assert names(found) == {"South Dakota": "GPE", "Albany": "GPE", "New York": "GPE", "CO": "ORG"}
+    assert len(next(e for e in found if e.name == "South Dakota").mentions) == 2
