@@ -125,3 +125,17 @@ def test_a_us_state_code_is_that_state_where_it_is_a_place(nlp: Language) -> Non
     )
     assert names(found) == {"South Dakota": "GPE", "Albany": "GPE", "New York": "GPE", "CO": "ORG"}
     assert len(next(e for e in found if e.name == "South Dakota").mentions) == 2
+
+
+def test_a_place_that_opens_a_longer_proper_name_is_not_the_place(nlp: Language) -> None:
+    # "Tulsa" before "Drillers" (a proper noun no entity covers) is the start of a team's name; "Denver"
+    # after "in" is the city. In an all-capitals headline every word looks proper: "FRANCE" stays.
+    found = forced(
+        nlp,
+        "The Tulsa Drillers won again on Sunday. Rain fell in Denver, said Kansas Gov. Laura Kelly.",
+        [("Tulsa", "GPE"), ("Denver", "GPE"), ("Kansas", "GPE"), ("Laura Kelly", "PERSON")],
+    )
+    # A job title after a place is an office of that place: "Kansas" stays.
+    assert names(found) == {"Denver": "GPE", "Kansas": "GPE", "Laura Kelly": "PERSON"}
+    found = forced(nlp, "SOCCER - FRANCE BEAT MEXICO IN FRIENDLY.", [("FRANCE", "GPE")])
+    assert names(found) == {"France": "GPE"}

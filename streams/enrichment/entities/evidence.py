@@ -8,6 +8,7 @@ from spacy.tokens import Doc
 
 from streams.enrichment.entities.lexicon import is_dictionary_word, is_given_name, is_place, is_surname
 from streams.enrichment.entities.mentions import _Mention
+from streams.enrichment.entities.model import ROLE_HEADS
 from streams.enrichment.entities.places import _resolve_place
 
 # Last words that make a name an organisation, a place or a thing, never a person's surname.
@@ -126,6 +127,27 @@ def _refused(doc: Doc, m: _Mention, lowered: frozenset[str], placed: bool) -> bo
     return m.label == "PERSON" and _product_like(doc, m, lowered)
 
 
+def _head_of_longer_name(doc: Doc, m: _Mention) -> bool:
+    """A place written right before another proper noun no entity covers is the first part of a longer
+    name (a team, a school, an office: "Oklahoma City Thunder", "New York State Attorney General"), not
+    the place itself. Not a country ("U.S. Treasury" is the country's), nor in capitals: in an all-capitals
+    headline every word looks like a proper noun ("FRANCE BEAT MEXICO")."""
+    hi = m.tokens[1]
+    if hi >= len(doc) or doc[hi - 1].whitespace_ != " " or m.name.isupper():
+        return False
+    if m.place is not None and len(m.place.code) == 2:
+        return False
+    nxt = doc[hi]
+    return (
+        nxt.pos_ == "PROPN"
+        and nxt.text[:1].isupper()
+        and not nxt.text.isupper()
+        and not nxt.ent_type_
+        and not nxt.is_sent_start
+        and nxt.lower_.rstrip(".") not in ROLE_HEADS  # "Texas Gov. Greg Abbott": the state of the office
+    )
+
+
 def _plays(doc: Doc, m: _Mention) -> bool:
     """Subject or object of a match verb against another proper name: "Leicestershire beat Somerset"."""
     head = doc[m.tokens[1] - 1]
@@ -162,6 +184,9 @@ def weigh_evidence(doc: Doc, mentions: list[_Mention], lowered: frozenset[str]) 
             continue
         if _scored_team(doc, m):
             m.label, m.place = "ORG", None
+        if m.label in ("GPE", "LOC", "FAC") and _head_of_longer_name(doc, m):
+            m.label = REFUSED
+            continue
         if m.title or m.place is not None or m.roles:
             continue
         placed = _placed(doc, mentions, m.name)
