@@ -53,7 +53,7 @@ def _starts_block(doc: Doc, i: int) -> bool:
     if i == 0:
         return True
     before = doc[i - 1]
-    return "\n" in before.text or (before.text in _BEFORE and (i < 2 or "\n" not in doc[i - 2].text))
+    return "\n" in before.text or before.text in _BEFORE
 
 
 def _known(name: str) -> bool:
