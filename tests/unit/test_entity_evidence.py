@@ -139,3 +139,14 @@ def test_a_place_that_opens_a_longer_proper_name_is_not_the_place(nlp: Language)
     assert names(found) == {"Denver": "GPE", "Kansas": "GPE", "Laura Kelly": "PERSON"}
     found = forced(nlp, "SOCCER - FRANCE BEAT MEXICO IN FRIENDLY.", [("FRANCE", "GPE")])
     assert names(found) == {"France": "GPE"}
+
+
+def test_an_organisation_named_as_a_kind_of_place_is_that_place(nlp: Language) -> None:
+    # A name whose last word is a structure or a piece of land ("Bridge", "Hill") is a place; an
+    # organisation's own last word ("Bank") is not one.
+    found = forced(
+        nlp,
+        "Fans filled Marlow Bridge before the match. Harwood Hill got snow. Harwood Bank lent more.",
+        [("Marlow Bridge", "ORG"), ("Harwood Hill", "ORG"), ("Harwood Bank", "ORG")],
+    )
+    assert names(found) == {"Marlow Bridge": "FAC", "Harwood Hill": "FAC", "Harwood Bank": "ORG"}

@@ -24,6 +24,11 @@ _EVENT_WORDS = frozenset(
     ("show", "festival", "cup", "finals", "championship", "championships", "open", "games", "olympics", "induction", "expo")
 )  # fmt: skip
 _LAW_WORDS = frozenset({"act", "bill"})
+# Last words of an "organisation" that is a place: a structure or a piece of land or water.
+_PLACE_KINDS = frozenset(
+    ("bridge", "park", "street", "avenue", "road", "square", "river", "lake", "mountain", "island", "valley",
+     "hill", "stadium", "arena")
+)  # fmt: skip
 _THING_WORDS = frozenset(
     ("meal", "plan", "series", "edition", "card", "units", "unit", "goal", "award", "management", "pass", "package",
      "system", "care")
@@ -116,6 +121,8 @@ def _organisation_type(m: _Mention) -> str:
         return REFUSED  # "Group A" of a tournament is a draw, not an organisation
     if len(words) > 1 and last in _EVENT_WORDS:
         return "EVENT"
+    if len(words) > 1 and last in _PLACE_KINDS:
+        return "FAC"  # "Stamford Bridge", "Forest Hill": a name ending in a kind of place is that place
     if len(words) > 2 and last in _LAW_WORDS:
         return "LAW"
     return REFUSED if len(words) > 1 and last in _THING_WORDS else "ORG"
