@@ -96,3 +96,57 @@ def test_one_word_people_that_are_dictionary_words_or_too_short_are_refused(nlp:
         ],
     )
     assert names(found) == {"Sharon Stone": "PERSON", "Charles": "PERSON"}
+
+
+def test_a_surname_the_us_census_never_saw_still_makes_a_person(nlp: Language) -> None:
+    # The census is American: "Wrzosowski" and "Fouquerel" are missing from it, yet after a given name
+    # (a hyphenated pair too) a word that is neither a common word nor a place is a surname. A common
+    # word after a given name ("Grace Lantern") names a thing and stays an organisation.
+    assert not is_surname("Wrzosowski") and not is_surname("Fouquerel")
+    found = forced(
+        nlp,
+        "Peter Wrzosowski won the race and Anne-Claire Fouquerel was second. Grace Lantern sponsored it.",
+        [("Peter Wrzosowski", "ORG"), ("Anne-Claire Fouquerel", "ORG"), ("Grace Lantern", "ORG")],
+    )
+    assert names(found) == {
+        "Peter Wrzosowski": "PERSON",
+        "Anne-Claire Fouquerel": "PERSON",
+        "Grace Lantern": "ORG",
+    }
+
+
+def test_a_us_state_code_is_that_state_where_it_is_a_place(nlp: Language) -> None:
+    # "SD" spaCy calls a place and "NY" after "Albany," are the states (one entity with the state's
+    # name); "IN" or "CO" typed ORG with no city before them are left alone.
+    found = forced(
+        nlp,
+        "Meth is a problem in SD, South Dakota officials said. Offices in Albany, NY opened. The CO team won.",
+        [("SD", "GPE"), ("South Dakota", "GPE"), ("Albany", "GPE"), ("NY", "ORG"), ("CO", "ORG")],
+    )
+    assert names(found) == {"South Dakota": "GPE", "Albany": "GPE", "New York": "GPE", "CO": "ORG"}
+    assert len(next(e for e in found if e.name == "South Dakota").mentions) == 2
+
+
+def test_a_place_that_opens_a_longer_proper_name_is_not_the_place(nlp: Language) -> None:
+    # "Tulsa" before "Drillers" (a proper noun no entity covers) is the start of a team's name; "Denver"
+    # after "in" is the city. In an all-capitals headline every word looks proper: "FRANCE" stays.
+    found = forced(
+        nlp,
+        "The Tulsa Drillers won again on Sunday. Rain fell in Denver, said Kansas Gov. Laura Kelly.",
+        [("Tulsa", "GPE"), ("Denver", "GPE"), ("Kansas", "GPE"), ("Laura Kelly", "PERSON")],
+    )
+    # A job title after a place is an office of that place: "Kansas" stays.
+    assert names(found) == {"Denver": "GPE", "Kansas": "GPE", "Laura Kelly": "PERSON"}
+    found = forced(nlp, "SOCCER - FRANCE BEAT MEXICO IN FRIENDLY.", [("FRANCE", "GPE")])
+    assert names(found) == {"France": "GPE"}
+
+
+def test_an_organisation_named_as_a_kind_of_place_is_that_place(nlp: Language) -> None:
+    # A name whose last word is a structure or a piece of land ("Bridge", "Hill") is a place; an
+    # organisation's own last word ("Bank") is not one.
+    found = forced(
+        nlp,
+        "Fans filled Marlow Bridge before the match. Harwood Hill got snow. Harwood Bank lent more.",
+        [("Marlow Bridge", "ORG"), ("Harwood Hill", "ORG"), ("Harwood Bank", "ORG")],
+    )
+    assert names(found) == {"Marlow Bridge": "FAC", "Harwood Hill": "FAC", "Harwood Bank": "ORG"}

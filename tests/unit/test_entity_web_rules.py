@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from spacy.language import Language
+from spacy.tokens import Span
 
 from streams.enrichment.entities import extract_entities
 from streams.enrichment.nlp import parse
@@ -73,3 +74,46 @@ def test_a_tournament_group_is_not_an_organisation(nlp: Language) -> None:
     text = "France top Group A after beating Serbia."
     found = forced(nlp, text, [("Group A", "ORG"), ("France", "GPE")])
     assert names(found) == {"France": "GPE"}
+
+
+def test_a_dateline_place_in_capitals_is_a_place(nlp: Language) -> None:
+    # Wherever spaCy leaves it, a known place in capitals opening a dateline (before a date, a bracketed
+    # credit or a dash, or a comma and region first) is where the story was filed from.
+    found = forced(
+        nlp,
+        "BUCHAREST 1996-08-30 Romania beat Lithuania. IRVINE, Calif Oct 9 Debate ended. LAGOS — Rain fell.",
+        [("BUCHAREST", "ORG"), ("Romania", "GPE"), ("Lithuania", "GPE"), ("LAGOS", "PERSON")],
+    )
+    assert {e.mentions[0].text: e.type for e in found} == {
+        "BUCHAREST": "GPE",
+        "Romania": "GPE",
+        "Lithuania": "GPE",
+        "IRVINE": "GPE",
+        "LAGOS": "GPE",
+    }
+
+
+def test_capitals_that_open_no_dateline_are_left_to_spacy(nlp: Language) -> None:
+    # A known place in capitals with no date, credit or dash after it is no dateline ("PARIS WINS"),
+    # and an unknown word in a dateline's shape is no place ("SOCCER - ").
+    found = forced(nlp, "PARIS WINS AGAIN. SOCCER - Goals came late.", [("PARIS", "ORG")])
+    assert names(found) == {"PARIS": "ORG"}
+
+
+def _with_place(nlp: Language, text: str, word: str) -> tuple[list[str | None], list[str | None]]:
+    """Speakers' names and types of `text` when spaCy labels `word` a GPE."""
+    parsed = _parse(nlp, [text])
+    doc = parsed.doc
+    i = next(t.i for t in doc if t.text == word)
+    doc.ents = [Span(doc, i, i + 1, label="GPE")]
+    quotes, _ = extract_quotes_and_speakers(parsed, extract_entities(parsed))
+    return [q.speaker.name if q.speaker else None for q in quotes], [
+        q.speaker.type if q.speaker else None for q in quotes
+    ]
+
+
+def test_an_unknown_place_that_speaks_is_a_person(nlp: Language) -> None:
+    # No gazetteer knows "Nefzi", so the entity stage refuses it as a place; as the subject of "said" it is
+    # the person the model misread. A place the gazetteers know stays the place it is.
+    assert _with_place(nlp, "“He was not very religious,” Nefzi said.", "Nefzi") == (["Nefzi"], ["PERSON"])
+    assert _with_place(nlp, "“We will respond,” Moscow said.", "Moscow") == (["Moscow"], ["GPE"])

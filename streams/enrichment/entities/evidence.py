@@ -8,6 +8,7 @@ from spacy.tokens import Doc
 
 from streams.enrichment.entities.lexicon import is_dictionary_word, is_given_name, is_place, is_surname
 from streams.enrichment.entities.mentions import _Mention
+from streams.enrichment.entities.model import ROLE_HEADS
 from streams.enrichment.entities.places import _resolve_place
 
 # Last words that make a name an organisation, a place or a thing, never a person's surname.
@@ -23,6 +24,11 @@ _EVENT_WORDS = frozenset(
     ("show", "festival", "cup", "finals", "championship", "championships", "open", "games", "olympics", "induction", "expo")
 )  # fmt: skip
 _LAW_WORDS = frozenset({"act", "bill"})
+# Last words of an "organisation" that is a place: a structure or a piece of land or water.
+_PLACE_KINDS = frozenset(
+    ("bridge", "park", "street", "avenue", "road", "square", "river", "lake", "mountain", "island", "valley",
+     "hill", "stadium", "arena")
+)  # fmt: skip
 _THING_WORDS = frozenset(
     ("meal", "plan", "series", "edition", "card", "units", "unit", "goal", "award", "management", "pass", "package",
      "system", "care")
@@ -46,13 +52,26 @@ def _looks_like_person(doc: Doc, m: _Mention) -> bool:
     return (
         2 <= len(words) <= 3
         and all(_NAME_WORD.match(w) for w in words)
-        and is_given_name(words[0])
-        and is_surname(words[-1])
+        and _given(words[0])
+        and _surname_shaped(words[-1])
         and doc[m.tokens[1] - 1].tag_ != "NNPS"
         and words[-1].lower() not in _NOT_SURNAMES
         and _resolve_place(m.name, True) is None
         and not is_place(m.name)
     )
+
+
+def _given(word: str) -> bool:
+    """A census given name, or a hyphenated pair of them ("Jo-Wilfried", "Anne-Gaelle")."""
+    parts = word.split("-")
+    return is_given_name(parts[0]) and all(p[:1].isupper() for p in parts)
+
+
+def _surname_shaped(word: str) -> bool:
+    """A census surname, or a word the census never saw that is no common English word either: the
+    census is American, so most foreign surnames ("Tararache", "Clignet") are missing from it, while
+    after a given name a common word ("Grace Road", "Reynard Motorsport") names a thing, not a person."""
+    return is_surname(word) or not (is_dictionary_word(word) or is_place(word))
 
 
 def _placed(doc: Doc, mentions: list[_Mention], name: str) -> bool:
@@ -102,6 +121,8 @@ def _organisation_type(m: _Mention) -> str:
         return REFUSED  # "Group A" of a tournament is a draw, not an organisation
     if len(words) > 1 and last in _EVENT_WORDS:
         return "EVENT"
+    if len(words) > 1 and last in _PLACE_KINDS:
+        return "FAC"  # "Stamford Bridge", "Forest Hill": a name ending in a kind of place is that place
     if len(words) > 2 and last in _LAW_WORDS:
         return "LAW"
     return REFUSED if len(words) > 1 and last in _THING_WORDS else "ORG"
@@ -111,6 +132,27 @@ def _refused(doc: Doc, m: _Mention, lowered: frozenset[str], placed: bool) -> bo
     if m.label == "GPE":
         return not placed and not _known_place(m.name)
     return m.label == "PERSON" and _product_like(doc, m, lowered)
+
+
+def _head_of_longer_name(doc: Doc, m: _Mention) -> bool:
+    """A place written right before another proper noun no entity covers is the first part of a longer
+    name (a team, a school, an office: "Oklahoma City Thunder", "New York State Attorney General"), not
+    the place itself. Not a country ("U.S. Treasury" is the country's), nor in capitals: in an all-capitals
+    headline every word looks like a proper noun ("FRANCE BEAT MEXICO")."""
+    hi = m.tokens[1]
+    if hi >= len(doc) or doc[hi - 1].whitespace_ != " " or m.name.isupper():
+        return False
+    if m.place is not None and len(m.place.code) == 2:
+        return False
+    nxt = doc[hi]
+    return (
+        nxt.pos_ == "PROPN"
+        and nxt.text[:1].isupper()
+        and not nxt.text.isupper()
+        and not nxt.ent_type_
+        and not nxt.is_sent_start
+        and nxt.lower_.rstrip(".") not in ROLE_HEADS  # "Texas Gov. Greg Abbott": the state of the office
+    )
 
 
 def _plays(doc: Doc, m: _Mention) -> bool:
@@ -145,8 +187,13 @@ def weigh_evidence(doc: Doc, mentions: list[_Mention], lowered: frozenset[str]) 
     # A surname of someone the article names in full is that person ("Stone" after "Sharon Stone").
     named = {w for m in mentions if m.label == "PERSON" and " " in m.name for w in m.name.split()}
     for m in mentions:
+        if m.dateline:
+            continue
         if _scored_team(doc, m):
             m.label, m.place = "ORG", None
+        if m.label in ("GPE", "LOC", "FAC") and _head_of_longer_name(doc, m):
+            m.label = REFUSED
+            continue
         if m.title or m.place is not None or m.roles:
             continue
         placed = _placed(doc, mentions, m.name)

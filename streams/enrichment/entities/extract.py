@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 
 from streams.enrichment.entities.clusters import _cluster, _display, _Layout, _propagate, _salience
+from streams.enrichment.entities.datelines import dateline_spans
 from streams.enrichment.entities.evidence import REFUSED, weigh_evidence
 from streams.enrichment.entities.labels import _fix_labels
 from streams.enrichment.entities.mentions import _Mention, _mention, _person_roles
@@ -27,7 +28,16 @@ def extract_entities(
     layout = _Layout.of(parsed)
     # doc.ents → trimmed names (no "the", honorific, job title or possessive; no dates or numbers)
     lowered = lower_words(doc)
-    mentions = [m for ent in doc.ents if (m := _mention(doc, layout.text, ent, lowered)) is not None]
+    datelines = dateline_spans(doc)
+    taken = {i for span in datelines for i in range(span.start, span.end)}
+    ents = [e for e in doc.ents if taken.isdisjoint(range(e.start, e.end))]
+    mentions = [m for ent in ents if (m := _mention(doc, layout.text, ent, lowered)) is not None]
+    # → plus the dateline's place, whatever spaCy made of it ("BELGRADE 1996-08-30" ORG)
+    for span in datelines:
+        if (m := _mention(doc, layout.text, span, lowered)) is not None:
+            m.dateline = True
+            mentions.append(m)
+    mentions.sort(key=lambda m: m.start)
     # → labels fixed where pycountry knows the place ("Crimea" ORG → GPE) or a job names a person
     _fix_labels(doc, mentions)
     # → what the name says: a given name makes a person; unknown places and product-like people refused

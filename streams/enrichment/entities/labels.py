@@ -6,9 +6,10 @@ from collections import Counter, defaultdict
 
 from spacy.tokens import Doc
 
+from streams.enrichment.entities.lexicon import is_place
 from streams.enrichment.entities.mentions import _Mention
 from streams.enrichment.entities.model import ROLE_HEADS, _key
-from streams.enrichment.entities.places import _resolve_place
+from streams.enrichment.entities.places import _Place, _resolve_place, us_state
 
 
 def _titled_person(doc: Doc, m: _Mention) -> bool:
@@ -43,7 +44,7 @@ def _fix_labels(doc: Doc, mentions: list[_Mention]) -> None:
             continue
         if m.label == "PERSON" and _key(m.name) in person_words:
             continue  # "Jordan" of "Michael Jordan" is not the country
-        m.place = _resolve_place(m.name, m.label in ("GPE", "LOC"))
+        m.place = _resolve_place(m.name, m.label in ("GPE", "LOC")) or _state_code(doc, m)
         if m.place is not None and (m.label in ("ORG", "PERSON") or len(m.place.code) == 2):
             m.label = "GPE"
 
@@ -70,3 +71,13 @@ def _one_type_per_name(mentions: list[_Mention]) -> None:
         )
         if alone or in_full:
             m.label = "PERSON"
+
+
+def _state_code(doc: Doc, m: _Mention) -> _Place | None:
+    """A US state's postal code where it is a place: "SD" spaCy calls a place, or "NY" after "New York,"
+    (a city, a comma, its state). Elsewhere two capitals are too often something else ("IN", "OR", "CO"),
+    and a code that is also a place's everyday short name stays that place ("LA" is Los Angeles)."""
+    state = None if is_place(m.name) else us_state(m.name)
+    lo = m.tokens[0]
+    after_city = lo >= 2 and doc[lo - 1].text == "," and doc[lo - 2].pos_ == "PROPN"
+    return state if state is not None and (m.label in ("GPE", "LOC") or after_city) else None

@@ -25,6 +25,7 @@ class _Mention:
     roles: list[str] = field(default_factory=list)
     place: _Place | None = None
     propagated: bool = False  # found by matching a name spaCy gave elsewhere, not by spaCy here
+    dateline: bool = False  # the place a wire story is filed from: its type is settled
 
 
 def _is_honorific(token: Token) -> bool:

@@ -100,3 +100,12 @@ def _subdivision_index() -> dict[str, tuple[_Place, ...]]:
             if place not in index.setdefault(key, []):
                 index[key].append(place)
     return {key: tuple(places) for key, places in index.items()}
+
+
+@lru_cache(maxsize=64)
+def us_state(code: str) -> _Place | None:
+    """The US state (or district, or territory) a two-letter postal code names ("SD", "NY"), per pycountry."""
+    if len(code) != 2 or not code.isascii() or not code.isupper():
+        return None
+    sub = pycountry.subdivisions.get(code=f"US-{code}")
+    return _Place(sub.name, sub.code) if sub is not None else None

@@ -111,7 +111,7 @@ class _Resolver:
             found = same[0]
         elif same:
             return None
-        elif any(t.ent_type_ not in ("", "PERSON", "WORK_OF_ART") for t in self.doc[lo:hi]) or (
+        elif any(not self._may_be_person(t) for t in self.doc[lo:hi]) or (
             hi - lo == 1 and token.lower_ in _CALENDAR
         ):
             return None  # spaCy calls it a place, a date or a work: not a person it missed
@@ -130,6 +130,13 @@ class _Resolver:
         if found.entity_id in self.added:
             self._add_mention(found, lo, hi)
         return found
+
+    def _may_be_person(self, t: Token) -> bool:
+        """No label, or a person's or a work's; or a "place" the entity stage refused (no gazetteer knows
+        it): an unknown "place" that speaks is a person the model misread ("Nefzi said", "Sweeny said")."""
+        if t.ent_type_ in ("", "PERSON", "WORK_OF_ART"):
+            return True
+        return t.ent_type_ in ("GPE", "LOC") and self.entity_at(t) is None
 
     def beside(self, cue: Token) -> Entity | None:
         """For a cue the parse gives no subject ("“...,” Tulsa police Chief Chuck Jordan said", "said
