@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import orjson
 import pytest
+from aiokafka.structs import ConsumerRecord
 
 from tests.integration.conftest import Broker, Worker
 from tests.integration.kafka_io import consume_until, produce, values
@@ -28,6 +29,19 @@ SECOND = {
 }
 
 
+async def entities_of(kafka: Broker, namespace: str, article_id: str) -> list[ConsumerRecord[bytes, bytes]]:
+    """Read news.entities and news.articles.enriched until all of one article's entity events are in.
+    They are keyed by entity, spread over partitions: the first one read is not all of them."""
+    entities, enriched = f"{namespace}news.entities", f"{namespace}news.articles.enriched"
+
+    def complete(rs: list[ConsumerRecord[bytes, bytes]]) -> bool:
+        articles = [a for a in values(rs, enriched) if a["article_id"] == article_id]
+        seen = [e for e in values(rs, entities) if e["article_id"] == article_id]
+        return bool(articles) and len(seen) >= len(articles[-1]["entities"])
+
+    return await consume_until(kafka.bootstrap, [entities, enriched], complete)
+
+
 async def test_a_later_surname_only_mention_resolves_to_the_full_name(
     kafka: Broker, worker: Worker, namespace: str
 ) -> None:
@@ -48,11 +62,7 @@ async def test_a_later_surname_only_mention_resolves_to_the_full_name(
         (b"wire.example|sergei lavrov", {"lavrov": "Sergei Lavrov"})
     ]
     await produce(kafka.bootstrap, raw, [(SECOND["id"].encode(), orjson.dumps(SECOND))])
-    records = await consume_until(
-        kafka.bootstrap,
-        [entities],
-        lambda rs: any(e["article_id"] == SECOND["id"] for e in values(rs, entities)),
-    )
+    records = await entities_of(kafka, namespace, SECOND["id"])
     second = [e for e in values(records, entities) if e["article_id"] == SECOND["id"]]
     people = {e["entity_id"]: e for e in second if e["type"] == "PERSON"}
     assert "person:sergei-lavrov" in people, people.keys()
@@ -84,11 +94,7 @@ async def test_people_another_worker_learned_resolve_a_surname_here(
     raw = f"{namespace}news.articles.raw"
     entities = f"{namespace}news.entities"
     await produce(kafka.bootstrap, raw, [(later["id"].encode(), orjson.dumps(later))])
-    records = await consume_until(
-        kafka.bootstrap,
-        [entities],
-        lambda rs: any(e["article_id"] == later["id"] for e in values(rs, entities)),
-    )
+    records = await entities_of(kafka, namespace, later["id"])
     people = {e["entity_id"] for e in values(records, entities) if e["article_id"] == later["id"]}
     assert "person:sergei-lavrov" in people, people
     assert "person:lavrov" not in people
