@@ -19,10 +19,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from streams.events import flow
 from streams.kafka import local
 from streams.kafka.admin import apply
-from streams.kafka.clients import producer
 from streams.settings import Settings
 from streams.tools.replay import Summary, replay
 from tests.reliability.articles import good_messages
+from tests.reliability.checker import send_all
 
 MB = 1024 * 1024
 
@@ -36,18 +36,7 @@ def rss_mb() -> float:
 
 async def publish(settings: Settings, count: int) -> None:
     await apply(settings)
-    client = producer(settings, linger_ms=20)
-    await client.start()
-    try:
-        pending = []
-        for key, value in good_messages("mem", count):
-            pending.append(await client.send(settings.topic(flow.RAW.name), value=value, key=key))
-            if len(pending) >= 1000:
-                await asyncio.gather(*pending)
-                pending.clear()
-        await asyncio.gather(*pending)
-    finally:
-        await client.stop()
+    await send_all(settings.bootstrap_servers, settings.topic(flow.RAW.name), good_messages("mem", count))
 
 
 def main() -> None:

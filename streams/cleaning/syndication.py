@@ -34,7 +34,7 @@ def band_keys(signature: list[int]) -> list[str]:
 
 def band_partition(band: str, partitions: int) -> int:
     """The partition that owns a band: its key ends with a 64-bit hash, the same in every process."""
-    return int(band[-16:], 16) % partitions
+    return _band_number(band) % partitions
 
 
 def route(bands: list[str], partitions: int) -> list[int]:
@@ -58,10 +58,6 @@ class Entry:
         self.time = time
         self.n = n  # registration order in the partition: the first few articles of a band are its candidates
         self.signature = signature
-
-    @classmethod
-    def of(cls, seen: float, time: float, n: int, signature: list[int]) -> Entry:
-        return cls(seen, time, n, pack(signature))
 
     def as_value(self) -> dict[str, Any]:
         sig = base64.b64encode(self.signature).decode("ascii")
