@@ -130,7 +130,8 @@ async def test_a_look_that_hangs_on_the_broker_ends_and_is_not_a_stall(
     clock.now += MIN_LIMIT + 1
     assert dog.stalled() is not None
     started = time.monotonic()
-    await look_or_excuse(object(), dog, Metrics())  # type: ignore[arg-type]
+    # Bounded here too, so a look_or_excuse that waited for the look would fail rather than hang.
+    await asyncio.wait_for(look_or_excuse(object(), dog, Metrics()), timeout=30)  # type: ignore[arg-type]
     assert time.monotonic() - started < check_interval(MIN_LIMIT) + 1
     assert dog.stalled() is None  # lag unknown: the clock is reset, no restart for an unreachable broker
 
