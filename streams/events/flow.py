@@ -77,7 +77,28 @@ SYNDICATION = TopicSpec(
     retention_ms=RAW.retention_ms,
     internal=True,
 )
-#   syndication ──► news.articles.clean           key: article id   value: CleanArticle
+#   syndication ──► news.articles.gate            key: article id   value: GateInput (a clean version)
+#   intake      ──► news.articles.gate                                value: GateInput (a kill)
+# (an article's versions and kills meet, in order, in its article-id partition; the gate keeps its kills)
+GATE = TopicSpec(
+    "news.articles.gate",
+    "article id",
+    records.GateInput,
+    "Clean versions after syndication and kills from intake, keyed by article id, for the kill gate.",
+    retention_ms=RAW.retention_ms,
+    internal=True,
+)
+#   gate ──► news.articles.kills                  key: article id   value: Kill
+# (every withdrawal, kept for good: the worker, `process` and every replay honour it)
+KILLS = TopicSpec(
+    "news.articles.kills",
+    "article id",
+    records.Kill,
+    "Articles withdrawn by their feed (canceled or withheld), one record per article, kept for good.",
+    compacted=True,
+    retention_ms=FOREVER,
+)
+#   gate ──► news.articles.clean                  key: article id   value: CleanArticle (a tombstone: killed)
 # (clean and enriched are the article store: the latest version of every article, kept for good, so a
 # consumer that starts later reads every article once; removing one article needs a tombstone)
 CLEAN = TopicSpec(
@@ -143,6 +164,8 @@ FLOW: tuple[TopicSpec, ...] = (
     RAW,
     RAW_BY_SOURCE,
     SYNDICATION,
+    GATE,
+    KILLS,
     CLEAN,
     ENRICHED,
     ENTITIES,
@@ -203,6 +226,8 @@ class Topics:
     raw: faust.TopicT
     raw_by_source: faust.TopicT
     syndication: faust.TopicT
+    gate: faust.TopicT
+    kills: faust.TopicT
     clean: faust.TopicT
     enriched: faust.TopicT
     entities: faust.TopicT
@@ -244,6 +269,8 @@ def declare(app: faust.App, settings: Settings, *, suffix: str = "") -> Topics:
         raw=topic(RAW, output=False),
         raw_by_source=topic(RAW_BY_SOURCE),
         syndication=topic(SYNDICATION),
+        gate=topic(GATE),
+        kills=topic(KILLS),
         clean=topic(CLEAN),
         enriched=topic(ENRICHED),
         entities=topic(ENTITIES),

@@ -13,6 +13,9 @@ SCHEMA_VERSION = "1"
 TRENDING_SCHEMA_VERSION = "2"
 # Enriched 2: a ninjs 2.2 document (IPTC's extension form) instead of a ninjs-shaped one.
 ENRICHED_SCHEMA_VERSION = "2"
+# Events 2 (entity, quote, topic): ids derived from the article and what the event says, not the version, so
+# a correction re-sends nothing both versions say; a Retraction on the same topic and key withdraws one.
+EVENT_SCHEMA_VERSION = "2"
 CE_SPECVERSION = "1.0"
 CE_SOURCE = "urn:newsstreams"
 
@@ -68,6 +71,23 @@ class RawArticle(Event):
     published_at: str | None = None
     language: str | None = None
     version: int | None = None
+    # ninjs pubstatus: "usable" (default), or "withheld"/"canceled" to withdraw the article (a kill).
+    pubstatus: str | None = None
+
+
+class Kill(Event):
+    """news.articles.kills: a feed withdrew an article (ninjs pubstatus canceled or withheld, or a tombstone
+    on news.articles.raw). Compacted by article id and kept for good: every replay honours it."""
+
+    ce_type = "news.article.kill"
+
+    event_id: str
+    article_id: str
+    status: str  # canceled | withheld
+    killed_at: datetime  # when the kill reached Kafka (the raw message's time)
+    source: str | None = None
+    schema_version: str = SCHEMA_VERSION
+    pipeline_version: str = ""
 
 
 class Byline(Event):
@@ -126,6 +146,20 @@ class SyndicationHop(Event):
     pipeline_version: str = ""
 
 
+class GateInput(Event):
+    """news.articles.gate (internal): what reaches an article's partition by article id, in order: a clean
+    version at the end of its syndication hops, or a kill from intake. The gate publishes the version on
+    news.articles.clean unless a kill stands, and turns a kill into tombstones and retractions."""
+
+    ce_type = "news.gate"
+
+    article: CleanArticle | None = None
+    kill: Kill | None = None
+    received: float = (
+        0.0  # when this version's raw message reached Kafka (seconds): a withhold lifts for a later one
+    )
+
+
 class Mention(Event):
     text: str
     section: str
@@ -150,7 +184,7 @@ class EntityEvent(Event):
     roles: list[str] = []
     version: int | None = None  # the article's version
     published_at: datetime | None = None
-    schema_version: str = SCHEMA_VERSION
+    schema_version: str = EVENT_SCHEMA_VERSION
     pipeline_version: str = ""
 
 
@@ -178,7 +212,7 @@ class QuoteEvent(Event):
     addressee: Speaker | None = None
     version: int | None = None  # the article's version
     published_at: datetime | None = None
-    schema_version: str = SCHEMA_VERSION
+    schema_version: str = EVENT_SCHEMA_VERSION
     pipeline_version: str = ""
 
 
@@ -196,7 +230,26 @@ class TopicEvent(Event):
     source: str
     version: int | None = None  # the article's version
     published_at: datetime | None = None
-    schema_version: str = SCHEMA_VERSION
+    schema_version: str = EVENT_SCHEMA_VERSION
+    pipeline_version: str = ""
+
+
+class Retraction(Event):
+    """news.entities, news.quotes, news.topics: withdraws one event published before, on that event's own
+    topic and key, so a consumer of one topic can apply it: drop the event whose `event_id` is `retracts`."""
+
+    ce_type = "news.retraction"
+
+    event_id: str
+    retracts: str  # the event_id withdrawn
+    article_id: str
+    kind: str  # entity | quote | topic: what the withdrawn event was
+    reason: str  # canceled | withheld (a kill) | corrected (a new version no longer says it)
+    version: int | None = None  # corrected: the version that no longer says it
+    entity_id: str | None = None  # kind entity: the withdrawn event's entity (its Kafka key)
+    topic: str | None = None  # kind topic: the withdrawn event's IPTC code
+    retracted_at: datetime | None = None
+    schema_version: str = EVENT_SCHEMA_VERSION
     pipeline_version: str = ""
 
 
@@ -311,6 +364,8 @@ def cloudevent_headers(event: Event, *, subject: str | None = None) -> dict[str,
         getattr(event, "published_at", None)
         or getattr(event, "firstcreated", None)
         or getattr(event, "failed_at", None)
+        or getattr(event, "retracted_at", None)
+        or getattr(event, "killed_at", None)
         or getattr(event, "window_end", None)
         or datetime.now(UTC)
     )
