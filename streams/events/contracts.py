@@ -37,6 +37,8 @@ SCHEMA_FILES: dict[str, str] = {
     flow.RAW.name: "raw-article.schema.json",
     flow.RAW_BY_SOURCE.name: "raw-article.schema.json",
     flow.SYNDICATION.name: "syndication-hop.schema.json",
+    flow.GATE.name: "gate-input.schema.json",
+    flow.KILLS.name: "kill.schema.json",
     flow.CLEAN.name: "clean-article.schema.json",
     flow.ENRICHED.name: "enriched-article.schema.json",
     flow.ENTITIES.name: "entity.schema.json",
@@ -46,6 +48,10 @@ SCHEMA_FILES: dict[str, str] = {
     flow.TRENDING.name: "trending.schema.json",
     flow.DEADLETTER.name: "dead-letter.schema.json",
 }
+# The event topics also carry Retractions of their own events, on the same key. A value is a retraction when
+# it has `retracts` (its ce_type is news.retraction): the events' schemas forbid that one field.
+RETRACTION_SCHEMA = "retraction.schema.json"
+RETRACTABLE = (flow.ENTITIES.name, flow.QUOTES.name, flow.TOPICS.name)
 
 # RFC 3339 date-time, offset required: jsonschema only checks "date-time" when the optional
 # rfc3339-validator is installed, and a silent pass would hide naive datetimes on the wire.
@@ -83,9 +89,8 @@ def load_schema(filename: str) -> dict[str, Any]:
     return schema
 
 
-@cache
-def validator(topic_name: str) -> Draft202012Validator:
-    """The Draft 2020-12 validator (formats checked) of a design topic's values."""
+def schema_file(topic_name: str, event: dict[str, Any]) -> str:
+    """The schema file `event` is checked against on `topic_name`: the topic's own, or a retraction's."""
     try:
         filename = SCHEMA_FILES[topic_name]
     except KeyError:
@@ -93,6 +98,12 @@ def validator(topic_name: str) -> Draft202012Validator:
             f"no schema for topic {topic_name!r} (give the design name without prefix: "
             f"{', '.join(SCHEMA_FILES)})"
         ) from None
+    return RETRACTION_SCHEMA if topic_name in RETRACTABLE and "retracts" in event else filename
+
+
+@cache
+def validator(filename: str) -> Draft202012Validator:
+    """The Draft 2020-12 validator (formats checked) of one schema file, e.g. "quote.schema.json"."""
     # Only the schemas built on IPTC's need its files: the others validate anywhere.
     found = registry() if filename in NEEDS_STANDARDS else Registry()
     return Draft202012Validator(load_schema(filename), registry=found, format_checker=FORMAT_CHECKER)
@@ -124,14 +135,12 @@ def registry(folder: Path = DEFAULT_STANDARDS) -> Registry[Any]:
 
 
 def validate(topic_name: str, event: dict[str, Any]) -> None:
-    """Check one decoded event against the schema of `topic_name` (raises ContractError)."""
-    errors = sorted(validator(topic_name).iter_errors(event), key=lambda e: list(e.absolute_path))
+    """Check one decoded event against the schema of `topic_name` (or, on an event topic, a retraction's
+    when it has `retracts`); raises ContractError."""
+    filename = schema_file(topic_name, event)
+    errors = sorted(validator(filename).iter_errors(event), key=lambda e: list(e.absolute_path))
     if errors:
-        raise ContractError(
-            topic_name,
-            SCHEMA_FILES[topic_name],
-            [f"{e.json_path}: {e.message}" for e in errors],
-        )
+        raise ContractError(topic_name, filename, [f"{e.json_path}: {e.message}" for e in errors])
 
 
 # Schemas that reference official ones, also written whole (a `bundled/` folder beside a copy of schemas/,

@@ -44,6 +44,9 @@ RECORD_SCHEMAS: list[tuple[type[faust.Record], str, tuple[str, ...]]] = [
     (records.TrendingCount, "trending.schema.json", ()),
     (records.DeadLetter, "dead-letter.schema.json", ()),
     (records.SyndicationHop, "syndication-hop.schema.json", ()),
+    (records.GateInput, "gate-input.schema.json", ()),
+    (records.Kill, "kill.schema.json", ()),
+    (records.Retraction, "retraction.schema.json", ()),
 ]
 _JSON_TYPES: dict[Any, str] = {
     str: "string",
@@ -100,10 +103,17 @@ def test_record_fields_and_required_fields_equal_the_schema(
     options = record._options
     assert set(schema["properties"]) == set(options.fields)
     if record is records.RawArticle:
-        # The input contract: what a feed must send; the rest it may leave out. `source` is required of
-        # plain text only (an HTML page names its publisher itself; intake fills the record's field).
-        assert set(schema["required"]) | {"source"} == set(options.fields) - set(options.defaults)
-        [conditional] = schema["allOf"]
+        # The input contract: what a feed must send; the rest it may leave out. A kill (pubstatus canceled
+        # or withheld) needs only the id; an article its content, and `source` of plain text only (an HTML
+        # page names its publisher itself; intake fills the record's field).
+        assert schema["required"] == ["id"]
+        [kill_or_article] = schema["allOf"]
+        assert kill_or_article["if"]["properties"]["pubstatus"]["enum"] == ["canceled", "withheld"]
+        article = kill_or_article["else"]
+        assert set(schema["required"]) | set(article["required"]) | {"source"} == set(options.fields) - set(
+            options.defaults
+        )
+        [conditional] = article["allOf"]
         assert conditional["then"] == {"required": ["source"]}
     elif record is records.EnrichedArticle:
         # ninjs has no null: a field the Record may leave None is absent from the wire, so not required.
@@ -159,13 +169,24 @@ def test_each_flow_topic_maps_to_the_schema_of_its_record() -> None:
 
 
 def test_schemas_pin_the_schema_version_and_the_reason_codes() -> None:
-    for filename in set(contracts.SCHEMA_FILES.values()) - {"raw-article.schema.json"}:
+    published = set(contracts.SCHEMA_FILES.values()) | {contracts.RETRACTION_SCHEMA}
+    for filename in published - {"raw-article.schema.json"}:
         schema = contracts.load_schema(filename)
+        if filename == "gate-input.schema.json":
+            # Internal, between two stages of one pipeline version: it carries no version of its own.
+            assert "schema_version" not in schema["properties"]
+            assert schema["additionalProperties"] is True
+            continue
         # Trending's contract moved on alone (trailing windows keyed by window): version 2; the enriched
-        # article too (a ninjs document): version 2.
+        # article too (a ninjs document): version 2; the entity, quote and topic events and their
+        # retractions too (ids that do not follow the article's version): version 2.
         pinned = {
             "trending.schema.json": records.TRENDING_SCHEMA_VERSION,
             "enriched-article.schema.json": records.ENRICHED_SCHEMA_VERSION,
+            "entity.schema.json": records.EVENT_SCHEMA_VERSION,
+            "quote.schema.json": records.EVENT_SCHEMA_VERSION,
+            "topic.schema.json": records.EVENT_SCHEMA_VERSION,
+            contracts.RETRACTION_SCHEMA: records.EVENT_SCHEMA_VERSION,
         }.get(filename, records.SCHEMA_VERSION)
         assert schema["properties"]["schema_version"]["const"] == pinned, filename
         if filename == "enriched-article.schema.json":
@@ -182,7 +203,7 @@ def test_schemas_pin_the_schema_version_and_the_reason_codes() -> None:
 
 def test_every_schema_is_a_valid_draft_2020_12_schema() -> None:
     files = sorted(SCHEMAS.glob("*.schema.json"))
-    assert {f.name for f in files} == set(contracts.SCHEMA_FILES.values())
+    assert {f.name for f in files} == set(contracts.SCHEMA_FILES.values()) | {contracts.RETRACTION_SCHEMA}
     for path in files:
         schema = orjson.loads(path.read_bytes())
         assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema", path.name
@@ -223,6 +244,28 @@ def _resolve(document: dict[str, Any], ref: str) -> Any:
     return target
 
 
+# Topics whose keys a tombstone (null value) may remove: a kill on raw, a killed article on the store.
+TOMBSTONED = (flow.RAW.name, flow.CLEAN.name, flow.ENRICHED.name)
+
+
+def _check_other_messages(document: dict[str, Any], spec: flow.TopicSpec, others: list[Any]) -> None:
+    """A topic's messages beside its own: a retraction on each event topic, a tombstone on the article
+    topics that can lose an article, and nothing else."""
+    expected = [spec.name in contracts.RETRACTABLE, spec.name in TOMBSTONED]
+    assert len(others) == sum(expected), spec.name
+    for other in others:
+        payload = other["payload"]["schema"]
+        if payload.get("type") == "null":
+            assert spec.name in TOMBSTONED, spec.name
+        else:
+            assert spec.name in contracts.RETRACTABLE, spec.name
+            assert payload["$ref"] == f"./{contracts.RETRACTION_SCHEMA}"
+            headers = other["headers"]["allOf"]
+            assert {"properties": {"ce_type": {"const": records.Retraction.ce_type}}} in headers
+        # Retractions and tombstones take the key of what they withdraw.
+        assert other["bindings"]["kafka"]["key"]["description"].startswith(spec.key), spec.name
+
+
 def test_asyncapi_lists_every_flow_topic_with_key_message_and_kafka_config() -> None:
     document = _asyncapi()
     assert document["asyncapi"] == "3.0.0"
@@ -230,8 +273,10 @@ def test_asyncapi_lists_every_flow_topic_with_key_message_and_kafka_config() -> 
     assert list(by_address) == [spec.name for spec in flow.FLOW]  # flow order, each once
     for spec in flow.FLOW:
         channel = by_address[spec.name]
-        [message_ref] = channel["messages"].values()
+        # The topic's own message first; then what else travels on it (retractions, tombstones).
+        message_ref, *others = channel["messages"].values()
         message = _resolve(document, message_ref["$ref"])
+        _check_other_messages(document, spec, [_resolve(document, o["$ref"]) for o in others])
         schema_ref = message["payload"]["schema"]["$ref"]
         # bundled/ is made by scripts/asyncapi-validate in a copy of schemas/ (with IPTC's ninjs inside).
         bundled = schema_ref.removeprefix("./").startswith("bundled/")
@@ -425,7 +470,8 @@ def test_hand_made_events_are_valid_before_they_are_broken() -> None:
         (flow.ENTITIES.name, {"entity_id": "Person:Sergei Lavrov"}, "does not match"),
         (flow.ENTITIES.name, {"salience": 1.5}, "$.salience: 1.5 is greater than the maximum of 1"),
         (flow.ENTITIES.name, {"mentions": [{"text": "Lavrov", "section": "footer"}]}, "$.mentions[0]"),
-        (flow.ENTITIES.name, {"schema_version": "2"}, "$.schema_version"),
+        (flow.ENTITIES.name, {"schema_version": "1"}, "$.schema_version"),
+        (flow.ENTITIES.name, {"retracts": "0" * 32}, "$: 'kind' is a required property"),
     ],
 )
 def test_invalid_events_are_refused_with_the_reason(
