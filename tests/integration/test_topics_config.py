@@ -26,6 +26,8 @@ REVIEWED = {
     "news.articles.raw": ("delete", 30 * DAY),
     "news.articles.raw.by-source": ("delete", 30 * DAY),
     "news.articles.syndication": ("delete", 30 * DAY),
+    "news.articles.gate": ("delete", 30 * DAY),
+    "news.articles.kills": ("compact", -1),
     "news.articles.clean": ("compact", -1),
     "news.articles.enriched": ("compact", -1),
     "news.entities": ("delete", 7 * DAY),

@@ -29,6 +29,10 @@ REVIEWED = {
     "news.articles.raw.by-source": ("delete", 30 * DAY),
     # Syndication hops: as long as raw too, for the same reason.
     "news.articles.syndication": ("delete", 30 * DAY),
+    # The kill gate's input (clean versions and kills by article id): as long as raw, for the same reason.
+    "news.articles.gate": ("delete", 30 * DAY),
+    # Kills: compacted, one per article, kept for good, so every replay, of any range, honours every kill.
+    "news.articles.kills": ("compact", -1),
     # The article store and the people memory: compacted, every key's latest record kept for good.
     "news.articles.clean": ("compact", -1),
     "news.articles.enriched": ("compact", -1),
