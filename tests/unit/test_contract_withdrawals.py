@@ -94,6 +94,9 @@ def test_a_usable_or_unmarked_message_without_a_body_is_no_article() -> None:
     _refused(flow.RAW.name, {"uri": NEWSML, "pubstatus": "usable"})
     _refused(flow.RAW.name, {"uri": NEWSML, "pubStatus": "usable"})
     _refused(flow.RAW.name, {"uri": NEWSML})
+    # ninjs 2.x's pubstatus wins over 3.x's pubStatus, as every 2.x name does: this one is usable.
+    _refused(flow.RAW.name, {"uri": NEWSML, "pubstatus": "usable", "pubStatus": "canceled"})
+    contracts.validate(flow.RAW.name, {"uri": NEWSML, "pubstatus": "canceled", "pubStatus": "usable"})
 
 
 @pytest.mark.parametrize(
