@@ -142,6 +142,7 @@ class SyndicationHop(Event):
     route: list[int]  # partitions still to visit, this one first
     candidate: str | None = None  # the earliest-seen similar article found so far
     candidate_seen: float | None = None
+    received: float = 0.0  # when this version's raw message reached Kafka (seconds), for the kill gate
     schema_version: str = SCHEMA_VERSION
     pipeline_version: str = ""
 
@@ -379,6 +380,9 @@ def cloudevent_headers(event: Event, *, subject: str | None = None) -> dict[str,
     }
     if subject:
         headers["ce_subject"] = subject
+    if isinstance(event, Kill):
+        # A kill's tombstones carry no value: what kind of kill it was travels as an extension attribute.
+        headers["ce_killstatus"] = event.status
     return {k: v.encode("utf-8") for k, v in headers.items()}
 
 

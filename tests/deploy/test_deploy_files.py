@@ -269,6 +269,8 @@ def test_kafka_topic_configs_are_the_reviewed_ones() -> None:
         "news.articles.raw": ("delete", 30 * days),
         "news.articles.raw.by-source": ("delete", 30 * days),
         "news.articles.syndication": ("delete", 30 * days),
+        "news.articles.gate": ("delete", 30 * days),
+        "news.articles.kills": ("compact", -1),
         "news.articles.clean": ("compact", -1),
         "news.articles.enriched": ("compact", -1),
         "news.entities": ("delete", 7 * days),
