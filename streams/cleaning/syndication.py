@@ -21,7 +21,7 @@ from typing import Any
 from streams.cleaning.boilerplate import Syndication
 from streams.events import flow
 from streams.events.flow import Outgoing
-from streams.events.records import CleanArticle, GateInput, SyndicationHop, event_id
+from streams.events.records import CleanArticle, SyndicationHop, event_id, gate_input
 
 DAY = 86400.0
 _LSH = Syndication({})
@@ -246,7 +246,7 @@ def first_hop(
     """The clean article on its way to its first band's partition; straight to the kill gate when it has
     no words to compare (no signature). `received`: when this version reached Kafka (the gate's clock)."""
     if not signature:
-        return Outgoing(flow.GATE, article.article_id, GateInput(article=article, received=received))
+        return Outgoing(flow.GATE, article.article_id, gate_input(article=article, received=received))
     bands = band_keys(signature)
     path = route(bands, partitions)
     hop = SyndicationHop(
@@ -282,7 +282,7 @@ def step(index: SyndicationIndex, partition: int, hop: SyndicationHop, partition
         )
         return Outgoing(flow.SYNDICATION, _first_band(bands, rest[0], partitions), forward, partition=rest[0])
     checked = article.derive(duplicate_of=candidate)
-    return Outgoing(flow.GATE, article.article_id, GateInput(article=checked, received=hop.received))
+    return Outgoing(flow.GATE, article.article_id, gate_input(article=checked, received=hop.received))
 
 
 def resolve(index: SyndicationIndex, out: Outgoing, partitions: int) -> Outgoing:

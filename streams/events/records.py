@@ -154,11 +154,20 @@ class GateInput(Event):
 
     ce_type = "news.gate"
 
+    event_id: str  # the version's or the kill's own id, with "gate"
     article: CleanArticle | None = None
     kill: Kill | None = None
     received: float = (
         0.0  # when this version's raw message reached Kafka (seconds): a withhold lifts for a later one
     )
+
+
+def gate_input(
+    *, article: CleanArticle | None = None, kill: Kill | None = None, received: float
+) -> GateInput:
+    """A version or a kill on its way to the gate, named after it."""
+    about = article.event_id if article is not None else (kill.event_id if kill is not None else "")
+    return GateInput(event_id=event_id(about, "gate"), article=article, kill=kill, received=received)
 
 
 class Mention(Event):

@@ -14,7 +14,7 @@ from typing import Any
 
 from streams.events import flow
 from streams.events.flow import Outgoing
-from streams.events.records import CleanArticle, GateInput, Kill, RawArticle, event_id
+from streams.events.records import CleanArticle, GateInput, Kill, RawArticle, event_id, gate_input
 
 CANCELED = "canceled"
 WITHHELD = "withheld"
@@ -44,7 +44,7 @@ def kill_of(
 def kill_input(raw: RawArticle, killed_at: float, pipeline_version: str) -> Outgoing:
     """A raw kill message on its way to the article's gate partition."""
     kill = kill_of(raw.id, (raw.pubstatus or "").lower(), killed_at, pipeline_version, raw.source)
-    return Outgoing(flow.GATE, raw.id, GateInput(kill=kill, received=killed_at))
+    return Outgoing(flow.GATE, raw.id, gate_input(kill=kill, received=killed_at))
 
 
 def tombstone_input(article_id: str, killed_at: float, pipeline_version: str) -> Outgoing:
@@ -52,7 +52,7 @@ def tombstone_input(article_id: str, killed_at: float, pipeline_version: str) ->
     return Outgoing(
         flow.GATE,
         article_id,
-        GateInput(kill=kill_of(article_id, CANCELED, killed_at, pipeline_version), received=killed_at),
+        gate_input(kill=kill_of(article_id, CANCELED, killed_at, pipeline_version), received=killed_at),
     )
 
 

@@ -29,7 +29,7 @@ from streams.cleaning.syndication import (
 )
 from streams.events import flow
 from streams.events.flow import Outgoing
-from streams.events.records import CleanArticle, GateInput, SyndicationHop
+from streams.events.records import CleanArticle, GateInput, SyndicationHop, gate_input
 from streams.settings import Settings
 from tests.conftest import clean_article
 
@@ -260,7 +260,7 @@ def test_entries_expire_after_the_configured_days_of_event_time() -> None:
 def test_an_article_with_no_words_is_published_at_once() -> None:
     a = article("empty", [])
     assert first_hop(a, [], 1.0, T0, 4, received=2.0) == Outgoing(
-        flow.GATE, "empty", GateInput(article=a, received=2.0)
+        flow.GATE, "empty", gate_input(article=a, received=2.0)
     )
 
 
