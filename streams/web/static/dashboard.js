@@ -336,6 +336,12 @@
     stream.addEventListener("retraction", (event) => {
       const withdrawn = JSON.parse(event.data);
       if (withdrawn.what === "quote") dropQuotes((item) => item.dataset.event !== withdrawn.retracts);
+      // The list is narrowed to an entity the article no longer names: which quotes match changed.
+      const narrowed = state.entity.toLowerCase();
+      if (withdrawn.what === "entity" && [withdrawn.entity_id, withdrawn.name].some((k) => k && k.toLowerCase() === narrowed)) {
+        reload().catch(showError);
+        return;
+      }
       scheduleRefresh(); // counts, topic mix and the open article or entity view
     });
     stream.addEventListener("removed", (event) => {
