@@ -12,10 +12,25 @@ from streams.cleaning import syndication
 from streams.cleaning.stage import State, clean_hop, intake, state_expiry
 from streams.cleaning.syndication import SyndicationIndex
 from streams.events.errors import Reason, Rejected
-from streams.events.flow import Topics, internal_config
-from streams.events.records import SyndicationHop
+from streams.events.flow import Outgoing, Topics, internal_config
+from streams.events.records import RawArticle, SyndicationHop
+from streams.kills.gate import is_kill, kill_input, tombstone_input
 from streams.settings import Settings
 from streams.worker.delivery import ORIGIN_KEY, ORIGIN_TOPIC, Delivery
+
+
+def _kill_to_gate(event: faust.EventT, raw: RawArticle | None, settings: Settings) -> Outgoing | None:
+    """A kill intake sends straight to the article's gate partition: a tombstone (the feed deleted the
+    article), or a kill message naming no source to re-key by. Kills with a source go by the clean stage,
+    which clears a withheld article's content so the feed can lift the withhold by sending it again."""
+    received = float(event.message.timestamp)
+    if raw is None:
+        if not event.key:
+            raise Rejected(Reason.MISSING_FIELD, "a tombstone needs the article id as its key")
+        return tombstone_input(event.key.decode("utf-8", "replace"), received, settings.pipeline_version)
+    if is_kill(raw) and not raw.source:
+        return kill_input(raw, received, settings.pipeline_version)
+    return None
 
 
 def register(app: faust.App, topics: Topics, settings: Settings, delivery: Delivery) -> None:
@@ -45,10 +60,16 @@ def register(app: faust.App, topics: Topics, settings: Settings, delivery: Deliv
         async for event in stream.events():
             try:
                 with metrics.timed("intake"):
-                    raw = intake(event.value, settings)
+                    raw = None if event.value is None else intake(event.value, settings)
+                    kill = _kill_to_gate(event, raw, settings)
             except Exception as exc:  # one bad message never stops the agent
                 await delivery.refuse("intake", exc, event)
                 continue
+            if kill is not None:
+                await delivery.send(kill)
+                metrics.messages.labels("intake", "kill").inc()
+                continue
+            assert raw is not None
             # The re-keyed copy remembers where it came from, for any dead letter the clean stage writes.
             try:
                 await topics.raw_by_source.send(

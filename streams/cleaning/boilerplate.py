@@ -173,6 +173,12 @@ class ArticleVersions:
         value = {"version": version, "hashes": hashes, "origin": origin, "seen": seen}
         self.table[article_id] = value if time is None else {**value, "t": time, "p": self.partition}
 
+    def withhold(self, article_id: str) -> None:
+        """A withheld article: the next version the feed sends is new, even with content sent before."""
+        state = self._get(article_id)
+        if state is not None:
+            self.table[article_id] = {**state, "hashes": [], "origin": None}
+
     def first_seen(self, article_id: str) -> float | None:
         state = self._get(article_id)
         return None if state is None or state.get("seen") is None else float(state["seen"])

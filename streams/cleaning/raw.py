@@ -10,6 +10,7 @@ import orjson
 from streams.cleaning.metadata import host_name, page_source
 from streams.events.errors import Reason, Rejected
 from streams.events.records import RawArticle
+from streams.kills.gate import KILL_STATUSES
 
 CONTENT_TYPES = ("text/plain", "text/html")
 _REQUIRED = ("id", "content_type", "body")
@@ -53,6 +54,9 @@ def from_ninjs(document: dict[str, Any]) -> dict[str, Any]:
     """Map an IPTC ninjs document (1.x, 2.x, or 3.x with its camelCase names) onto the raw-article fields."""
     doc = _lowercase_keys(document)
     uri = doc.get("uri")
+    status = doc.get("pubstatus")
+    if isinstance(status, str) and status.lower() in KILL_STATUSES:
+        return {"id": uri, "source": _ninjs_source(doc), "pubstatus": status}
     body, content_type = _ninjs_body(doc)
     if body is None:
         raise Rejected(Reason.NO_TEXT, "the ninjs document has no body (bodies, body_text or body_html)")
@@ -152,6 +156,13 @@ def _ninjs_url(doc: dict[str, Any]) -> str | None:
 
 def validate(data: dict[str, Any], *, max_body_bytes: int) -> RawArticle:
     """Check the fields of a decoded raw article and build the typed record."""
+    status = data.get("pubstatus")
+    if status is not None and (
+        not isinstance(status, str) or status.lower() not in (*KILL_STATUSES, "usable")
+    ):
+        raise Rejected(Reason.WRONG_TYPE, "field 'pubstatus' must be 'usable', 'withheld' or 'canceled'")
+    if status is not None and status.lower() in KILL_STATUSES:
+        return _kill(data, status.lower())
     for name in _REQUIRED:
         if name not in data or data[name] is None:
             raise Rejected(Reason.MISSING_FIELD, f"required field {name!r} is missing")
@@ -181,9 +192,20 @@ def validate(data: dict[str, Any], *, max_body_bytes: int) -> RawArticle:
         raise Rejected(Reason.BINARY, "the body is mostly control characters")
     fields: dict[str, Any] = {k: data.get(k) for k in (*_REQUIRED, *_OPTIONAL_STR, "version")}
     fields["content_type"] = content_type
+    fields["pubstatus"] = status
     if source_optional:
         fields["source"] = page_source(body) or host_name(data.get("url")) or UNNAMED_SOURCE
     return RawArticle(**fields)
+
+
+def _kill(data: dict[str, Any], status: str) -> RawArticle:
+    """A kill names the article it withdraws; nothing else is needed (its source, if given, is kept)."""
+    article_id, source = data.get("id"), data.get("source")
+    if not isinstance(article_id, str) or not article_id.strip():
+        raise Rejected(Reason.MISSING_FIELD, "a kill needs the 'id' of the article it withdraws")
+    if source is not None and not isinstance(source, str):
+        raise Rejected(Reason.WRONG_TYPE, "field 'source' must be a string")
+    return RawArticle(id=article_id, source=source or "", content_type="", body="", pubstatus=status)
 
 
 def _looks_binary(body: str) -> bool:

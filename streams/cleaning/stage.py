@@ -15,6 +15,7 @@ from streams.cleaning.raw import parse_raw
 from streams.cleaning.syndication import SyndicationIndex, first_hop, resolve
 from streams.events.flow import Outgoing
 from streams.events.records import CleanArticle, RawArticle, event_id
+from streams.kills.gate import WITHHELD, Kills, admit, is_kill, kill_input
 from streams.settings import Settings
 
 
@@ -30,6 +31,15 @@ class State:
     syndication_index: SyndicationIndex | None = None
     # The watermarks and sweeps of `versions` and `learned`, built on first use (`state_expiry`).
     expiry: StateExpiry | None = None
+    # `process` and `replay`: the kill gate's kills, and what each article's latest version published.
+    kills: Kills = field(default_factory=dict)
+    published: MutableMapping[str, Any] = field(default_factory=dict)
+    # `process`: the arrival clock of its messages (seconds, strictly increasing), the gate's order.
+    clock: float = 0.0
+
+    def tick(self, at: float | None = None) -> float:
+        self.clock = max(time.time() if at is None else at, self.clock + 1e-6)
+        return self.clock
 
 
 def state_expiry(state: State, settings: Settings) -> StateExpiry:
@@ -57,12 +67,14 @@ def raw_hash(raw: RawArticle) -> str:
 def clean_stage(
     raw: RawArticle, settings: Settings, state: State, origin: str | None = None, seen: float | None = None
 ) -> list[Outgoing]:
-    """Raw article to its clean event, the syndication hops resolved here over `state` (`process`, one
-    dict for every partition); nothing when this id came with this content before (raises Rejected)."""
-    outputs = clean_hop(raw, settings, state, origin, time.time() if seen is None else seen)
+    """Raw article to its clean event, the syndication hops and the kill gate passed here over `state`
+    (`process`, one dict for every partition); nothing when this id came with this content before, or a
+    kill stands. A raw kill yields the kill's record and tombstone."""
+    outputs = clean_hop(raw, settings, state, origin, state.tick(seen))
     if state.syndication_index is None:
         state.syndication_index = SyndicationIndex(state.syndication, settings.syndication_days)
-    return [resolve(state.syndication_index, out, settings.partitions) for out in outputs]
+    gated = [resolve(state.syndication_index, out, settings.partitions) for out in outputs]
+    return [sent for out in gated for sent in admit(state.kills, out.event)]  # type: ignore[arg-type]
 
 
 def clean_hop(
@@ -80,6 +92,11 @@ def clean_hop(
     if not expiry.loaded(partition):
         expiry.load(partition)
     limit = expiry.limit(partition)
+    if is_kill(raw):
+        if (raw.pubstatus or "").lower() == WITHHELD:
+            # The feed lifts a withhold by sending the article again: then it is new, whatever its content.
+            ArticleVersions(state.versions, partition, limit).withhold(raw.id)
+        return [kill_input(raw, seen, settings.pipeline_version)]
     learned = LearnedBoilerplate(
         state.learned, settings.boilerplate_threshold, partition, limit - LearnedBoilerplate.REFRESH
     )
@@ -113,4 +130,5 @@ def clean_hop(
     first = versions.first_seen(raw.id)
     signature = Syndication({}).signature(article.paragraphs)
     hop_time = seen if published is None else published  # syndication ages its entries on its own
-    return [first_hop(article, signature, seen if first is None else first, hop_time, settings.partitions)]
+    first_time = seen if first is None else first
+    return [first_hop(article, signature, first_time, hop_time, settings.partitions, received=seen)]

@@ -21,7 +21,7 @@ from typing import Any
 from streams.cleaning.boilerplate import Syndication
 from streams.events import flow
 from streams.events.flow import Outgoing
-from streams.events.records import CleanArticle, SyndicationHop, event_id
+from streams.events.records import CleanArticle, SyndicationHop, event_id, gate_input
 
 DAY = 86400.0
 _LSH = Syndication({})
@@ -236,12 +236,17 @@ class SyndicationIndex:
 
 
 def first_hop(
-    article: CleanArticle, signature: list[int], seen: float, time: float, partitions: int
+    article: CleanArticle,
+    signature: list[int],
+    seen: float,
+    time: float,
+    partitions: int,
+    received: float = 0.0,
 ) -> Outgoing:
-    """The clean article on its way to its first band's partition; published at once when it has no words
-    to compare (no signature)."""
+    """The clean article on its way to its first band's partition; straight to the kill gate when it has
+    no words to compare (no signature). `received`: when this version reached Kafka (the gate's clock)."""
     if not signature:
-        return Outgoing(flow.CLEAN, article.article_id, article)
+        return Outgoing(flow.GATE, article.article_id, gate_input(article=article, received=received))
     bands = band_keys(signature)
     path = route(bands, partitions)
     hop = SyndicationHop(
@@ -251,6 +256,7 @@ def first_hop(
         seen=seen,
         time=time,
         route=path,
+        received=received,
         pipeline_version=article.pipeline_version,
     )
     return Outgoing(flow.SYNDICATION, _first_band(bands, path[0], partitions), hop, partition=path[0])
@@ -258,7 +264,7 @@ def first_hop(
 
 def step(index: SyndicationIndex, partition: int, hop: SyndicationHop, partitions: int) -> Outgoing:
     """One partition's part of a hop: check and register the bands it owns; then the hop to the next
-    partition, or after the last the clean article with `duplicate_of`."""
+    partition, or after the last the clean article with `duplicate_of`, to the kill gate."""
     bands = band_keys(list(hop.signature))
     mine = [b for b in bands if band_partition(b, partitions) == partition]
     article = hop.article
@@ -275,11 +281,12 @@ def step(index: SyndicationIndex, partition: int, hop: SyndicationHop, partition
             candidate_seen=candidate_seen,
         )
         return Outgoing(flow.SYNDICATION, _first_band(bands, rest[0], partitions), forward, partition=rest[0])
-    return Outgoing(flow.CLEAN, article.article_id, article.derive(duplicate_of=candidate))
+    checked = article.derive(duplicate_of=candidate)
+    return Outgoing(flow.GATE, article.article_id, gate_input(article=checked, received=hop.received))
 
 
 def resolve(index: SyndicationIndex, out: Outgoing, partitions: int) -> Outgoing:
-    """Every hop of one article in this process (`process`, one dict for all partitions): its clean event."""
+    """Every hop of one article in this process (`process`, one dict for all partitions): its gate input."""
     while out.spec is flow.SYNDICATION:
         assert out.partition is not None and isinstance(out.event, SyndicationHop)
         out = step(index, out.partition, out.event, partitions)

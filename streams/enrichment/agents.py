@@ -7,20 +7,26 @@ import gc
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
 import faust
 
-from streams.enrichment.enrich import Enricher
+from streams.enrichment.enrich import Enriched, Enricher
 from streams.enrichment.iptc import TopicClassifier
 from streams.enrichment.nlp import load_model
 from streams.enrichment.people import KnownPeople
 from streams.enrichment.people_feed import follow
 from streams.events import flow
-from streams.events.flow import Topics
+from streams.events.errors import Reason, Rejected
+from streams.events.flow import Topics, internal_config
 from streams.events.records import CleanArticle
+from streams.kills.gate import CANCELED
+from streams.kills.retract import correct, withdraw
 from streams.settings import Settings
 from streams.worker.delivery import Delivery
+from streams.worker.tables import as_event
 
 log = logging.getLogger(__name__)
 
@@ -97,15 +103,16 @@ def register(app: faust.App, topics: Topics, settings: Settings, delivery: Deliv
         # in bursts that stalled every stage for a second or more).
         gc.freeze()
 
+    # What each article's latest version published, so a correction or a kill can take it back.
+    deliver_one = Retracting(app, settings, delivery).deliver
+
     # CleanArticle ──enrich (batched, one parse each)──► enriched article, entities, quotes, topics
+    #   a tombstone (a kill) ──► enriched tombstone, a retraction of each event it published
     @app.agent(topics.clean, name="enrich")
-    async def enrich_agent(stream: faust.StreamT[CleanArticle]) -> None:
+    async def enrich_agent(stream: faust.StreamT[bytes]) -> None:
         async def deliver(events: list[faust.EventT], results: list[Any]) -> None:
             for event, result in zip(events, results, strict=True):
-                if isinstance(result, Exception):
-                    await delivery.refuse("enrich", result, event)
-                elif await delivery.send_all("enrich", result.outgoing, event):
-                    metrics.messages.labels("enrich", "ok").inc()
+                await deliver_one(event, result)
             for event in events:
                 await stream.ack(event)
 
@@ -127,14 +134,16 @@ def register(app: faust.App, topics: Topics, settings: Settings, delivery: Deliv
                         await asyncio.sleep(settings.fault_slow_batch)
                     # What the sources' earlier articles taught, up to where this worker started, first.
                     await people_read.wait()
-                    articles = [e.value for e in events]
+                    items = [read_clean(e) for e in events]
+                    articles = [i for i in items if isinstance(i, CleanArticle)]
                     known = {a.source: known_people.get(a.source) for a in articles}
                     with metrics.timed("enrich"):
-                        results = await nlp.run(articles, known)
+                        enriched = iter(await nlp.run(articles, known) if articles else [])
+                    results = [next(enriched) if isinstance(i, CleanArticle) else i for i in items]
                     # The next batch learns from this one before it is parsed, as if articles came one by
                     # one.
                     for result in results:
-                        if not isinstance(result, Exception):
+                        if isinstance(result, Enriched):
                             known_people.learn(result.article.source, result.learned)
                     if delivering is not None:
                         await delivering  # the batch before, in order; its failure stops the agent here
@@ -143,3 +152,61 @@ def register(app: faust.App, topics: Topics, settings: Settings, delivery: Deliv
             if delivering is not None and not delivering.done():
                 # Stopping: a batch not wholly sent stays unacked and is enriched again on restart.
                 delivering.cancel()
+
+
+class Retracting:
+    """The enrich stage's memory of what each article's latest version published (a table keyed, like its
+    input, by article id), and the delivery of one input's outputs with what it takes back."""
+
+    def __init__(self, app: faust.App, settings: Settings, delivery: Delivery) -> None:
+        self.settings = settings
+        self.delivery = delivery
+        self.published: Any = app.Table(
+            "enrich-published",
+            partitions=settings.partitions,
+            default=None,
+            options=settings.table_options(),
+            extra_topic_configs=internal_config(settings),
+        )
+
+    async def deliver(self, event: faust.EventT, item: Any) -> None:
+        """One input's outputs: a kill's retractions, an article's new events (or its failure's letter)."""
+        if isinstance(item, Exception):
+            await self.delivery.refuse("enrich", item, event)
+            return
+        with as_event(event):  # the table's partition is the input's (both keyed by article id)
+            if isinstance(item, Killed):
+                version = self.settings.pipeline_version
+                outgoing = withdraw(self.published, item.article_id, item.status, item.when, version)
+            else:
+                outgoing = correct(self.published, item.article, item.outgoing)
+        if await self.delivery.send_all("enrich", outgoing, event):
+            outcome = "kill" if isinstance(item, Killed) else "ok"
+            self.delivery.metrics.messages.labels("enrich", outcome).inc()
+
+
+@dataclass(frozen=True)
+class Killed:
+    """A tombstone on news.articles.clean: the gate's kill, read from its CloudEvents headers."""
+
+    article_id: str
+    status: str
+    when: datetime | None
+
+
+def read_clean(event: faust.EventT) -> CleanArticle | Killed | Exception:
+    """One news.articles.clean message: a version to enrich, a kill, or why it cannot be read."""
+    if event.value is None:
+        headers = {k: bytes(v).decode("utf-8", "replace") for k, v in dict(event.headers or {}).items()}
+        when = headers.get("ce_time")
+        return Killed(
+            article_id=(event.key or b"").decode("utf-8", "replace")
+            if isinstance(event.key, bytes)
+            else str(event.key),
+            status=headers.get("ce_killstatus", CANCELED),
+            when=datetime.fromisoformat(when) if when else None,
+        )
+    try:
+        return CleanArticle.loads(event.value, serializer="orjson")
+    except Exception as exc:
+        return Rejected(Reason.MALFORMED_JSON, f"not a clean article: {exc}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -79,6 +80,7 @@ class Enricher:
     def _without_nlp(self, article: CleanArticle, known: Mapping[str, Mapping[str, str]]) -> Enriched:
         """The enriched article alone, with the NLP stages it skipped and why; the source learns no one."""
         [out] = build_events(article, [], [], [], [], self.settings)
+        assert out.event is not None
         stated = out.event.derive(skipped=skipped_stages(article, self.settings))
         people = dict(known.get(article.source) or {})
         return Enriched(article, [Outgoing(out.spec, out.key, stated)], people, {})
@@ -199,9 +201,11 @@ def build_events(
         "published_at": article.published_at,
         "pipeline_version": settings.pipeline_version,
     }
-    entity_events = _entity_events(entities, ids, common)
-    quote_events = _quote_events(quotes, ids, common)
-    topic_events = _topic_events(topics, ids, common)
+    # Events are named by what they say, not by the version: a correction that still says it keeps the id.
+    said = (article.article_id, settings.pipeline_version)
+    entity_events = _entity_events(entities, said, common)
+    quote_events = _quote_events(quotes, said, common)
+    topic_events = _topic_events(topics, said, common)
     enriched = _enriched_article(article, entities, quotes, topics, phrases, ids, common)
     return [
         Outgoing(flow.ENRICHED, article.article_id, enriched),
@@ -211,7 +215,9 @@ def build_events(
     ]
 
 
-def _entity_events(entities: Sequence[Entity], ids: _Ids, common: dict[str, Any]) -> list[EntityEvent]:
+def _entity_events(
+    entities: Sequence[Entity], ids: tuple[str, str], common: dict[str, Any]
+) -> list[EntityEvent]:
     return [
         EntityEvent(
             event_id=event_id(*ids, "entity", e.entity_id),
@@ -230,10 +236,18 @@ def _entity_events(entities: Sequence[Entity], ids: _Ids, common: dict[str, Any]
     ]
 
 
-def _quote_events(quotes: Sequence[Quote], ids: _Ids, common: dict[str, Any]) -> list[QuoteEvent]:
+def _quote_events(quotes: Sequence[Quote], ids: tuple[str, str], common: dict[str, Any]) -> list[QuoteEvent]:
+    # A quote is its words and its speaker; the same words said twice by one speaker are told apart by order.
+    said: Counter[tuple[str, str]] = Counter()
+
+    def quote_id(q: Quote) -> str:
+        what = (q.text, q.speaker.entity_id if q.speaker else "")
+        said[what] += 1
+        return event_id(*ids, "quote", *what, said[what])
+
     return [
         QuoteEvent(
-            event_id=event_id(*ids, "quote", q.section, q.paragraph, q.start),
+            event_id=quote_id(q),
             text=q.text,
             kind=q.kind,
             section=q.section,
@@ -249,7 +263,9 @@ def _quote_events(quotes: Sequence[Quote], ids: _Ids, common: dict[str, Any]) ->
     ]
 
 
-def _topic_events(topics: Sequence[TopicScore], ids: _Ids, common: dict[str, Any]) -> list[TopicEvent]:
+def _topic_events(
+    topics: Sequence[TopicScore], ids: tuple[str, str], common: dict[str, Any]
+) -> list[TopicEvent]:
     return [
         TopicEvent(
             event_id=event_id(*ids, "topic", t.code),

@@ -29,6 +29,7 @@ class TopicSpec:
     )  # FOREVER, or how long a record is kept (compact,delete: even a key's last)
     internal: bool = False  # between stages only; not a public contract
     expires: bool = False  # compacted and deleted: a key's last record goes too after retention_ms
+    tombstones: bool = False  # a null value removes a key (a killed article): read and sent as raw bytes
 
     def __post_init__(self) -> None:
         # Kafka ignores retention.ms under `compact` alone: a compacted topic that keeps its keys says
@@ -108,6 +109,7 @@ CLEAN = TopicSpec(
     "Boilerplate gone, metadata extracted, one version per revision.",
     compacted=True,
     retention_ms=FOREVER,
+    tombstones=True,
 )
 #   enrich ──► news.articles.enriched             key: article id   value: EnrichedArticle (ninjs 2.2)
 ENRICHED = TopicSpec(
@@ -117,6 +119,7 @@ ENRICHED = TopicSpec(
     "Clean article plus entities, quotes, topics and key phrases.",
     compacted=True,
     retention_ms=FOREVER,
+    tombstones=True,
 )
 #          ├──► news.entities                     key: entity id    value: EntityEvent
 ENTITIES = TopicSpec(
@@ -215,8 +218,15 @@ class Outgoing:
 
     spec: TopicSpec
     key: str
-    event: records.Event
+    event: records.Event | None  # None: a tombstone for `key` on a compacted topic
     partition: int | None = None
+    # A tombstone's reason (a Kill): its CloudEvents headers go with the tombstone, which has no value.
+    cause: records.Event | None = None
+
+    @property
+    def headers(self) -> dict[str, bytes]:
+        about = self.event if self.event is not None else self.cause
+        return {} if about is None else records.cloudevent_headers(about)
 
 
 @dataclass(frozen=True)
@@ -245,6 +255,18 @@ def declare(app: faust.App, settings: Settings, *, suffix: str = "") -> Topics:
         name = settings.topic(spec.name) + (suffix if output else "")
         # What `topics apply` sets (it runs first); Faust uses it only to create a topic still missing.
         config = topic_config(spec, settings)
+        if spec.tombstones:
+            # Faust refuses a null value for a Record type: these are bytes, decoded by the stage reading
+            # them; a Record sent on them is still serialised by its own codec.
+            return app.topic(
+                name,
+                key_type=str,
+                value_type=bytes,
+                key_serializer="raw",
+                value_serializer="raw",
+                partitions=settings.partitions,
+                config=config,
+            )
         if spec.value is None:
             return app.topic(
                 name,

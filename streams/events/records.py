@@ -142,6 +142,7 @@ class SyndicationHop(Event):
     route: list[int]  # partitions still to visit, this one first
     candidate: str | None = None  # the earliest-seen similar article found so far
     candidate_seen: float | None = None
+    received: float = 0.0  # when this version's raw message reached Kafka (seconds), for the kill gate
     schema_version: str = SCHEMA_VERSION
     pipeline_version: str = ""
 
@@ -153,11 +154,20 @@ class GateInput(Event):
 
     ce_type = "news.gate"
 
+    event_id: str  # the version's or the kill's own id, with "gate"
     article: CleanArticle | None = None
     kill: Kill | None = None
     received: float = (
         0.0  # when this version's raw message reached Kafka (seconds): a withhold lifts for a later one
     )
+
+
+def gate_input(
+    *, article: CleanArticle | None = None, kill: Kill | None = None, received: float
+) -> GateInput:
+    """A version or a kill on its way to the gate, named after it."""
+    about = article.event_id if article is not None else (kill.event_id if kill is not None else "")
+    return GateInput(event_id=event_id(about, "gate"), article=article, kill=kill, received=received)
 
 
 class Mention(Event):
@@ -379,6 +389,9 @@ def cloudevent_headers(event: Event, *, subject: str | None = None) -> dict[str,
     }
     if subject:
         headers["ce_subject"] = subject
+    if isinstance(event, Kill):
+        # A kill's tombstones carry no value: what kind of kill it was travels as an extension attribute.
+        headers["ce_killstatus"] = event.status
     return {k: v.encode("utf-8") for k, v in headers.items()}
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
+from typing import cast
+
+import orjson
 
 from streams.cleaning.stage import Outgoing, State, clean_stage, intake
 from streams.enrichment.enrich import Enricher
@@ -12,7 +15,10 @@ from streams.enrichment.iptc import TopicClassifier
 from streams.enrichment.nlp import load_model
 from streams.events import flow
 from streams.events.deadletter import dead_letter
-from streams.events.records import CleanArticle, to_json
+from streams.events.errors import Reason, Rejected
+from streams.events.records import CleanArticle, GateInput, Kill, to_json
+from streams.kills.gate import admit, tombstone_input
+from streams.kills.retract import correct, withdraw
 from streams.settings import Settings
 
 
@@ -21,53 +27,89 @@ def load_enricher(settings: Settings) -> Enricher:
     return Enricher(load_model(settings.model), TopicClassifier.load(settings.topic_model or None), settings)
 
 
+Message = tuple[str | None, bytes | None] | tuple[str | None, bytes | None, float]
+
+
 def run(
-    messages: Iterable[tuple[str | None, bytes]],
+    messages: Iterable[Message],
     settings: Settings,
     *,
     state: State | None = None,
     enricher: Enricher | None = None,
 ) -> list[Outgoing]:
-    """Every event the pipeline emits for `messages` (dead letters included), stage by stage."""
+    """Every event the pipeline emits for `messages` (key, value and optionally when the message reached
+    Kafka, in seconds; a None value is a tombstone), dead letters included, stage by stage."""
     state = state or State()
     outputs: list[Outgoing] = []
-    for key, value in messages:
+    for key, value, *when in messages:
+        at = float(when[0]) if when else None
         stage = "intake"
         try:
+            if value is None:  # a tombstone: the feed deleted the article
+                if not key:
+                    raise Rejected(Reason.MISSING_FIELD, "a tombstone needs the article id as its key")
+                gate = tombstone_input(key, state.tick(at), settings.pipeline_version).event
+                outputs.extend(admit(state.kills, cast(GateInput, gate)))
+                continue
             raw = intake(value, settings)
             stage = "clean"
-            outputs.extend(clean_stage(raw, settings, state))
+            outputs.extend(clean_stage(raw, settings, state, seen=at))
         except Exception as exc:  # every failure becomes a dead letter, as in the worker
             letter = dead_letter(
                 stage=stage,
                 error=exc,
                 key=key,
-                value=value,
+                value=value or b"",
                 topic=settings.topic(flow.RAW.name),
                 pipeline_version=settings.pipeline_version,
             )
             outputs.append(Outgoing(flow.DEADLETTER, letter.original_key or "", letter))
-    articles = [o.event for o in outputs if isinstance(o.event, CleanArticle)]
-    if articles:
+    return _enrich(outputs, settings, state, enricher)
+
+
+def _enrich(
+    outputs: list[Outgoing], settings: Settings, state: State, enricher: Enricher | None
+) -> list[Outgoing]:
+    """The clean outputs enriched in batches, in order: a kill's retractions follow what came before it."""
+    done: list[Outgoing] = []
+    batch: list[CleanArticle] = []
+
+    def flush() -> None:
+        nonlocal enricher
+        if not batch:
+            return
         enricher = enricher or load_enricher(settings)
-        for start in range(0, len(articles), settings.batch_size):
-            batch = articles[start : start + settings.batch_size]
-            known = {a.source: dict(state.people.get(a.source) or {}) for a in batch}
-            for article, result in zip(batch, enricher.run(batch, known), strict=True):
-                if isinstance(result, Exception):
-                    letter = dead_letter(
-                        stage="enrich",
-                        error=result,
-                        key=article.article_id,
-                        value=to_json(article),
-                        topic=settings.topic(flow.CLEAN.name),
-                        pipeline_version=settings.pipeline_version,
-                    )
-                    outputs.append(Outgoing(flow.DEADLETTER, article.article_id, letter))
-                    continue
-                state.people[article.source] = result.people
-                outputs.extend(result.outgoing)
-    return outputs
+        known = {a.source: dict(state.people.get(a.source) or {}) for a in batch}
+        for article, result in zip(batch, enricher.run(batch, known), strict=True):
+            if isinstance(result, Exception):
+                letter = dead_letter(
+                    stage="enrich",
+                    error=result,
+                    key=article.article_id,
+                    value=to_json(article),
+                    topic=settings.topic(flow.CLEAN.name),
+                    pipeline_version=settings.pipeline_version,
+                )
+                done.append(Outgoing(flow.DEADLETTER, article.article_id, letter))
+                continue
+            state.people[article.source] = result.people
+            done.extend(correct(state.published, article, result.outgoing))
+        batch.clear()
+
+    for out in outputs:
+        done.append(out)
+        if isinstance(out.event, CleanArticle):
+            batch.append(out.event)
+            if len(batch) >= settings.batch_size:
+                flush()
+        elif out.spec is flow.CLEAN and isinstance(out.cause, Kill):
+            flush()
+            kill = out.cause
+            done.extend(
+                withdraw(state.published, out.key, kill.status, kill.killed_at, settings.pipeline_version)
+            )
+    flush()
+    return done
 
 
 def write(outputs: Iterable[Outgoing], out_dir: Path, settings: Settings) -> Counter[str]:
@@ -80,7 +122,9 @@ def write(outputs: Iterable[Outgoing], out_dir: Path, settings: Settings) -> Cou
             name = settings.topic(out.spec.name)
             if name not in handles:
                 handles[name] = (out_dir / f"{name}.jsonl").open("wb")
-            handles[name].write(to_json(out.event) + b"\n")
+            # A tombstone has no value: the file says which key it removes.
+            line = to_json(out.event) if out.event is not None else orjson.dumps({"tombstone": out.key})
+            handles[name].write(line + b"\n")
             counts[name] += 1
     finally:
         for handle in handles.values():

@@ -13,9 +13,9 @@ from streams.kafka.clients import admin, consumer
 from streams.settings import Settings
 
 # The contract's outputs (issue 19's figure counts every other record against them).
-CONTRACT = (flow.ENRICHED, flow.ENTITIES, flow.QUOTES, flow.TOPICS, flow.PEOPLE_LEARNED)
+CONTRACT = (flow.ENRICHED, flow.ENTITIES, flow.QUOTES, flow.TOPICS, flow.PEOPLE_LEARNED, flow.KILLS)
 # Between stages: the by-source hop, the syndication hops and the clean topic the enrich stage reads.
-HOPS = (flow.RAW_BY_SOURCE, flow.SYNDICATION, flow.CLEAN)
+HOPS = (flow.RAW_BY_SOURCE, flow.SYNDICATION, flow.GATE, flow.CLEAN)
 
 
 def kind_of(topic: str, settings: Settings) -> str:

@@ -17,10 +17,11 @@ from tqdm import tqdm
 from streams.cleaning.stage import State
 from streams.enrichment.enrich import Enricher
 from streams.events import flow
-from streams.events.records import cloudevent_headers, to_json
+from streams.events.records import to_json
 from streams.kafka import ranges
 from streams.kafka.admin import apply
 from streams.kafka.clients import active_members, consumer, producer
+from streams.kills.gate import load_kills
 from streams.settings import Settings
 from streams.tools import process
 
@@ -36,10 +37,13 @@ class Summary:
     # Partitions whose requested start retention had deleted: partition → (offset asked, log start).
     deleted: dict[int, tuple[int, int]] = field(default_factory=dict)
     partial: bool = False  # a time or offset range: the state starts empty at its start
+    kills: int = 0  # kills read from news.articles.kills before the range
 
     def describe(self) -> str:
         per_topic = ", ".join(f"{t}: {n}" for t, n in sorted(self.events.items())) or "nothing"
         lines = [f"replayed {self.read} raw message(s) → {per_topic}"]
+        if self.kills:
+            lines.append(f"{self.kills} withdrawn article(s) on news.articles.kills were honoured")
         for partition, (asked, start) in sorted(self.deleted.items()):
             lines.append(
                 f"partition {partition}: offsets {asked}–{start - 1} were deleted by retention; "
@@ -57,7 +61,7 @@ class Summary:
 @dataclass(frozen=True)
 class RawMessage:
     key: bytes | None
-    value: bytes
+    value: bytes | None  # None: a tombstone (a kill)
     timestamp_ms: int
     partition: int
     offset: int
@@ -78,12 +82,12 @@ def _range(settings: Settings, since: datetime | None, offsets: dict[int, int] |
 
 
 async def stream_raw(reader: ranges.RangeReader, until: datetime | None = None) -> AsyncIterator[RawMessage]:
-    """The raw messages in range (tombstones left out), merged across partitions by broker time, each
-    partition in its offset order: the order the feed published in, repeatable run to run, and an
+    """The raw messages in range (tombstones too: they are kills), merged across partitions by broker time,
+    each partition in its offset order: the order the feed published in, repeatable run to run, and an
     article's versions in the order they were sent."""
     limit_ms = int(until.timestamp() * 1000) if until else None
     async for r in reader.in_order():
-        if (limit_ms is None or r.timestamp <= limit_ms) and r.value is not None:
+        if limit_ms is None or r.timestamp <= limit_ms:
             yield RawMessage(r.key, r.value, r.timestamp, r.partition, r.offset)
 
 
@@ -112,6 +116,8 @@ async def replay(
     await apply(settings, suffix=suffix)
     summary = Summary(partial=since is not None or bool(offsets))
     state, enricher = State(), None
+    # Every kill ever made, whatever the range: a withdrawn article is never published again.
+    summary.kills = await read_kills(settings, state)
     client = producer(settings, linger_ms=5)
     await client.start()
     try:
@@ -152,18 +158,29 @@ async def _step(
         return enricher
     if enricher is None:
         enricher = await asyncio.to_thread(process.load_enricher, settings)
-    messages = [(m.key.decode("utf-8", "replace") if m.key else None, m.value) for m in chunk]
+    messages = [
+        (m.key.decode("utf-8", "replace") if m.key else None, m.value, m.timestamp_ms / 1000) for m in chunk
+    ]
     outputs = await asyncio.to_thread(process.run, messages, settings, state=state, enricher=enricher)
     pending = []
     for out in outputs:
         name = settings.topic(out.spec.name) + suffix
-        headers = list(cloudevent_headers(out.event).items())
-        pending.append(await client.send(name, to_json(out.event), key=out.key.encode(), headers=headers))
+        headers = list(out.headers.items())
+        value = None if out.event is None else to_json(out.event)  # None: a tombstone
+        pending.append(await client.send(name, value, key=out.key.encode(), headers=headers))
         summary.events[out.spec.name + suffix] += 1
     for future in pending:
         await future
     summary.read += len(chunk)
     return enricher
+
+
+async def read_kills(settings: Settings, state: State) -> int:
+    """Fold all of news.articles.kills into the replay's gate; returns the articles it withdraws."""
+    async with ranges.RangeReader(settings, [settings.topic(flow.KILLS.name)]) as reader:
+        async for batch in reader.batches():
+            load_kills(state.kills, [(r.key, r.value) for r in batch])
+    return len(state.kills)
 
 
 async def _commit_group(settings: Settings, group: str, ends: dict[TopicPartition, int]) -> None:

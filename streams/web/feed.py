@@ -46,14 +46,25 @@ class Feed:
     def take(self, record: ConsumerRecord[bytes, bytes]) -> None:
         """One record: decode, apply to the state, push what changed."""
         self.positions[TopicPartition(record.topic, record.partition)] = record.offset
-        if record.value is None:  # a tombstone on a compacted topic carries nothing to show
+        topic = self.topic_name(record.topic)
+        if record.value is None:  # a tombstone: on the article store, a killed article
+            key = record.key.decode("utf-8", "replace") if record.key else ""
+            self.hub.publish(self.state.tombstone(topic, key))
             return
         try:
             event = orjson.loads(record.value)
         except orjson.JSONDecodeError:
             self.malformed += 1
             return
-        self.hub.publish(self.state.apply(self.topic_name(record.topic), event))
+        self.hub.publish(self.state.apply(topic, event, ce_type=header(record, "ce_type")))
+
+
+def header(record: ConsumerRecord[bytes, bytes], name: str) -> str | None:
+    """A CloudEvents header's value (the worker's binary mode); None when the record has none."""
+    for key, value in record.headers or ():
+        if key == name and value is not None:
+            return value.decode("utf-8", "replace")
+    return None
 
 
 class _Rewind(ConsumerRebalanceListener):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections import Counter, OrderedDict, deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from streams.events import flow
+from streams.events import flow, records
 from streams.web.panels import Candidate, hour_panel, parse_time
 from streams.web.views import Span, marked_paragraphs
 
@@ -22,18 +22,24 @@ MINUTES_KEPT = 60  # minute rows per key: the trailing hour's sparkline
 
 Json = dict[str, Any]
 
+# Items that take something off the page: every open stream gets them, whatever its filters, since the
+# page drops only what it shows (so a narrowed view never keeps a withdrawn quote).
+WITHDRAWALS = frozenset({"retraction", "removed"})
+
 
 @dataclass(frozen=True)
 class Item:
     """One pushed update: what a browser receives on /events, with what filters match it."""
 
     id: int
-    kind: str  # quote | entity | topic | trending | article
+    kind: str  # quote | entity | topic | trending | article | retraction | removed
     source: str | None
     keys: frozenset[str]  # entity ids and casefolded names the entity filter matches
     data: Json
 
     def matches(self, source: str | None, entity: str | None) -> bool:
+        if self.kind in WITHDRAWALS:
+            return True
         if source and self.source != source:
             return False
         return not entity or entity.casefold() in self.keys
@@ -58,6 +64,11 @@ class Article:
     paragraphs: list[str] = field(default_factory=list)
     spans: list[Span] = field(default_factory=list)
     spans_version: int = 0
+    # What a Retraction names (the withdrawn event's id): event id -> entity id, and -> IPTC code. Every
+    # event of a pair is kept, since a revision repeats the pair under a new id and either may be withdrawn.
+    entity_events: dict[str, str] = field(default_factory=dict)
+    topic_events: dict[str, str] = field(default_factory=dict)
+    quote_spans: dict[str, Span] = field(default_factory=dict)  # quote event id -> its mark
 
     def mark(self, version: int, spans: Iterable[Span]) -> None:
         """Keep the marks of the newest version only: offsets of an older body would land elsewhere."""
@@ -82,6 +93,11 @@ def _text(value: Any) -> str | None:
 def _ranked(counts: Counter[str]) -> list[tuple[str, int]]:
     # Ties by key, so equal counts do not reshuffle between refreshes.
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def is_retraction(event: Json, ce_type: str | None) -> bool:
+    """A withdrawal in either shape: its CloudEvents type header, or (read without headers) its `retracts`."""
+    return ce_type == records.Retraction.ce_type or "retracts" in event
 
 
 def _speaker(value: Any) -> tuple[str | None, str | None]:
@@ -125,16 +141,28 @@ class DashboardState:
         self.windows: OrderedDict[str, dict[str, Json]] = OrderedDict()  # key -> window name -> row
         self.minutes: dict[str, OrderedDict[str, int]] = {}  # key -> minute window start -> count
         self.sources: Counter[str] = Counter()  # articles seen per source
-        self.seen: OrderedDict[str, None] = OrderedDict()  # event ids already applied
+        self.seen: OrderedDict[str, None] = OrderedDict()  # event ids already applied, or withdrawn
+        self.killed: OrderedDict[str, None] = (
+            OrderedDict()
+        )  # article ids tombstoned on news.articles.enriched
         self.applied: Counter[str] = Counter()
+        self.withdrawn: Counter[str] = Counter()  # quote | entity | topic | article, taken off the views
         self.ignored = 0
 
     # ---- feeding -----------------------------------------------------------------------------
 
-    def apply(self, topic: str, event: Json) -> list[Item]:
-        """Take one event of design topic `topic` into the state; returns the items to push (maybe none)."""
-        handler = self._handlers.get(topic)
-        event_id = _text(event.get("event_id")) if isinstance(event, dict) else None
+    def apply(self, topic: str, event: Json, *, ce_type: str | None = None) -> list[Item]:
+        """Take one event of design topic `topic` into the state; returns the items to push (maybe none).
+
+        On the entity, quote and topic topics a Retraction (`ce_type` "news.retraction", or a `retracts`
+        field) withdraws the event it names from every view instead.
+        """
+        if not isinstance(event, dict):
+            self.ignored += 1
+            return []
+        retraction = topic in self._retractions and is_retraction(event, ce_type)
+        handler = self._retractions[topic] if retraction else self._handlers.get(topic)
+        event_id = _text(event.get("event_id"))
         if handler is None or event_id is None:
             self.ignored += 1
             return []
@@ -143,6 +171,9 @@ class DashboardState:
             if event_id in self.seen:
                 return []
             self._remember(event_id)
+        # Topics are read in any order: what a killed article said, read after its tombstone, stays unshown.
+        if not retraction and _text(event.get("article_id")) in self.killed:
+            return []
         try:
             items = handler(self, event)
         except (KeyError, TypeError, ValueError, AttributeError):
@@ -207,6 +238,7 @@ class DashboardState:
             ),
         )
         self.names[entity_id] = (name, kind)
+        article.entity_events[str(event["event_id"])] = entity_id
         if entity_id in article.entities:  # a revision of the article: the entity is counted once
             return []
         article.entities[entity_id] = (name, kind)
@@ -222,6 +254,7 @@ class DashboardState:
         if event.get("section") == "body":
             span = Span(int(event["paragraph"]), int(event["start"]), int(event["end"]), quote=True)
             article.mark(int(event.get("version") or 1), [span])
+            article.quote_spans[str(event["event_id"])] = span
         keys = article.match_keys() | {
             k.casefold() for k in (speaker_id, speaker, addressee_id, addressee) if k is not None
         }
@@ -247,6 +280,7 @@ class DashboardState:
         source, topic, label = str(event["source"]), str(event["topic"]), str(event["label"])
         article = self._article(str(event["article_id"]), source)
         self.labels[topic] = label
+        article.topic_events[str(event["event_id"])] = topic
         if topic in article.topics:
             return []
         article.topics[topic] = label
@@ -314,12 +348,125 @@ class DashboardState:
         }
         return [self._push("article", source, article.match_keys(), data)]
 
+    # ---- withdrawals: retractions (a kill or a correction) and tombstones ----------------------
+
+    def _target(self, event: Json) -> tuple[str, Article | None]:
+        """The withdrawn event's id, remembered as seen (a replay of it stays withdrawn), and its article."""
+        retracts = str(event["retracts"])
+        self._remember(retracts)
+        return retracts, self.articles.get(str(event["article_id"]))
+
+    def _withdrawn(self, event: Json, what: str, source: str | None, **data: Any) -> list[Item]:
+        self.withdrawn[what] += 1
+        payload = {
+            "event_id": event["event_id"],
+            "retracts": str(event["retracts"]),
+            "what": what,
+            "article_id": str(event["article_id"]),
+            "reason": _text(event.get("reason")),
+            **data,
+        }
+        return [self._push("retraction", source, (), payload)]
+
+    def _drop_quotes(self, withdrawn: Callable[[Json], bool]) -> list[Item]:
+        """Take the quotes whose data `withdrawn` picks out of the list and the replay buffer."""
+        gone = {item.id: item for item in self.quote_items if withdrawn(item.data)}
+        if gone:
+            self.quote_items = deque(
+                (i for i in self.quote_items if i.id not in gone), self.quote_items.maxlen
+            )
+            self.items = deque((i for i in self.items if i.id not in gone), self.items.maxlen)
+        return list(gone.values())
+
+    def _rekey_quotes(self, article_id: str, article: Article, dropped: set[str]) -> None:
+        """An entity left the article: its quotes stop matching that entity's filter, unless it speaks."""
+        kept = article.match_keys()
+
+        def rekey(item: Item) -> Item:
+            if item.kind != "quote" or item.data["article_id"] != article_id:
+                return item
+            own = {k.casefold() for k in (item.data["speaker_id"], item.data["speaker"]) if k}
+            return replace(item, keys=item.keys - (dropped - kept - own))
+
+        self.quote_items = deque(map(rekey, self.quote_items), self.quote_items.maxlen)
+        self.items = deque(map(rekey, self.items), self.items.maxlen)
+
+    def _retract_quote(self, event: Json) -> list[Item]:
+        retracts, article = self._target(event)
+        # The id and the article both, as for entities and topics (a Retraction travels on its event's key).
+        article_id = str(event["article_id"])
+        gone = self._drop_quotes(
+            lambda data: (data["event_id"], data["article_id"]) == (retracts, article_id)
+        )
+        source = gone[0].source if gone else None
+        span = article.quote_spans.pop(retracts, None) if article is not None else None
+        if article is not None and span is not None and span in article.spans:
+            article.spans.remove(span)  # the article view stops marking it too
+            source = article.source
+        if source is None:
+            return []  # an id this dashboard does not hold (never read, or evicted): nothing changes
+        return self._withdrawn(event, "quote", source)
+
+    def _retract_entity(self, event: Json) -> list[Item]:
+        retracts, article = self._target(event)
+        entity_id = article.entity_events.get(retracts) if article else None
+        if article is None or entity_id is None or entity_id not in article.entities:
+            return []
+        name, kind = article.entities.pop(entity_id)
+        article.entity_events = {e: x for e, x in article.entity_events.items() if x != entity_id}
+        article.spans = [s for s in article.spans if s.entity != entity_id]
+        count = self._count(self.entity_counts, article.source, entity_id, -1)
+        if not count:
+            self.names.pop(entity_id, None)
+        self._rekey_quotes(str(event["article_id"]), article, {entity_id, name.casefold()})
+        data = {"entity_id": entity_id, "name": name, "type": kind, "count": count}
+        return self._withdrawn(event, "entity", article.source, **data)
+
+    def _retract_topic(self, event: Json) -> list[Item]:
+        retracts, article = self._target(event)
+        code = article.topic_events.get(retracts) if article else None
+        if article is None or code is None or code not in article.topics:
+            return []
+        label = article.topics.pop(code)
+        article.topic_events = {e: t for e, t in article.topic_events.items() if t != code}
+        count = self._count(self.topic_counts, article.source, code, -1)
+        return self._withdrawn(event, "topic", article.source, topic=code, label=label, count=count)
+
+    def tombstone(self, topic: str, key: str) -> list[Item]:
+        """A null value for `key` on `topic`: on news.articles.enriched the article was killed, so it and
+        everything it said leave every view (other topics' tombstones are compaction's business only)."""
+        if topic not in (flow.ENRICHED.name, flow.CLEAN.name) or not key:
+            return []
+        self.killed[key] = None
+        if len(self.killed) > self.max_seen:
+            self.killed.popitem(last=False)
+        article = self.articles.pop(key, None)
+        gone = self._drop_quotes(lambda data: data["article_id"] == key)
+        if article is None and not gone:
+            return []
+        source = article.source if article is not None else gone[0].source
+        if article is not None:
+            self._forget(key, article)
+            # A withdrawn article is not one its source published, as the source filter counts them.
+            if self.sources[article.source] > 1:
+                self.sources[article.source] -= 1
+            else:
+                self.sources.pop(article.source, None)
+        self.withdrawn["article"] += 1
+        return [self._push("removed", source, (), {"article_id": key, "source": source})]
+
     _handlers: dict[str, Callable[[DashboardState, Json], list[Item]]] = {
         flow.ENTITIES.name: _entity,
         flow.QUOTES.name: _quote,
         flow.TOPICS.name: _topic,
         flow.TRENDING.name: _trending,
         flow.ENRICHED.name: _enriched,
+    }
+    # The topics whose events a Retraction on the same topic withdraws.
+    _retractions: dict[str, Callable[[DashboardState, Json], list[Item]]] = {
+        flow.ENTITIES.name: _retract_entity,
+        flow.QUOTES.name: _retract_quote,
+        flow.TOPICS.name: _retract_topic,
     }
 
     # ---- queries -----------------------------------------------------------------------------
@@ -508,6 +655,7 @@ class DashboardState:
             "quotes": len(self.quote_items),
             "applied": dict(self.applied),
             "ignored": self.ignored,
+            "withdrawn": dict(self.withdrawn),
         }
 
 

@@ -14,6 +14,7 @@ from streams.enrichment import agents as enrichment
 from streams.events import flow
 from streams.exposure import check_bind
 from streams.kafka.clients import faust_credentials
+from streams.kills import agents as kills
 from streams.settings import Settings
 from streams.trending import windows as trending
 from streams.worker import health, watchdog
@@ -33,9 +34,11 @@ def create_app(settings: Settings) -> faust.App:
     # Fails liveness when the worker's partitions have lag and nothing moves (issue 24).
     watchdog.register(app, delivery.metrics, delivery.liveness, settings.stall_seconds)
 
-    # raw ──intake──► raw.by-source ──clean──► clean
+    # raw ──intake──► raw.by-source ──clean──► syndication hops ──► gate (kills from intake too)
     cleaning.register(app, topics, settings, delivery)
-    # clean ──enrich──► enriched, entities, quotes, topics, people learned
+    # gate ──► clean (or a kill's record and tombstone)
+    kills.register(app, topics, settings, delivery)
+    # clean ──enrich──► enriched, entities, quotes, topics, people learned (retractions for kills, corrections)
     enrichment.register(app, topics, settings, delivery)
     # entities, topics ──trending──► trending
     trending.register(app, topics, settings, delivery)

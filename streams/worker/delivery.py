@@ -15,7 +15,6 @@ from streams.events import flow
 from streams.events.deadletter import dead_letter
 from streams.events.errors import Reason, Rejected
 from streams.events.flow import Outgoing, Topics
-from streams.events.records import cloudevent_headers
 from streams.settings import Settings
 from streams.worker.health import Metrics
 
@@ -43,6 +42,8 @@ class Delivery:
         self._by_spec = {
             flow.RAW_BY_SOURCE: t.raw_by_source,
             flow.SYNDICATION: t.syndication,
+            flow.GATE: t.gate,
+            flow.KILLS: t.kills,
             flow.CLEAN: t.clean,
             flow.ENRICHED: t.enriched,
             flow.ENTITIES: t.entities,
@@ -58,8 +59,8 @@ class Delivery:
     async def send(self, out: Outgoing) -> None:
         await self._by_spec[out.spec].send(
             key=out.key.encode("utf-8"),
-            value=out.event,
-            headers=cloudevent_headers(out.event),
+            value=out.event,  # None: a tombstone
+            headers=out.headers,
             partition=out.partition,
         )
 
@@ -95,7 +96,7 @@ class Delivery:
     async def refuse(self, stage: str, error: Exception, event: faust.EventT) -> None:
         """Dead-letter `event`'s original bytes with the reason `error` names."""
         # Records were decoded from the message; the dead letter keeps the bytes as they arrived.
-        value = cast(bytes, event.value if isinstance(event.value, bytes) else event.message.value)
+        value = cast(bytes, event.value if isinstance(event.value, bytes) else event.message.value) or b""
         key, topic = self.origin(event)
         letter_budget = self._letter_budget
         # Of an input too large for that, the letter keeps the first bytes (the whole message stays on its

@@ -8,16 +8,20 @@ import os
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 import pytest_asyncio
+from aiokafka import AIOKafkaProducer
 
+from streams.events import records
 from streams.kafka.admin import apply
 from streams.settings import Settings
 from streams.tools.demo import stream
@@ -360,3 +364,164 @@ async def test_after_a_minute_of_the_demo_feed_each_panel_leads_with_the_most_na
         assert (await entry.locator(".count").text_content() or "").strip() == str(len(articles[first]))
     await page.screenshot(path=str(screenshot_path("dashboard-demo-feed.png")), full_page=True)
     assert not page.errors, page.errors
+
+
+# ---- withdrawals: a killed article's quote leaves the open page ---------------------------------
+
+KILLED_QUOTE = "The minister will resign by Friday"
+KEPT_QUOTE = "The budget passes next week"
+WITHDRAWN_WITHIN = 5.0  # issue 23: a killed article's quote disappears from the open dashboard within 5 s
+
+
+def kill_fixture_events() -> dict[str, Any]:
+    """The worker's wire form of two articles' quotes, the first one's enriched article, and its withdrawal."""
+    when = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+
+    def quote_event(article_id: str, text: str, speaker: tuple[str, str]) -> records.QuoteEvent:
+        return records.QuoteEvent(
+            event_id=f"browser-kill-quote-{article_id}",
+            article_id=article_id,
+            text=text,
+            kind="full",
+            section="body",
+            paragraph=0,
+            start=1,
+            end=1 + len(text),
+            source="kill.example",
+            speaker=records.Speaker(entity_id=speaker[0], name=speaker[1]),
+            cue="said",
+            version=1,
+            published_at=when,
+        )
+
+    killed = quote_event("kill-1", KILLED_QUOTE, ("person:ola-berg", "Ola Berg"))
+    return {
+        "killed": killed,
+        "kept": quote_event("kill-2", KEPT_QUOTE, ("person:ida-lund", "Ida Lund")),
+        "article": records.EnrichedArticle(
+            event_id="browser-kill-article-1",
+            uri="https://kill.example/news/1",
+            type="text",
+            version="1",
+            headlines=[{"role": "main", "value": "Minister to resign"}],
+            bodies=[
+                {"role": "text", "contenttype": "text/plain", "value": f"“{KILLED_QUOTE},” said Ola Berg."}
+            ],
+            people=[],
+            organisations=[],
+            places=[],
+            subjects=[],
+            entities=[],
+            quotes=[],
+            keyphrases=[],
+            firstcreated=when,
+            language="en",
+            article_id="kill-1",
+            source="kill.example",
+        ),
+        "retraction": records.Retraction(
+            event_id="browser-kill-retraction-1",
+            retracts=killed.event_id,
+            article_id="kill-1",
+            kind="quote",
+            reason="canceled",
+            version=1,
+            retracted_at=when,
+        ),
+        "unknown": records.Retraction(
+            event_id="browser-kill-retraction-unknown",
+            retracts="browser-kill-no-such-event",
+            article_id="kill-2",
+            kind="quote",
+            reason="canceled",
+        ),
+    }
+
+
+async def _api(dashboard: Dashboard, path: str) -> tuple[int, Any]:
+    request = urllib.request.Request(dashboard.url + path, headers={"Authorization": f"Bearer {TOKEN}"})
+
+    def get() -> tuple[int, Any]:
+        try:
+            with urllib.request.urlopen(request, timeout=2) as response:
+                return response.status, json.load(response)
+        except urllib.error.HTTPError as exc:
+            return exc.code, None
+
+    return await asyncio.to_thread(get)
+
+
+async def test_a_killed_article_s_quote_leaves_the_open_page_within_5_seconds(
+    kafka: Broker, dashboard: Dashboard, namespace: str, page: Any
+) -> None:
+    """The page alone, fed what the worker publishes for a kill: the Retraction on news.quotes (the quote's
+    own key) and the tombstone on news.articles.enriched. An unknown id withdraws nothing."""
+    events = kill_fixture_events()
+    quotes, enriched = f"{namespace}news.quotes", f"{namespace}news.articles.enriched"
+    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap, acks="all")
+    await producer.start()
+
+    async def send(topic: str, key: str, event: records.Event | None) -> None:
+        # The worker's binary-mode CloudEvents: the JSON body, and the type in the ce_type header.
+        headers = list(records.cloudevent_headers(event).items()) if event else []
+        value = records.to_json(event) if event else None
+        await producer.send_and_wait(topic, value=value, key=key.encode(), headers=headers)
+
+    try:
+        await open_live(page, dashboard)
+        # A second tab holds the killed article's view open.
+        article_tab = await page.context.new_page()
+        await send(enriched, "kill-1", events["article"])
+        await send(quotes, "kill-1", events["killed"])
+        await send(quotes, "kill-2", events["kept"])
+        await quote_shown(page, KILLED_QUOTE, "Ola Berg", within=10)
+        await quote_shown(page, KEPT_QUOTE, "Ida Lund", within=10)
+        killed_item = page.locator("#quotes li.quote", has_text=KILLED_QUOTE)
+        await killed_item.locator(".headline", has_text="Minister to resign").wait_for(timeout=10_000)
+        await article_tab.goto(f"{dashboard.url}?article=kill-1&token={TOKEN}")
+        await article_tab.locator("#detail h2", has_text="Minister to resign").wait_for(timeout=10_000)
+        await article_tab.locator("#detail .quoted", has_text=KILLED_QUOTE).wait_for(timeout=10_000)
+
+        # A retraction of an id the dashboard never read: once it is read, every view is as it was.
+        _, before = await _api(dashboard, "api/quotes")
+        applied = dashboard.health()["applied"].get("news.quotes", 0)
+        await send(quotes, "kill-2", events["unknown"])
+        deadline = time.monotonic() + 10
+        while dashboard.health()["applied"].get("news.quotes", 0) < applied + 1:
+            assert time.monotonic() < deadline, "the dashboard did not read the unknown retraction"
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(0.5)  # anything it had pushed would have reached the page by now
+        _, after = await _api(dashboard, "api/quotes")
+        assert [q["text"] for q in after["quotes"]] == [q["text"] for q in before["quotes"]]
+        # (Two keys, so maybe two partitions: read in either order.)
+        assert sorted(q["text"] for q in before["quotes"]) == [KEPT_QUOTE, KILLED_QUOTE]
+        assert await page.locator("#quotes li.quote").count() == 2
+        assert dashboard.health()["withdrawn"] == {}
+
+        # The kill: its quote's Retraction and the article's tombstone, timed from the first send.
+        started = time.monotonic()
+        await send(quotes, "kill-1", events["retraction"])
+        await send(enriched, "kill-1", None)
+        while await killed_item.count():
+            elapsed = time.monotonic() - started
+            assert elapsed <= WITHDRAWN_WITHIN, f"the killed quote was still on the page after {elapsed:.1f}s"
+            await asyncio.sleep(0.05)
+        elapsed = time.monotonic() - started
+        print(f"\nkilled quote gone from the open page {elapsed:.2f}s after publishing the kill")
+        assert elapsed <= WITHDRAWN_WITHIN
+        # The other article's quote stays; the killed article's open view says it is gone.
+        assert await page.locator("#quotes li.quote", has_text=KEPT_QUOTE).count() == 1
+        await article_tab.locator("#detail .empty", has_text="not held here").wait_for(
+            timeout=WITHDRAWN_WITHIN * 1000
+        )
+        assert await article_tab.locator("#detail .quoted").count() == 0
+        assert (await _api(dashboard, "api/article?id=kill-1"))[0] == 404
+        assert dashboard.health()["withdrawn"] == {"quote": 1, "article": 1}
+        # A reload builds the page from the snapshot: the quote is not there either.
+        await open_live(page, dashboard)
+        await page.locator("#quotes li.quote", has_text=KEPT_QUOTE).wait_for(timeout=10_000)
+        assert await page.locator("#quotes li.quote", has_text=KILLED_QUOTE).count() == 0
+        await page.screenshot(path=str(screenshot_path("dashboard-killed.png")), full_page=True)
+        assert not page.errors, page.errors
+    finally:
+        await producer.stop()

@@ -28,7 +28,18 @@ class _Topic:
 
 def _delivery() -> tuple[Delivery, list[Any]]:
     sent: list[Any] = []
-    names = ("raw", "raw_by_source", "syndication", "clean", "enriched", "entities", "quotes", "topics")
+    names = (
+        "raw",
+        "raw_by_source",
+        "syndication",
+        "gate",
+        "kills",
+        "clean",
+        "enriched",
+        "entities",
+        "quotes",
+    )
+    names += ("topics",)
     names += ("people_learned", "trending", "deadletter")
     topics = SimpleNamespace(**{n: _Topic(f"news.{n}", sent) for n in names})
     return Delivery(cast(Topics, topics), Settings()), sent

@@ -29,7 +29,7 @@ from streams.cleaning.syndication import (
 )
 from streams.events import flow
 from streams.events.flow import Outgoing
-from streams.events.records import CleanArticle, SyndicationHop
+from streams.events.records import CleanArticle, GateInput, SyndicationHop, gate_input
 from streams.settings import Settings
 from tests.conftest import clean_article
 
@@ -108,8 +108,8 @@ def run(
     while out.spec is flow.SYNDICATION:
         assert out.partition is not None and isinstance(out.event, SyndicationHop)
         out = syndication.step(indexes[out.partition], out.partition, out.event, partitions)
-    assert out.spec is flow.CLEAN and isinstance(out.event, CleanArticle)
-    return out.event.duplicate_of
+    assert out.spec is flow.GATE and isinstance(out.event, GateInput) and out.event.article is not None
+    return out.event.article.duplicate_of
 
 
 def per_partition(partitions: int, days: float = 31) -> dict[int, SyndicationIndex]:
@@ -133,7 +133,9 @@ def test_one_dict_for_every_partition_decides_as_one_index_per_partition() -> No
     for n, body in enumerate(bodies):
         a = article(f"a{n}", body)
         out = first_hop(a, Syndication({}).signature(body), float(n), T0, 4)
-        final = resolve(shared, out, 4).event
+        gate = resolve(shared, out, 4).event
+        assert isinstance(gate, GateInput)
+        final = gate.article
         assert isinstance(final, CleanArticle)
         got_shared.append(final.duplicate_of)
     got_split = [run(split, article(f"a{n}", body), float(n), 4) for n, body in enumerate(bodies)]
@@ -257,7 +259,9 @@ def test_entries_expire_after_the_configured_days_of_event_time() -> None:
 
 def test_an_article_with_no_words_is_published_at_once() -> None:
     a = article("empty", [])
-    assert first_hop(a, [], 1.0, T0, 4) == Outgoing(flow.CLEAN, "empty", a)
+    assert first_hop(a, [], 1.0, T0, 4, received=2.0) == Outgoing(
+        flow.GATE, "empty", gate_input(article=a, received=2.0)
+    )
 
 
 def test_process_flags_a_copy_from_another_source() -> None:

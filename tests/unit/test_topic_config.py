@@ -29,9 +29,8 @@ REVIEWED = {
     "news.articles.raw.by-source": ("delete", 30 * DAY),
     # Syndication hops: as long as raw too, for the same reason.
     "news.articles.syndication": ("delete", 30 * DAY),
-    # The kill gate's input (clean versions and kills by article id): as long as raw, for the same reason.
+    # The kill gate's input: as long as raw too; the kills themselves are kept for good (every replay).
     "news.articles.gate": ("delete", 30 * DAY),
-    # Kills: compacted, one per article, kept for good, so every replay, of any range, honours every kill.
     "news.articles.kills": ("compact", -1),
     # The article store and the people memory: compacted, every key's latest record kept for good.
     "news.articles.clean": ("compact", -1),
@@ -187,6 +186,8 @@ def test_the_workers_faust_topics_are_listed_and_configured_like_the_flows(tmp_p
     assert internal_topics(settings) == (
         "p.app-clean-article-versions-changelog",
         "p.app-clean-learned-boilerplate-changelog",
+        "p.app-enrich-published-changelog",
+        "p.app-gate-kills-changelog",
         "p.app-syndication-changelog",
         "p.app-trending-panes-changelog",
         "p.app-trending-topics-by-code-repartition",

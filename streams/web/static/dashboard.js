@@ -129,6 +129,7 @@
   function quoteNode(q) {
     const item = el("li", null, "quote");
     item.dataset.id = String(q.id);
+    item.dataset.event = q.event_id;
     item.dataset.article = q.article_id;
     const meta = el("p", null, "meta");
     const speaker = el("span", q.speaker || "unattributed", "speaker");
@@ -242,7 +243,16 @@
   async function refreshDetail() {
     const detail = $("detail");
     if (state.article) {
-      renderArticle(await getJSON("/api/article", { id: state.article }));
+      let view = null;
+      try {
+        view = await getJSON("/api/article", { id: state.article });
+      } catch {
+        // Killed by its feed (its tombstone arrived), or older than the dashboard remembers.
+        detail.replaceChildren(el("p", "This article is not held here: withdrawn by its feed, or no longer remembered.", "empty"));
+        detail.hidden = false;
+        return;
+      }
+      renderArticle(view);
     } else if (state.entity) {
       try {
         renderEntity(await getJSON("/api/entity", { id: state.entity }));
@@ -258,6 +268,15 @@
     for (const item of $("quotes").querySelectorAll("li.quote")) {
       if (item.dataset.article === article.article_id) addHeadline(item, article);
     }
+  }
+
+  // A withdrawn quote (a retraction) or a killed article's quotes leave the list at once.
+  function dropQuotes(keep) {
+    const list = $("quotes");
+    for (const item of list.querySelectorAll("li.quote")) {
+      if (!keep(item)) item.remove();
+    }
+    empty(list, "no quotes yet");
   }
 
   function addQuote(q) {
@@ -312,6 +331,22 @@
     });
     stream.addEventListener("article", (event) => {
       articleArrived(JSON.parse(event.data));
+      scheduleRefresh();
+    });
+    stream.addEventListener("retraction", (event) => {
+      const withdrawn = JSON.parse(event.data);
+      if (withdrawn.what === "quote") dropQuotes((item) => item.dataset.event !== withdrawn.retracts);
+      // The list is narrowed to an entity the article no longer names: which quotes match changed.
+      const narrowed = state.entity.toLowerCase();
+      if (withdrawn.what === "entity" && [withdrawn.entity_id, withdrawn.name].some((k) => k && k.toLowerCase() === narrowed)) {
+        reload().catch(showError);
+        return;
+      }
+      scheduleRefresh(); // counts, topic mix and the open article or entity view
+    });
+    stream.addEventListener("removed", (event) => {
+      const killed = JSON.parse(event.data);
+      dropQuotes((item) => item.dataset.article !== killed.article_id);
       scheduleRefresh();
     });
     for (const kind of ["entity", "topic", "trending"]) {

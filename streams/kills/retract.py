@@ -1,0 +1,105 @@
+"""What the enrich stage takes back, pure: per article, the events its latest version said (`Published`, a
+Faust table in the worker, a dict in `process`), and the retractions a correction or a kill sends.
+
+An entry is `{"v": version, "status": None | "canceled" | "withheld", "events": [[kind, key, event_id,
+topic]], "retracted": [...]}`: enough to name every event it published on its own topic and key without
+keeping the events. Event ids come from what an event says, not the version (enrich.build_events), so a new
+version sends only what the old one did not say and retracts only what it no longer says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from datetime import datetime
+from typing import Any
+
+from streams.events import flow
+from streams.events.flow import Outgoing
+from streams.events.records import CleanArticle, Retraction, TopicEvent, event_id
+
+Published = MutableMapping[str, Any]
+CORRECTED = "corrected"
+KIND_OF = {flow.ENTITIES: "entity", flow.QUOTES: "quote", flow.TOPICS: "topic"}
+SPEC_OF = {kind: spec for spec, kind in KIND_OF.items()}
+
+
+def said(outgoing: list[Outgoing]) -> list[list[str]]:
+    """[kind, Kafka key, event_id, topic code] of each entity, quote and topic event in `outgoing`."""
+    rows = []
+    for out in outgoing:
+        kind = KIND_OF.get(out.spec)
+        if kind is not None and out.event is not None:
+            code = out.event.topic if isinstance(out.event, TopicEvent) else ""
+            rows.append([kind, out.key, str(getattr(out.event, "event_id", "")), code])
+    return rows
+
+
+def retraction(
+    row: list[str], article_id: str, reason: str, version: int | None, when: datetime | None, pipeline: str
+) -> Outgoing:
+    """The Retraction of one published event, on the event's own topic and key."""
+    kind, key, withdrawn, code = row
+    return Outgoing(
+        SPEC_OF[kind],
+        key,
+        Retraction(
+            event_id=event_id("retraction", withdrawn, reason, version),
+            retracts=withdrawn,
+            article_id=article_id,
+            kind=kind,
+            reason=reason,
+            version=version,
+            entity_id=key if kind == "entity" else None,
+            topic=code or None,
+            retracted_at=when,
+            pipeline_version=pipeline,
+        ),
+    )
+
+
+def correct(published: Published, article: CleanArticle, outgoing: list[Outgoing]) -> list[Outgoing]:
+    """What one enriched version sends: all of it the first time (or again, redelivered, or back after a
+    withhold); for a newer version, only the events the old one did not say, and a retraction of each
+    event the old one said and this one does not. An older version than the one published sends nothing
+    (versions can overtake each other on their way through syndication)."""
+    old = published.get(article.article_id)
+    rows = said(outgoing)
+    entry: dict[str, Any] = {"v": article.version, "status": None, "events": rows, "retracted": []}
+    if old is None or old.get("status") or int(old["v"]) == article.version:
+        if old is not None and not old.get("status") and int(old["v"]) == article.version:
+            entry["retracted"] = old.get("retracted") or []  # a redelivery sends its retractions again
+        published[article.article_id] = entry
+        return [*outgoing, *_retractions(entry["retracted"], article)]
+    if article.version < int(old["v"]):
+        return []
+    before = {row[2] for row in old["events"]}
+    now = {row[2] for row in rows}
+    entry["retracted"] = [row for row in old["events"] if row[2] not in now]
+    published[article.article_id] = entry
+    new = [o for o in outgoing if KIND_OF.get(o.spec) is None or _id(o) not in before]
+    return [*new, *_retractions(entry["retracted"], article)]
+
+
+def _retractions(rows: list[list[str]], article: CleanArticle) -> list[Outgoing]:
+    when = article.modified_at or article.published_at
+    return [
+        retraction(row, article.article_id, CORRECTED, article.version, when, article.pipeline_version)
+        for row in rows
+    ]
+
+
+def _id(out: Outgoing) -> str:
+    return str(getattr(out.event, "event_id", ""))
+
+
+def withdraw(
+    published: Published, article_id: str, status: str, when: datetime | None, pipeline: str
+) -> list[Outgoing]:
+    """A killed article: a tombstone on news.articles.enriched and a retraction of every event its latest
+    version published. Sent again when the kill is redelivered (the same ids: consumers drop repeats)."""
+    old = published.get(article_id)
+    outputs = [Outgoing(flow.ENRICHED, article_id, None)]
+    if old is None:
+        return outputs
+    published[article_id] = {**old, "status": status}
+    return [*outputs, *(retraction(row, article_id, status, None, when, pipeline) for row in old["events"])]
