@@ -10,8 +10,14 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
+from streams.cleaning.stage import State
+from streams.enrichment.enrich import Enricher
+from streams.enrichment.iptc import TopicClassifier
 from streams.events import contracts, flow, records
+from streams.events.flow import Outgoing
 from streams.events.records import to_json
+from streams.settings import Settings
+from streams.tools import process
 from tests.conftest import ROOT
 
 ID = "wire-2024-0042"
@@ -256,11 +262,104 @@ def test_an_event_of_schema_2_is_not_a_retraction_and_a_retraction_is_no_event()
 
 def test_a_gate_input_is_a_clean_version_or_a_kill_never_both() -> None:
     article = {"article_id": ID, "version": 1}  # the clean article has its own schema
-    contracts.validate(flow.GATE.name, {"article": article, "kill": None, "received": 1_772_539_445.25})
-    contracts.validate(flow.GATE.name, {"article": None, "kill": _kill(), "received": 1_772_539_445.25})
-    _refused(flow.GATE.name, {"article": article, "kill": _kill(), "received": 1.0})
-    _refused(flow.GATE.name, {"article": None, "kill": None, "received": 1.0})
-    assert "'received' is a required property" in _refused(flow.GATE.name, {"article": article, "kill": None})
+    version = {"event_id": HEX, "article": article, "kill": None, "received": 1_772_539_445.25}
+    kill = {"event_id": OTHER_HEX, "article": None, "kill": _kill(), "received": 1_772_539_445.25}
+    contracts.validate(flow.GATE.name, version)
+    contracts.validate(flow.GATE.name, kill)
+    assert "is not valid under any of" in _refused(flow.GATE.name, {**version, "kill": _kill()})
+    assert "is not valid under any of" in _refused(flow.GATE.name, {**version, "article": None})
+    assert "'received' is a required property" in _refused(
+        flow.GATE.name, {k: v for k, v in version.items() if k != "received"}
+    )
+    made = records.gate_input(
+        kill=records.Kill(**{**_kill(), "killed_at": datetime(2026, 3, 3, tzinfo=UTC)}), received=1.5
+    )
+    contracts.validate(flow.GATE.name, orjson.loads(to_json(made)))
+
+
+# --- what the pipeline emits for kills and corrections ----------------------------------------------
+
+# Two quotes by one named speaker; the correction drops the second.
+STORY = [
+    "Maria Lopez, the finance minister of Spain, presented the new budget in Madrid on Monday.",
+    '"This budget puts schools and hospitals first," Lopez told parliament.',
+    '"We will not raise taxes on families this year," Lopez said.',
+]
+
+
+def _article(article_id: str, paragraphs: list[str]) -> bytes:
+    body = "\n\n".join(paragraphs)
+    return orjson.dumps(
+        {"id": article_id, "source": "wire.example", "content_type": "text/plain", "body": body}
+    )
+
+
+def _ninjs(uri: str, paragraphs: list[str]) -> bytes:
+    return orjson.dumps(
+        {"uri": uri, "copyrightholder": "wire.example", "bodies": [{"value": "\n\n".join(paragraphs)}]}
+    )
+
+
+@pytest.fixture(scope="module")
+def withdrawn(nlp: Any) -> list[Outgoing]:
+    """What `process` (the worker's gate and retractions) emits for articles, a correction, and a kill
+    in each form: raw pubstatus, ninjs 2.x pubstatus, ninjs 3.x pubStatus, a tombstone."""
+    ninjs2, ninjs3 = NEWSML, "https://wire.example/2024/0043"
+    messages: list[tuple[str, bytes | None]] = [
+        (ID, _article(ID, STORY)),
+        (ID, _article(ID, STORY[:2])),  # a correction: the second quote is gone
+        (ID, orjson.dumps({"id": ID, "pubstatus": "withheld"})),
+        (ninjs2, _ninjs(ninjs2, STORY)),
+        (ninjs2, orjson.dumps({"uri": ninjs2, "pubstatus": "canceled"})),
+        (ninjs3, _ninjs(ninjs3, STORY)),
+        (ninjs3, orjson.dumps({"uri": ninjs3, "pubStatus": "canceled"})),
+        ("t/4", _article("t/4", STORY)),
+        ("t/4", None),
+    ]
+    enricher = Enricher(nlp, TopicClassifier.load(None), Settings())
+    return process.run(messages, Settings(), state=State(), enricher=enricher)
+
+
+def test_every_kill_retraction_and_tombstone_the_pipeline_emits_fits_the_contract(
+    withdrawn: list[Outgoing],
+) -> None:
+    assert not [o for o in withdrawn if o.spec is flow.DEADLETTER]
+    document = _asyncapi()
+    headers_schema = document["components"]["schemas"]["cloudEventHeaders"]
+    headers = Draft202012Validator(headers_schema, format_checker=contracts.FORMAT_CHECKER)
+    kinds = {flow.ENTITIES: "entity", flow.QUOTES: "quote", flow.TOPICS: "topic"}
+    reasons, statuses, tombstoned = set(), set(), []
+    tombstone_headers = Draft202012Validator(
+        document["components"]["messages"]["articleTombstone"]["headers"]
+    )
+    for out in withdrawn:
+        if out.event is None:
+            # A tombstone: only where a killed article is kept, with its kill's headers or none.
+            assert out.spec in (flow.CLEAN, flow.ENRICHED), out.spec.name
+            written = {k: v.decode() for k, v in out.headers.items()}
+            tombstone_headers.validate(written)
+            if written:
+                headers.validate(written)
+            tombstoned.append((out.spec.name, out.key))
+            continue
+        headers.validate({k: v.decode() for k, v in out.headers.items()})
+        if contracts.SCHEMA_FILES[out.spec.name] not in contracts.NEEDS_STANDARDS:
+            contracts.validate(out.spec.name, orjson.loads(to_json(out.event)))
+        if isinstance(out.event, records.Retraction):
+            assert out.event.kind == kinds[out.spec]  # on the topic of the event it withdraws
+            reasons.add(out.event.reason)
+        if isinstance(out.event, records.Kill):
+            assert out.key == out.event.article_id
+            statuses.add(out.event.status)
+        if out.spec in kinds and not isinstance(out.event, records.Retraction):
+            assert out.event.schema_version == "2"
+    assert reasons == {"corrected", "withheld", "canceled"}
+    assert statuses == {"withheld", "canceled"}
+    # Each of the four killed articles is tombstoned on both article topics, by its own id.
+    killed = {ID, NEWSML, "https://wire.example/2024/0043", "t/4"}
+    assert sorted(tombstoned) == sorted(
+        (spec.name, key) for spec in (flow.CLEAN, flow.ENRICHED) for key in killed
+    )
 
 
 # --- the AsyncAPI document's examples ----------------------------------------------------------------
