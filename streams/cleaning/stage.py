@@ -26,7 +26,7 @@ class State:
     versions: MutableMapping[str, Any] = field(default_factory=dict)
     learned: MutableMapping[str, Any] = field(default_factory=dict)
     syndication: MutableMapping[str, Any] = field(default_factory=dict)
-    people: MutableMapping[str, Any] = field(default_factory=dict)
+    people: Any = None  # `process`: its KnownPeople (streams.enrichment.people), made on first use
     # `process`: the band index over `syndication`, built on first use (the worker's lives in its agent).
     syndication_index: SyndicationIndex | None = None
     # The watermarks and sweeps of `versions` and `learned`, built on first use (`state_expiry`).
