@@ -98,10 +98,17 @@ class FirstSightings:
     def __init__(self, span: float = 8 * DAY) -> None:
         self.span = span
         self._partitions: dict[int, list[_Generation]] = {}
+        self._aged: dict[int, float] = {}  # the limit each partition's generations were last aged by
+        self._last: tuple[str, tuple[int, int]] = ("", (0, 0))  # a put follows a get of the same key
+
+    def _hash(self, key: str) -> tuple[int, int]:
+        if self._last[0] != key or not key:
+            self._last = key, _hash(key)
+        return self._last[1]
 
     def get(self, partition: int, key: str, limit: float) -> tuple[str, float] | None:
         """(article id, event time) of the key's sighting in `partition`; None if unseen or older than `limit`."""
-        high, low = _hash(key)
+        high, low = self._hash(key)
         # Newest generation first: a key written again lives in the newest, with the newest time.
         for generation in reversed(self._partitions.get(partition, ())):
             found = generation.get(high, low)
@@ -111,9 +118,12 @@ class FirstSightings:
 
     def put(self, partition: int, key: str, article_id: str, time: float, limit: float) -> None:
         """Remember that `article_id` (event time `time`) had the key; `limit` ages the partition's memory."""
-        self._current(partition, limit).put(*_hash(key), article_id, time)
+        self._current(partition, limit).put(*self._hash(key), article_id, time)
 
     def _current(self, partition: int, limit: float) -> _Generation:
+        if self._aged.get(partition) == limit:
+            return self._partitions[partition][-1]
+        self._aged[partition] = limit
         generations = [g for g in self._partitions.get(partition, ()) if g.newest >= limit or not g.size]
         if not generations or limit - generations[-1].opened >= self.span:
             generations.append(_Generation(opened=limit))
