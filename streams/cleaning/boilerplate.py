@@ -15,6 +15,7 @@ from typing import Any
 from datasketch import MinHash
 
 from streams.cleaning.clean import fingerprint
+from streams.cleaning.sightings import FirstSightings
 
 _SEP = "\x1f"
 
@@ -30,6 +31,10 @@ class LearnedBoilerplate:
     is read as absent: a line is forgotten between state_days and state_days + REFRESH after it was last
     seen. A value written before expiry existed is a bare list of ids: it counts as seen now when an
     article next meets it.
+
+    With `first` (streams/cleaning/sightings.py), a paragraph's first sighting is remembered there rather
+    than written: the table gets the key at its second distinct article, with the value it would have
+    had then. A key held once is never learned (threshold >= 2), so what is learned does not change.
     """
 
     REFRESH = 86400.0
@@ -40,6 +45,7 @@ class LearnedBoilerplate:
         threshold: int,
         partition: int = 0,
         limit: float = float("-inf"),
+        first: FirstSightings | None = None,
     ) -> None:
         if threshold < 2:
             # With 1, every paragraph of every article would be boilerplate the moment it is seen.
@@ -48,6 +54,7 @@ class LearnedBoilerplate:
         self.threshold = threshold
         self.partition = partition
         self.limit = limit
+        self.first = first
 
     @staticmethod
     def key(source: str, fp: str) -> str:
@@ -81,6 +88,12 @@ class LearnedBoilerplate:
         for fp in {fingerprint(p) for p in paragraphs}:
             key = self.key(source, fp)
             seen, ids = self._ids(key)
+            if not ids and self.first is not None:
+                sighting = self.first.get(self.partition, key, self.limit)
+                if sighting is None or sighting[0] == article_id:
+                    self._first_sighting(key, article_id, time, sighting)
+                    continue
+                seen, ids = sighting[1], [sighting[0]]
             if article_id in ids or len(ids) > self.threshold:
                 if seen is not None and seen >= time - self.REFRESH:
                     continue  # nothing new, and seen recently enough that expiry is not near
@@ -89,6 +102,17 @@ class LearnedBoilerplate:
             last = time if seen is None else max(seen, time)
             # Reassign rather than mutate: a Faust table only writes its changelog on __setitem__.
             self.table[key] = [last, self.partition, *ids]
+
+    def _first_sighting(
+        self, key: str, article_id: str, time: float, sighting: tuple[str, float] | None
+    ) -> None:
+        """What the table would have held for a key seen in one article, kept in `first` instead: the
+        same time, refreshed by a later version of that article on the same terms as in the table."""
+        assert self.first is not None
+        if sighting is None:
+            self.first.put(self.partition, key, article_id, time, self.limit)
+        elif sighting[1] < time - self.REFRESH:
+            self.first.put(self.partition, key, article_id, max(sighting[1], time), self.limit)
 
     def checker(self, source: str) -> Callable[[str], bool]:
         """The `is_learned(fingerprint)` callable the clean stage takes, bound to one source."""

@@ -7,7 +7,7 @@ the deletion runs; the deletion itself (`del table[key]`, a changelog tombstone,
 not bring the entry back) is a sweep over the table, due when the oldest entry has passed the horizon and
 run at most once per day of watermark progress.
 
-A sweep rather than an expiry heap: the learned table holds about twenty keys per article, and a heap
+A sweep rather than an expiry heap: the learned table can hold thousands of keys per partition, and a heap
 would keep a Python object per key for as long as the key lives; the sweep keeps three numbers per
 partition. After a start or a rebalance `load` rebuilds them from the values.
 """

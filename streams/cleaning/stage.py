@@ -12,6 +12,7 @@ from streams.cleaning.boilerplate import ArticleVersions, LearnedBoilerplate, Sy
 from streams.cleaning.clean import clean
 from streams.cleaning.expiry import Expiring, StateExpiry, event_time
 from streams.cleaning.raw import parse_raw
+from streams.cleaning.sightings import FirstSightings
 from streams.cleaning.syndication import SyndicationIndex, first_hop, resolve
 from streams.events.flow import Outgoing
 from streams.events.records import CleanArticle, RawArticle, event_id
@@ -26,7 +27,10 @@ class State:
     versions: MutableMapping[str, Any] = field(default_factory=dict)
     learned: MutableMapping[str, Any] = field(default_factory=dict)
     syndication: MutableMapping[str, Any] = field(default_factory=dict)
-    people: MutableMapping[str, Any] = field(default_factory=dict)
+    people: Any = None  # `process`: its KnownPeople (streams.enrichment.people), made on first use
+    # First sightings of paragraphs, kept out of `learned` (in memory: a restart forgets them, and each
+    # such line is then learned one article later, never earlier).
+    sightings: FirstSightings = field(default_factory=FirstSightings)
     # `process`: the band index over `syndication`, built on first use (the worker's lives in its agent).
     syndication_index: SyndicationIndex | None = None
     # The watermarks and sweeps of `versions` and `learned`, built on first use (`state_expiry`).
@@ -98,7 +102,11 @@ def clean_hop(
             ArticleVersions(state.versions, partition, limit).withhold(raw.id)
         return [kill_input(raw, seen, settings.pipeline_version)]
     learned = LearnedBoilerplate(
-        state.learned, settings.boilerplate_threshold, partition, limit - LearnedBoilerplate.REFRESH
+        state.learned,
+        settings.boilerplate_threshold,
+        partition,
+        limit - LearnedBoilerplate.REFRESH,
+        first=state.sightings,
     )
     article: CleanArticle = clean(
         raw,

@@ -7,7 +7,7 @@ import gc
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, cast
 
@@ -16,7 +16,7 @@ import faust
 from streams.enrichment.enrich import Enriched, Enricher
 from streams.enrichment.iptc import TopicClassifier
 from streams.enrichment.nlp import load_model
-from streams.enrichment.people import KnownPeople
+from streams.enrichment.people import KnownPeople, forgotten, taught
 from streams.enrichment.people_feed import follow
 from streams.events import flow
 from streams.events.errors import Reason, Rejected
@@ -104,7 +104,7 @@ def register(app: faust.App, topics: Topics, settings: Settings, delivery: Deliv
         gc.freeze()
 
     # What each article's latest version published, so a correction or a kill can take it back.
-    deliver_one = Retracting(app, settings, delivery).deliver
+    deliver_one = Retracting(app, settings, delivery, known_people).deliver
 
     # CleanArticle ──enrich (batched, one parse each)──► enriched article, entities, quotes, topics
     #   a tombstone (a kill) ──► enriched tombstone, a retraction of each event it published
@@ -142,9 +142,12 @@ def register(app: faust.App, topics: Topics, settings: Settings, delivery: Deliv
                     results = [next(enriched) if isinstance(i, CleanArticle) else i for i in items]
                     # The next batch learns from this one before it is parsed, as if articles came one by
                     # one.
-                    for result in results:
-                        if isinstance(result, Enriched):
-                            known_people.learn(result.article.source, result.learned)
+                    results = [
+                        replace(r, outgoing=taught(known_people, r.outgoing))
+                        if isinstance(r, Enriched)
+                        else r
+                        for r in results
+                    ]
                     if delivering is not None:
                         await delivering  # the batch before, in order; its failure stops the agent here
                     delivering = asyncio.create_task(deliver(events, results))
@@ -158,9 +161,10 @@ class Retracting:
     """The enrich stage's memory of what each article's latest version published (a table keyed, like its
     input, by article id), and the delivery of one input's outputs with what it takes back."""
 
-    def __init__(self, app: faust.App, settings: Settings, delivery: Delivery) -> None:
+    def __init__(self, app: faust.App, settings: Settings, delivery: Delivery, known: KnownPeople) -> None:
         self.settings = settings
         self.delivery = delivery
+        self.known = known
         self.published: Any = app.Table(
             "enrich-published",
             partitions=settings.partitions,
@@ -176,8 +180,11 @@ class Retracting:
             return
         with as_event(event):  # the table's partition is the input's (both keyed by article id)
             if isinstance(item, Killed):
-                version = self.settings.pipeline_version
-                outgoing = withdraw(self.published, item.article_id, item.status, item.when, version)
+                pipeline = self.settings.pipeline_version
+                old = self.published.get(item.article_id)
+                outgoing = withdraw(self.published, item.article_id, item.status, item.when, pipeline)
+                # The people it alone taught no longer resolve names for its source.
+                outgoing += forgotten(self.known, item.article_id, int(old["v"]) if old else 0, pipeline)
             else:
                 outgoing = correct(self.published, item.article, item.outgoing)
         if await self.delivery.send_all("enrich", outgoing, event):

@@ -44,7 +44,7 @@ async def follow(settings: Settings, topic: str, known: KnownPeople, caught_up: 
             for messages in batches.values():
                 for message in messages:
                     try:
-                        known.apply(message.value or b"")
+                        known.apply(message.value, message.key)
                     except (ValueError, KeyError, TypeError) as exc:
                         log.warning(
                             "skipped a malformed message on %s at offset %d: %s", topic, message.offset, exc

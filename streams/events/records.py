@@ -330,6 +330,10 @@ class PeopleLearned(Event):
     version: int
     people: dict[str, str]
     published_at: datetime | None = None
+    # The articles known to have named this person (this one included, at most 8), and killed articles
+    # that no longer do: a person no article teaches any more is forgotten (a tombstone for the key).
+    taught_by: list[str] = []
+    withdrawn: list[str] = []
     schema_version: str = SCHEMA_VERSION
     pipeline_version: str = ""
 

@@ -13,6 +13,7 @@ from streams.cleaning.stage import Outgoing, State, clean_stage, intake
 from streams.enrichment.enrich import Enricher
 from streams.enrichment.iptc import TopicClassifier
 from streams.enrichment.nlp import load_model
+from streams.enrichment.people import KnownPeople, forgotten, taught
 from streams.events import flow
 from streams.events.deadletter import dead_letter
 from streams.events.errors import Reason, Rejected
@@ -73,13 +74,16 @@ def _enrich(
     """The clean outputs enriched in batches, in order: a kill's retractions follow what came before it."""
     done: list[Outgoing] = []
     batch: list[CleanArticle] = []
+    if state.people is None:
+        state.people = KnownPeople()
+    people: KnownPeople = state.people
 
     def flush() -> None:
         nonlocal enricher
         if not batch:
             return
         enricher = enricher or load_enricher(settings)
-        known = {a.source: dict(state.people.get(a.source) or {}) for a in batch}
+        known = {a.source: people.get(a.source) for a in batch}
         for article, result in zip(batch, enricher.run(batch, known), strict=True):
             if isinstance(result, Exception):
                 letter = dead_letter(
@@ -92,8 +96,7 @@ def _enrich(
                 )
                 done.append(Outgoing(flow.DEADLETTER, article.article_id, letter))
                 continue
-            state.people[article.source] = result.people
-            done.extend(correct(state.published, article, result.outgoing))
+            done.extend(correct(state.published, article, taught(people, result.outgoing)))
         batch.clear()
 
     for out in outputs:
@@ -104,10 +107,10 @@ def _enrich(
                 flush()
         elif out.spec is flow.CLEAN and isinstance(out.cause, Kill):
             flush()
-            kill = out.cause
-            done.extend(
-                withdraw(state.published, out.key, kill.status, kill.killed_at, settings.pipeline_version)
-            )
+            kill, pipeline = out.cause, settings.pipeline_version
+            old = state.published.get(out.key)
+            done.extend(withdraw(state.published, out.key, kill.status, kill.killed_at, pipeline))
+            done.extend(forgotten(people, out.key, int(old["v"]) if old else 0, pipeline))
     flush()
     return done
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import weakref
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
 
 import faust
-from faust.streams import _current_event
 from faust.types.tables import TableT
+
+from streams.worker.tables import as_event
 
 
 class Segments:
@@ -26,13 +25,9 @@ class Segments:
     def key(source: str, partition: int, seq: int) -> str:
         return f"{source}|{partition}|{seq:012d}"
 
-    @contextmanager
-    def writing(self, event: faust.EventT) -> Iterator[None]:
-        token = _current_event.set(weakref.ref(event))
-        try:
-            yield
-        finally:
-            _current_event.reset(token)
+    @staticmethod
+    def writing(event: faust.EventT) -> AbstractContextManager[None]:
+        return as_event(event)
 
     def load(self, source: str, partition: int) -> list[dict[str, Any]]:
         prefix = f"{source}|{partition}|"

@@ -3,7 +3,9 @@
 Each agent reads its input in batches held at most `trending_flush` seconds; per input partition the batch
 goes through `panes.PartitionWindows` (pure), the flush's segment is written to the changelog once, each
 changed window is published once, and only then are the batch's inputs acked (Faust commits acked offsets
-after flushing the producer, so a commit never covers a flush that did not reach Kafka).
+after flushing the producer, so a commit never covers a flush that did not reach Kafka). A Retraction on an
+input topic takes its article's contribution back out (`inputs`, `panes`), and the windows it changed are
+published again like any others.
 """
 
 from __future__ import annotations
@@ -16,8 +18,16 @@ import faust
 
 from streams.events import flow
 from streams.events.flow import Outgoing, Topics, internal_config
-from streams.events.records import TRENDING_SCHEMA_VERSION, EntityEvent, TopicEvent, TrendingCount, event_id
+from streams.events.records import (
+    TRENDING_SCHEMA_VERSION,
+    EntityEvent,
+    Retraction,
+    TopicEvent,
+    TrendingCount,
+    event_id,
+)
 from streams.settings import Settings
+from streams.trending.inputs import WithRetractions, contribution, retracted_key
 from streams.trending.panes import Contribution, PartitionWindows, WindowCount
 from streams.trending.store import Segments
 from streams.worker.delivery import Delivery
@@ -57,26 +67,6 @@ def trending_event(window: WindowCount, pipeline_version: str) -> TrendingCount:
         "pipeline_version": pipeline_version,
     }
     return TrendingCount(event_id=event_id("trending", *(f"{k}={v}" for k, v in fields.items())), **fields)
-
-
-def event_time(event: faust.EventT) -> float:
-    """When an entity or topic event happened: its article's `published_at`, else (an article with no
-    date) the Kafka timestamp of the message carrying it."""
-    when = getattr(event.value, "published_at", None)
-    return when.timestamp() if when is not None else float(event.message.timestamp)
-
-
-def contribution(kind: str, key: str, name: str, event: faust.EventT) -> Contribution:
-    value: Any = event.value
-    return Contribution(
-        kind,
-        key,
-        name,
-        value.article_id,
-        int(getattr(value, "version", None) or 1),
-        event_time(event),
-        event.message.offset,
-    )
 
 
 class Flusher:
@@ -155,11 +145,12 @@ def register(app: faust.App, topics: Topics, settings: Settings, delivery: Deliv
         )
     )
 
-    async def run(stream: faust.StreamT, kind: str, read: Callable[[Any], tuple[str, str]]) -> None:
+    async def run(stream: faust.StreamT, kind: str) -> None:
         flusher = Flusher(kind, segments, settings, delivery.send, lambda n: on_late(kind, n))
 
         def contributions(event: faust.EventT) -> list[Contribution]:
-            return [contribution(kind, *read(event.value), event)]
+            made = contribution(kind, event)
+            return [] if made is None else [made]
 
         # noack: a batch's inputs are acked once its flush is sent (take_events would ack them earlier).
         batches = cast(Any, stream).noack_take(MAX_BATCH, within=settings.trending_flush)
@@ -168,31 +159,38 @@ def register(app: faust.App, topics: Topics, settings: Settings, delivery: Deliv
             for event in events:
                 await stream.ack(event)
 
-    # EntityEvent (keyed by entity id) ──count──► TrendingCount per entity, window family and start
-    @app.agent(topics.entities, name="trending-entities")
-    async def trending_entities(stream: faust.StreamT[EntityEvent]) -> None:
-        await run(stream, "entity", lambda e: (e.entity_id, e.name))
+    # EntityEvent or Retraction (keyed by entity id) ──count──► TrendingCount per entity, window family and
+    # start. The same topic as the flow's, read through a schema that knows both shapes.
+    entities = topics.entities.derive(schema=WithRetractions(EntityEvent))
 
-    # TopicEvent (keyed by article id) ──re-keyed by topic code──► an internal topic, so every event of one
-    # code meets one partition's state. (Faust's group_by stream delivered nothing to a batched take.)
+    @app.agent(entities, name="trending-entities")
+    async def trending_entities(stream: faust.StreamT[EntityEvent | Retraction]) -> None:
+        await run(stream, "entity")
+
+    # TopicEvent or Retraction (keyed by article id) ──re-keyed by topic code──► an internal topic, so every
+    # event of one code meets one partition's state, a retraction after the event it withdraws (one article's
+    # events are in order on its partition, and go on in that order). (Faust's group_by stream delivered
+    # nothing to a batched take.)
     by_code = app.topic(
         f"{settings.app_id}-trending-topics-by-code-repartition",
-        key_type=str,
-        value_type=TopicEvent,
-        key_serializer="raw",
-        value_serializer="orjson",
+        schema=WithRetractions(TopicEvent),
         partitions=settings.partitions,
         internal=True,
         config=internal_config(settings),
     )
 
-    @app.agent(topics.topics, name="trending-topics-by-code")
-    async def regroup_topics(stream: faust.StreamT[TopicEvent]) -> None:
+    @app.agent(topics.topics.derive(schema=WithRetractions(TopicEvent)), name="trending-topics-by-code")
+    async def regroup_topics(stream: faust.StreamT[TopicEvent | Retraction]) -> None:
         async for event in stream.events():
+            value = event.value
+            code = retracted_key("topic", value) if isinstance(value, Retraction) else value.topic
+            if code is None:
+                continue  # withdraws no topic event: nothing trending counted
             # The message time goes along: it is an undated article's event time.
-            await by_code.send(key=event.value.topic, value=event.value, timestamp=event.message.timestamp)
+            await by_code.send(key=code, value=value, timestamp=event.message.timestamp)
 
-    # TopicEvent (keyed by topic code) ──count──► TrendingCount per IPTC topic, window family and start
+    # TopicEvent or Retraction (keyed by topic code) ──count──► TrendingCount per IPTC topic, window family
+    # and start
     @app.agent(by_code, name="trending-topics")
-    async def trending_topics(stream: faust.StreamT[TopicEvent]) -> None:
-        await run(stream, "topic", lambda t: (t.topic, t.label))
+    async def trending_topics(stream: faust.StreamT[TopicEvent | Retraction]) -> None:
+        await run(stream, "topic")

@@ -19,7 +19,15 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.structs import ConsumerRecord
 
-from streams.events.records import EntityEvent, Mention, TopicEvent, event_id, to_json
+from streams.events.records import (
+    EntityEvent,
+    Mention,
+    Retraction,
+    TopicEvent,
+    cloudevent_headers,
+    event_id,
+    to_json,
+)
 from tests.integration.conftest import Broker, Worker
 from tests.integration.kafka_io import consume_until, produce
 from tests.reliability.conftest import worker_on
@@ -311,3 +319,113 @@ async def test_topics_are_counted_per_topic_code_whatever_the_article_partition(
     )
     assert published(records, "medtop:11000000", "1m", 0) == 6
     assert published(records, "medtop:11000000", "1h", 60 - 3600) == 6
+
+
+def _topic_event(article: str, code: str, seconds: float) -> TopicEvent:
+    return TopicEvent(
+        event_id=event_id(article, 1, "test", "topic", code),
+        article_id=article,
+        version=1,
+        topic=code,
+        label=code,
+        score=0.9,
+        rank=1,
+        source="trending.example",
+        published_at=T0 + timedelta(seconds=seconds),
+    )
+
+
+def _wrong_counts(
+    records: list[ConsumerRecord[bytes, bytes]], articles: dict[str, dict[str, float]]
+) -> list[str]:
+    """Every published window of these keys whose last count is not the number of their articles in it."""
+    wrong = []
+    for name, value in last_per_window(records).items():
+        if value["key"] in articles:
+            start, end = _seconds(value["window_start"]), _seconds(value["window_end"])
+            want = sum(1 for t in articles[value["key"]].values() if start <= t < end)
+            if value["count"] != want:
+                wrong.append(f"{name}: published {value['count']}, expected {want}")
+    return wrong
+
+
+async def test_a_retraction_takes_its_article_out_of_every_window_that_counted_it(
+    kafka: Broker, worker: Worker, namespace: str
+) -> None:
+    # Three articles name Ada (5, 10 and 70 s), the second also names Bob; topic events of three articles
+    # for politics, the second also economy. Then news.entities carries a cancel of the second article's Ada
+    # event (keyed by Ada, as enrich sends it), and news.topics one of its politics event (keyed by article).
+    ada, bob, politics, economy = "person:ada-kill", "person:bob-kill", "medtop:11000000", "medtop:04000000"
+    entities = [Sent(0, ada, "kill-1", 5), Sent(0, ada, "kill-2", 10), Sent(0, bob, "kill-2", 10)]
+    entities.append(Sent(0, ada, "kill-3", 70))
+    topics = [(f"topic-kill-{n}", politics, 5 * n) for n in (1, 2, 3)] + [("topic-kill-2", economy, 10)]
+    before: dict[str, dict[str, float]] = {
+        ada: {"kill-1": 5, "kill-2": 10, "kill-3": 70},
+        bob: {"kill-2": 10},
+        politics: {"topic-kill-1": 5, "topic-kill-2": 10, "topic-kill-3": 15},
+        economy: {"topic-kill-2": 10},
+    }
+    after: dict[str, dict[str, float]] = {
+        **before,
+        ada: {"kill-1": 5, "kill-3": 70},
+        politics: {"topic-kill-1": 5, "topic-kill-3": 15},
+    }
+    out = f"{namespace}news.entities.trending"
+    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap, acks="all")
+    await producer.start()
+    try:
+        for s in entities:  # keyed by entity id, partitioned by key as enrich sends them
+            await producer.send_and_wait(f"{namespace}news.entities", _event(s), key=s.key.encode())
+        for article, code, seconds in topics:
+            await producer.send_and_wait(
+                f"{namespace}news.topics", to_json(_topic_event(article, code, seconds)), key=article.encode()
+            )
+        # Before: Ada's minute 0 holds 2 articles, the hours ending 60 s and 120 s 2 and 3; politics 3 and 3.
+        counted = {(ada, "1m", 0): 2, (ada, "1h", 60 - 3600): 2, (ada, "1h", 120 - 3600): 3}
+        counted |= {(politics, "1m", 0): 3, (politics, "1h", 60 - 3600): 3}
+        first = await consume_until(
+            kafka.bootstrap,
+            [out],
+            lambda rs: (
+                all(published(rs, *w) == n for w, n in counted.items()) and not _wrong_counts(rs, before)
+            ),
+            timeout=90,
+        )
+        assert all(published(first, *w) == n for w, n in counted.items())
+        two_hours_on = T0 + timedelta(hours=2)  # a late kill: no window is late for it, no watermark moves
+        withdrawals = [  # (topic, Kafka key, kind, entity id, topic code, article)
+            (f"{namespace}news.entities", ada, "entity", ada, None, "kill-2"),
+            (f"{namespace}news.topics", "topic-kill-2", "topic", None, politics, "topic-kill-2"),
+        ]
+        for topic, key, kind, entity_id, iptc, article in withdrawals:
+            withdrawn = event_id(article, 1, "test", kind, entity_id or iptc)
+            retraction = Retraction(
+                event_id=event_id("retraction", withdrawn),
+                retracts=withdrawn,
+                article_id=article,
+                kind=kind,
+                reason="canceled",
+                entity_id=entity_id,
+                topic=iptc,
+                retracted_at=two_hours_on,
+            )
+            headers = list(cloudevent_headers(retraction).items())
+            await producer.send_and_wait(topic, to_json(retraction), key=key.encode(), headers=headers)
+    finally:
+        await producer.stop()
+    # After: each window that counted the withdrawn article one less; every other window as it was.
+    dropped = {window: n - 1 for window, n in counted.items()}
+    records = await consume_until(
+        kafka.bootstrap,
+        [out],
+        lambda rs: all(published(rs, *w) == n for w, n in dropped.items()) and not _wrong_counts(rs, after),
+        timeout=90,
+    )
+    assert all(published(records, *w) == n for w, n in dropped.items())
+    assert not _wrong_counts(records, after)
+    assert published(records, ada, "1m", 60) == 1 and published(records, bob, "1m", 0) == 1
+    assert published(records, economy, "1m", 0) == 1
+    # The retractions moved no watermark: no window ends after the pane of the newest event (70 s).
+    ends = {_seconds(v["window_end"]) for v in last_per_window(records).values()}
+    assert max(ends) == 120
+    check_keys_and_ids(records)

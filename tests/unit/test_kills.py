@@ -11,9 +11,19 @@ import pytest
 from streams.cleaning.stage import State
 from streams.enrichment.enrich import Enricher
 from streams.enrichment.iptc import TopicClassifier
+from streams.enrichment.people import KnownPeople
 from streams.events import flow
 from streams.events.flow import Outgoing
-from streams.events.records import CleanArticle, EnrichedArticle, Kill, QuoteEvent, Retraction, to_json
+from streams.events.records import (
+    CleanArticle,
+    EnrichedArticle,
+    EntityEvent,
+    Kill,
+    PeopleLearned,
+    QuoteEvent,
+    Retraction,
+    to_json,
+)
 from streams.kills.gate import load_kills
 from streams.settings import Settings
 from streams.tools import process
@@ -76,8 +86,10 @@ def test_a_killed_article_leaves_no_active_event_and_tombstones_its_article(enri
     for r in retractions:
         assert isinstance(r.event, Retraction) and r.event.reason == "canceled"
         assert keys[(r.spec, r.event.retracts)] == r.key  # the event's own key
-    tombstones = {o.spec for o in after if o.event is None}
-    assert tombstones == {flow.CLEAN, flow.ENRICHED}
+    tombstones = {(o.spec, o.key) for o in after if o.event is None}
+    # The person only this article named in full is forgotten too (news.people.learned is compacted).
+    people = {(flow.PEOPLE_LEARNED, "wire.example|maria lopez")}
+    assert tombstones == {(flow.CLEAN, "k/1"), (flow.ENRICHED, "k/1"), *people}
     [record] = [o.event for o in after if o.spec is flow.KILLS]
     assert isinstance(record, Kill) and record.article_id == "k/1" and record.status == "canceled"
 
@@ -158,3 +170,39 @@ def test_a_kill_without_an_id_is_bad_input() -> None:
     assert letter.spec is flow.DEADLETTER
     [tombstone_letter] = process.run([(None, None)], SETTINGS)
     assert tombstone_letter.spec is flow.DEADLETTER
+
+
+LATER = ['"The numbers add up," Ms Lopez told reporters in Madrid on Tuesday.']
+
+
+def person_ids(outputs: list[Outgoing], article_id: str) -> set[str]:
+    return {
+        o.event.entity_id
+        for o in outputs
+        if isinstance(o.event, EntityEvent) and o.event.article_id == article_id and o.event.type == "PERSON"
+    }
+
+
+def test_people_a_killed_article_alone_taught_no_longer_resolve_names(enricher: Enricher) -> None:
+    state = State()
+    run([raw("p/1", PARAGRAPHS)], state, enricher)
+    # Before the kill a bare "Ms Lopez" is the Maria Lopez the source's earlier article named.
+    assert person_ids(run([raw("p/2", LATER)], state, enricher), "p/2") == {"person:maria-lopez"}
+    run([kill("p/1")], state, enricher)
+    assert "person:maria-lopez" not in person_ids(run([raw("p/3", LATER)], state, enricher), "p/3")
+
+
+def test_people_another_article_also_taught_stay_known_after_a_kill(enricher: Enricher) -> None:
+    state = State()
+    run([raw("q/1", PARAGRAPHS), raw("q/2", [PARAGRAPHS[0], PARAGRAPHS[3]])], state, enricher)
+    killed = run([kill("q/1")], state, enricher)
+    [record] = [o.event for o in killed if o.spec is flow.PEOPLE_LEARNED]
+    assert isinstance(record, PeopleLearned)
+    assert (record.taught_by, record.withdrawn) == (["q/2"], ["q/1"])
+    assert person_ids(run([raw("q/3", LATER)], state, enricher), "q/3") == {"person:maria-lopez"}
+    # A worker that reads only that record (compaction keeps the last per person) knows the same.
+    fresh = KnownPeople()
+    fresh.apply(to_json(record), b"wire.example|maria lopez")
+    assert fresh.get("wire.example") == {"lopez": "Maria Lopez"}
+    fresh.apply(None, b"wire.example|maria lopez")
+    assert fresh.get("wire.example") == {}

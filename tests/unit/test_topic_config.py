@@ -12,6 +12,7 @@ import pytest
 
 from streams.enrichment.enrich import people_learned
 from streams.enrichment.entities import Entity, people_named, remember_people
+from streams.enrichment.entities.model import EntityMention
 from streams.enrichment.people import KnownPeople
 from streams.events import flow
 from streams.events.records import CleanArticle, to_json
@@ -119,7 +120,13 @@ def test_repartition_parses_with_and_without_force() -> None:
 
 
 def _person(name: str) -> Entity:
-    return Entity(entity_id=f"person:{name.lower().replace(' ', '-')}", name=name, type="PERSON", mentions=())
+    """A person the article names as written (an article teaches only a full name it writes out)."""
+    said = EntityMention(
+        text=name, section="body", paragraph=0, start=0, end=len(name), doc_start=0, doc_end=len(name)
+    )
+    return Entity(
+        entity_id=f"person:{name.lower().replace(' ', '-')}", name=name, type="PERSON", mentions=(said,)
+    )
 
 
 def test_learned_people_are_one_event_per_person_keyed_by_source_and_person() -> None:

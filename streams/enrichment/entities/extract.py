@@ -107,7 +107,11 @@ def people_named(entities: Iterable[Entity]) -> dict[str, dict[str, str]]:
     """
     named: dict[str, dict[str, str]] = {}
     for e in entities:
-        if e.type == "PERSON" and len(e.name.split()) >= 2:
+        # Only a name the article writes out: one it resolved from a bare surname through what earlier
+        # articles taught teaches nothing (a kill of those articles must be able to take it back).
+        given = e.name.split()[0].lower()
+        said = any(given in m.text.lower().split() for m in e.mentions)
+        if e.type == "PERSON" and len(e.name.split()) >= 2 and said:
             named.setdefault(_key(e.name), {_surname(e.name): e.name})
     return named
 
