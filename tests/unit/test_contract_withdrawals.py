@@ -351,8 +351,9 @@ def test_every_kill_retraction_and_tombstone_the_pipeline_emits_fits_the_contrac
     )
     for out in withdrawn:
         if out.event is None:
-            # A tombstone: only where a killed article is kept, with its kill's headers or none.
-            assert out.spec in (flow.CLEAN, flow.ENRICHED), out.spec.name
+            # A tombstone: where a killed article is kept, with its kill's headers or none; or a person
+            # only killed articles taught.
+            assert out.spec in (flow.CLEAN, flow.ENRICHED, flow.PEOPLE_LEARNED), out.spec.name
             written = {k: v.decode() for k, v in out.headers.items()}
             tombstone_headers.validate(written)
             if written:
@@ -375,7 +376,12 @@ def test_every_kill_retraction_and_tombstone_the_pipeline_emits_fits_the_contrac
     # Each of the four killed articles is tombstoned on both article topics, by its own id.
     killed = {ID, NEWSML, "https://wire.example/2024/0043", "t/4"}
     assert sorted(tombstoned) == sorted(
-        (spec.name, key) for spec in (flow.CLEAN, flow.ENRICHED) for key in killed
+        [
+            *((spec.name, key) for spec in (flow.CLEAN, flow.ENRICHED) for key in killed),
+            # Each article that names Maria Lopez in full is killed before the next arrives: the only
+            # one to teach her, each kill forgets her.
+            *((flow.PEOPLE_LEARNED.name, "wire.example|maria lopez") for _ in killed),
+        ]
     )
 
 

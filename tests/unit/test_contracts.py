@@ -244,8 +244,9 @@ def _resolve(document: dict[str, Any], ref: str) -> Any:
     return target
 
 
-# Topics whose keys a tombstone (null value) may remove: a kill on raw, a killed article on the store.
-TOMBSTONED = (flow.RAW.name, flow.CLEAN.name, flow.ENRICHED.name)
+# Topics whose keys a tombstone (null value) may remove: a kill on raw, a killed article on the store, a
+# person only killed articles taught.
+TOMBSTONED = (flow.RAW.name, flow.CLEAN.name, flow.ENRICHED.name, flow.PEOPLE_LEARNED.name)
 
 
 def _check_other_messages(document: dict[str, Any], spec: flow.TopicSpec, others: list[Any]) -> None:
