@@ -16,6 +16,7 @@ from typing import Any
 from streams.events import flow
 from streams.events.flow import Outgoing
 from streams.events.records import CleanArticle, Retraction, TopicEvent, event_id
+from streams.kills.gate import kill_of
 
 Published = MutableMapping[str, Any]
 CORRECTED = "corrected"
@@ -98,7 +99,10 @@ def withdraw(
     """A killed article: a tombstone on news.articles.enriched and a retraction of every event its latest
     version published. Sent again when the kill is redelivered (the same ids: consumers drop repeats)."""
     old = published.get(article_id)
-    outputs = [Outgoing(flow.ENRICHED, article_id, None)]
+    # The tombstone carries the kill's CloudEvents headers, as the gate's on news.articles.clean does.
+    killed_at = when.timestamp() if when is not None else 0.0
+    cause = kill_of(article_id, status, killed_at, pipeline)
+    outputs = [Outgoing(flow.ENRICHED, article_id, None, cause=cause)]
     if old is None:
         return outputs
     published[article_id] = {**old, "status": status}

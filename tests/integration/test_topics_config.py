@@ -41,6 +41,8 @@ REVIEWED = {
 FAUST_TOPICS = (
     "clean-article-versions-changelog",
     "clean-learned-boilerplate-changelog",
+    "enrich-published-changelog",
+    "gate-kills-changelog",
     "syndication-changelog",
     "trending-panes-changelog",
     "trending-topics-by-code-repartition",
