@@ -207,34 +207,52 @@ async def test_a_range_replay_without_the_kill_publishes_nothing_of_the_killed_a
     assert standing(published, ns, "r/2")["news.quotes"] == standing(before.records, ns, "r/2")["news.quotes"]
 
 
-async def test_a_full_replay_of_articles_and_their_kills_leaves_nothing_of_them_standing(
+async def test_a_full_replay_honours_kills_and_records_them_for_a_later_range_replay(
     kafka: Broker, namespace: str
 ) -> None:
-    # No worker ever ran: the raw topic holds two articles then their kills (a status, a tombstone), and a
-    # third article that stands. A consumer of each live topic applies retractions as they come.
+    # No worker ever ran. The raw topic holds four articles, then: f/1 canceled, f/2 deleted by a tombstone,
+    # f/4 withheld and sent again as usable. A consumer of each live topic applies retractions as they come.
     settings, ns = _settings(kafka, namespace), namespace
+    raw = settings.topic("news.articles.raw")
     await apply(settings)
-    await produce(
-        kafka.bootstrap,
-        settings.topic("news.articles.raw"),
-        [
-            article("f/1", PARAGRAPHS),
-            article("f/2", PARAGRAPHS[1:]),
-            article("f/3", PARAGRAPHS[:2]),
-            _kill("f/1"),
-            (b"f/2", None),  # type: ignore[list-item]
-        ],
-    )
+    articles = [
+        article(a, p) for a, p in (("f/1", PARAGRAPHS), ("f/2", PARAGRAPHS[1:]), ("f/3", PARAGRAPHS[:2]))
+    ]
+    held = orjson.loads(article("f/4", PARAGRAPHS[:3])[1])
+    await produce(kafka.bootstrap, raw, [*articles, (b"f/4", orjson.dumps(held))])
+    await asyncio.sleep(2.0)  # broker timestamps: a clear gap between the articles and what follows
+    until = datetime.now(UTC)
+    await asyncio.sleep(2.0)
+    kills = [_kill("f/1"), (b"f/2", None), (b"f/4", orjson.dumps({"id": "f/4", "pubstatus": "withheld"}))]
+    lifted = (b"f/4", orjson.dumps({**held, "pubstatus": "usable"}))
+    await produce(kafka.bootstrap, raw, [*kills, lifted])  # type: ignore[list-item]
+
     summary = await replay(settings, progress=False)
-    assert (summary.read, summary.kills) == (5, 0)
-    records = (await ranges.read(settings, [ns + t for t in (*LIVE, "news.articles.kills")])).records
+    assert (summary.read, summary.kills) == (8, 0)
+    live = await ranges.read(settings, [ns + t for t in LIVE])
     for killed in ("f/1", "f/2"):
         # Published first (the replay meets the article before its kill), then all of it taken back.
-        assert of(records, ns + "news.quotes", killed) and of(records, ns + "news.entities", killed), killed
-        assert standing(records, ns, killed) == {t: set() for t in EVENTS}, killed
+        assert of(live.records, ns + "news.quotes", killed) and of(live.records, ns + "news.entities", killed)
+        assert standing(live.records, ns, killed) == {t: set() for t in EVENTS}, killed
         for topic in ("news.articles.clean", "news.articles.enriched"):
-            assert last_value(records, ns + topic, killed) == (True, None), (killed, topic)
-    assert standing(records, ns, "f/3")["news.quotes"]
-    assert last_value(records, ns + "news.articles.enriched", "f/3")[1] is not None
-    kills = {r.key: orjson.loads(r.value or b"null")["status"] for r in records if r.topic.endswith(".kills")}
-    assert kills == {b"f/1": "canceled", b"f/2": "canceled"}
+            assert last_value(live.records, ns + topic, killed) == (True, None), (killed, topic)
+    # f/4 was retracted when withheld and stands again, the same events, once sent again as usable.
+    assert any(v.get("reason") == "withheld" for v in of(live.records, ns + "news.quotes", "f/4"))
+    for kept in ("f/3", "f/4"):
+        assert standing(live.records, ns, kept)["news.quotes"], kept
+        assert last_value(live.records, ns + "news.articles.enriched", kept)[1] is not None, kept
+    recorded = (await ranges.read(settings, [ns + "news.articles.kills"])).records
+    assert {r.key: orjson.loads(r.value or b"null")["status"] for r in recorded} == {
+        b"f/1": "canceled",
+        b"f/2": "canceled",
+        b"f/4": "withheld",
+    }
+
+    # The kills that full replay recorded hold for a later replay of the articles alone: of the versions
+    # in range only f/3 comes out (f/4's withheld version came before its withhold).
+    summary = await replay(settings, until=until, progress=False)
+    assert (summary.read, summary.kills) == (4, 3)
+    published = (await ranges.read(settings, [ns + t for t in LIVE], offsets=live.ends)).records
+    for killed in ("f/1", "f/2", "f/4"):
+        assert _of_article(published, ns, killed) == [], killed
+    assert {t for t, _ in _of_article(published, ns, "f/3")} == set(LIVE)
