@@ -525,3 +525,64 @@ async def test_a_killed_article_s_quote_leaves_the_open_page_within_5_seconds(
         assert not page.errors, page.errors
     finally:
         await producer.stop()
+
+
+# The kill forms a feed sends on news.articles.raw: a status alone (straight to the article's gate), a status
+# with the article's source (by the clean stage, as a ninjs feed's update), and a Kafka tombstone.
+RAW_KILLS = {
+    "status": {"id": "worker-kill-1", "pubstatus": "canceled"},
+    "status-with-source": {"id": "worker-kill-1", "source": "browser-test.example", "pubstatus": "withheld"},
+    "tombstone": None,
+}
+
+
+@pytest.mark.parametrize("form", list(RAW_KILLS))
+async def test_a_quote_killed_on_the_raw_topic_leaves_the_open_page_within_5_seconds(
+    kafka: Broker, worker: Worker, dashboard: Dashboard, namespace: str, page: Any, form: str
+) -> None:
+    """As in production: raw articles through the worker to the open page, then a raw kill message; the
+    worker's gate, enrich stage and the dashboard take the quote off the page within 5 s of producing it."""
+    raw = f"{namespace}news.articles.raw"
+    killed = "We will close the harbour to ferries on Sunday"
+    kept = "The ferries will run again on Monday"
+    await open_live(page, dashboard)
+    await produce(
+        kafka.bootstrap,
+        raw,
+        [
+            raw_article(
+                "worker-kill-1",
+                "The port authority announced changes to the weekend timetable on Thursday.\n\n"
+                f"“{killed},” said Nora Vik, the harbour master.\n\n"
+                "Passengers were told to check the timetable before travelling.",
+                "Harbour closed to ferries on Sunday",
+            ),
+            raw_article(
+                "worker-kill-2",
+                "The ferry company answered the port authority on Friday.\n\n"
+                f"“{kept},” said Leif Dahl, the company's chief executive.\n\n"
+                "Tickets bought for Sunday will be refunded.",
+                "Ferries back on Monday",
+            ),
+        ],
+    )
+    await quote_shown(page, killed, "Nora Vik", within=60)
+    await quote_shown(page, kept, "Leif Dahl", within=30)
+    killed_item = page.locator("#quotes li.quote", has_text=killed)
+
+    # The kill as a feed sends it; timed from before the producer is even started.
+    kill = RAW_KILLS[form]
+    value = None if kill is None else orjson.dumps(kill)
+    started = time.monotonic()
+    await produce(kafka.bootstrap, raw, [(b"worker-kill-1", value)])  # type: ignore[list-item]
+    while await killed_item.count():
+        elapsed = time.monotonic() - started
+        assert elapsed <= WITHDRAWN_WITHIN, f"the killed quote was still on the page after {elapsed:.1f}s"
+        await asyncio.sleep(0.05)
+    elapsed = time.monotonic() - started
+    print(f"\nkilled quote gone from the open page {elapsed:.2f}s after producing the raw kill ({form})")
+    assert elapsed <= WITHDRAWN_WITHIN
+    assert await page.locator("#quotes li.quote", has_text=kept).count() == 1
+    _, listed = await _api(dashboard, "api/quotes")
+    assert [q["text"] for q in listed["quotes"]] == [kept + ","]
+    assert not page.errors, page.errors
