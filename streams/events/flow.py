@@ -255,22 +255,13 @@ def declare(app: faust.App, settings: Settings, *, suffix: str = "") -> Topics:
         name = settings.topic(spec.name) + (suffix if output else "")
         # What `topics apply` sets (it runs first); Faust uses it only to create a topic still missing.
         config = topic_config(spec, settings)
-        if spec.tombstones:
-            # Faust refuses a null value for a Record type: these are bytes, decoded by the stage reading
-            # them; a Record sent on them is still serialised by its own codec.
+        if spec.value is None or spec.tombstones:
+            # Raw bytes, validated or decoded by the stage reading them. A topic with tombstones is bytes
+            # too, because Faust refuses a null value for a Record type; a Record sent on it is still
+            # serialised by its own codec.
             return app.topic(
                 name,
-                key_type=str,
-                value_type=bytes,
-                key_serializer="raw",
-                value_serializer="raw",
-                partitions=settings.partitions,
-                config=config,
-            )
-        if spec.value is None:
-            return app.topic(
-                name,
-                key_type=bytes,
+                key_type=str if spec.tombstones else bytes,
                 value_type=bytes,
                 key_serializer="raw",
                 value_serializer="raw",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import GroupCoordinatorNotAvailableError
 
 from streams.settings import Settings
 
@@ -107,8 +109,19 @@ async def partitions(settings: Settings, topics: list[str]) -> dict[str, list[in
     return {d["topic"]: sorted(p["partition"] for p in d["partitions"]) for d in described if d["partitions"]}
 
 
-async def active_members(settings: Settings, group: str) -> int:
-    """How many members the consumer group has right now (0 when it is empty or unknown)."""
+async def active_members(settings: Settings, group: str, attempts: int = 30) -> int:
+    """How many members the consumer group has right now (0 when it is empty or unknown). On a cluster
+    where no group ever existed the coordinator's topic (__consumer_offsets) is created on the first ask
+    and answers "not available" for a few seconds: asked again, once a second."""
+    for _ in range(attempts - 1):
+        try:
+            return await _members(settings, group)
+        except GroupCoordinatorNotAvailableError:
+            await asyncio.sleep(1.0)
+    return await _members(settings, group)
+
+
+async def _members(settings: Settings, group: str) -> int:
     client = admin(settings)
     await client.start()
     try:

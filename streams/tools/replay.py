@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any
 
 from aiokafka import TopicPartition
-from aiokafka.errors import GroupCoordinatorNotAvailableError
 from aiokafka.structs import OffsetAndMetadata
 from tqdm import tqdm
 
@@ -112,7 +111,7 @@ async def replay(
     new pipeline goes on from there; that is refused while the group has active members.
     """
     group = settings.app_id
-    if not suffix and await _active_members(settings, group):
+    if not suffix and await active_members(settings, group):
         raise ReplayRefused(f"consumer group {group!r} has active members: stop its workers first")
     await apply(settings, suffix=suffix)
     summary = Summary(partial=since is not None or bool(offsets))
@@ -142,17 +141,6 @@ async def replay(
     if not suffix:
         await _commit_group(settings, group, reader.bounds.ends)
     return summary
-
-
-async def _active_members(settings: Settings, group: str, attempts: int = 30) -> int:
-    """The group's active members. On a cluster where no group ever committed, the coordinator's topic
-    (__consumer_offsets) is created on first ask and answers "not available" for a few seconds meanwhile."""
-    for _ in range(attempts - 1):
-        try:
-            return await active_members(settings, group)
-        except GroupCoordinatorNotAvailableError:
-            await asyncio.sleep(1.0)
-    return await active_members(settings, group)
 
 
 async def _step(

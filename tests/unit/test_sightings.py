@@ -3,29 +3,16 @@
 from __future__ import annotations
 
 import random
-from typing import Any
 
 from streams.cleaning.boilerplate import LearnedBoilerplate
 from streams.cleaning.clean import fingerprint
 from streams.cleaning.sightings import FirstSightings
 
-DAY = 86400.0
-T = 1_764_590_400.0  # 2025-12-01 12:00 UTC
+# The same table stand-in, source and footer line as the expiry tests.
+from tests.unit.test_state_expiry import DAY, FOOTER, SOURCE, Recording
+
 REFRESH = LearnedBoilerplate.REFRESH
-SOURCE = "ledger.example"
-FOOTER = "The Ledger Group Ltd, 12 Harbour Street, Portsmouth. Registered in England No. 4021."
-
-
-class Recording(dict[str, Any]):
-    """A dict that remembers its writes, as a Faust table sends them to its changelog."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.sets: list[str] = []
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.sets.append(key)
-        super().__setitem__(key, value)
+T = 1_764_590_400.0  # 2025-12-01 12:00 UTC
 
 
 def unique(article: str) -> list[str]:
