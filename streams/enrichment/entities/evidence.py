@@ -94,7 +94,18 @@ def _product_like(doc: Doc, m: _Mention, lowered: frozenset[str]) -> bool:
         last = doc[m.tokens[1] - 1]
         plural = last.text.endswith("s") and not last.text.endswith("ss") and last.tag_ in ("NNPS", "NNS")
         return not is_surname(m.name) and (plural or is_dictionary_word(last.lemma_ or m.name))
-    return words[-1].lower() in lowered or words[-1].lower() in _NOT_SURNAMES
+    if words[-1].lower() in lowered or words[-1].lower() in _NOT_SURNAMES:
+        return True
+    # Three capitalised common words or more, the last no census surname ("Dark Web Monitoring", "Fossil
+    # Hybrid HR"): a feature or a product, not a name someone is called by. Two such words are too often
+    # a foreign name the census lacks ("Olivier Bosc").
+    return len(words) >= 3 and all(is_dictionary_word(w) for w in words) and not is_surname(words[-1])
+
+
+def _written_lower(doc: Doc, name: str) -> bool:
+    """A name of two words or more that the article also writes in lower case is a common noun phrase
+    capitalised by a headline or a listing ("Smart Watch" beside "a smart watch"), not a proper name."""
+    return " " in name and name.lower() != name and f" {name.lower()}" in doc.text
 
 
 def _known_place(name: str) -> bool:
@@ -117,6 +128,8 @@ def _organisation_type(m: _Mention) -> str:
     last = words[-1].lower()
     if " to " in m.name or ("," in m.name and not m.name.endswith(_LEGAL_FORMS)):
         return REFUSED
+    if "\u00ae" in m.name or "\u2122" in m.name or any(_PRODUCT_MARK.search(w) for w in words[1:]):
+        return "PRODUCT"  # a registered mark ("Digital Intuition®") or a model number ("Note 10 Plus")
     if len(words) == 2 and words[0] in ("Group", "Pool") and len(words[1]) == 1 and words[1].isupper():
         return REFUSED  # "Group A" of a tournament is a draw, not an organisation
     if len(words) > 1 and last in _EVENT_WORDS:
@@ -188,6 +201,9 @@ def weigh_evidence(doc: Doc, mentions: list[_Mention], lowered: frozenset[str]) 
     named = {w for m in mentions if m.label == "PERSON" and " " in m.name for w in m.name.split()}
     for m in mentions:
         if m.dateline:
+            continue
+        if m.label in ("PERSON", "ORG") and _written_lower(doc, m.name):
+            m.label = REFUSED
             continue
         if _scored_team(doc, m):
             m.label, m.place = "ORG", None

@@ -1,0 +1,55 @@
+"""Entity precision rules (issue 25): fragments, joined names, marked products, lower-case phrases."""
+
+from __future__ import annotations
+
+from spacy.language import Language
+
+from tests.unit.test_entity_rules import forced, names
+
+
+def test_a_name_ending_on_a_preposition_is_a_fragment(nlp: Language) -> None:
+    text = "The band joins the Hall of Fame Class of 2020 in May, with Sony Music watching."
+    found = forced(nlp, text, [("Hall of Fame Class of", "ORG"), ("Sony Music", "ORG")])
+    assert names(found) == {"Sony Music": "ORG"}
+
+
+def test_a_capitalised_function_word_alone_is_no_name(nlp: Language) -> None:
+    text = "More than ever, Google sells phones."
+    found = forced(nlp, text, [("More", "ORG"), ("Google", "ORG")])
+    assert names(found) == {"Google": "ORG"}
+
+
+def test_a_possessive_after_a_person_or_a_place_joins_two_names(nlp: Language) -> None:
+    text = "Jeff Bezos’s Blue Origin flew again, and Cleveland’s Public Auditorium was full."
+    found = forced(
+        nlp, text, [("Jeff Bezos’s Blue Origin", "PERSON"), ("Cleveland’s Public Auditorium", "ORG")]
+    )
+    assert found == []
+
+
+def test_a_possessive_inside_one_name_keeps_it(nlp: Language) -> None:
+    text = "The People’s Liberation Army held drills, the People’s Daily said."
+    found = forced(nlp, text, [("People’s Liberation Army", "ORG"), ("People’s Daily", "ORG")])
+    assert names(found) == {"People’s Liberation Army": "ORG", "People’s Daily": "ORG"}
+
+
+def test_a_registered_mark_or_a_model_number_makes_a_product(nlp: Language) -> None:
+    text = "Its Digital Intuition® engine runs on the Note 10 Plus, says Samsung."
+    found = forced(
+        nlp,
+        text,
+        [("Digital Intuition®", "ORG"), ("Note 10 Plus", "ORG"), ("Samsung", "ORG")],
+    )
+    assert names(found) == {"Digital Intuition®": "PRODUCT", "Note 10 Plus": "PRODUCT", "Samsung": "ORG"}
+
+
+def test_a_phrase_the_article_writes_in_lower_case_is_no_name(nlp: Language) -> None:
+    text = "Best Smart Watch deals. A smart watch tracks your steps, and Fitbit makes one."
+    found = forced(nlp, text, [("Smart Watch", "ORG"), ("Fitbit", "ORG")])
+    assert names(found) == {"Fitbit": "ORG"}
+
+
+def test_three_capitalised_common_words_are_no_person(nlp: Language) -> None:
+    text = "Dark Web Monitoring comes free, said Maria Lopez."
+    found = forced(nlp, text, [("Dark Web Monitoring", "PERSON"), ("Maria Lopez", "PERSON")])
+    assert names(found) == {"Maria Lopez": "PERSON"}
