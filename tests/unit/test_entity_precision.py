@@ -53,3 +53,15 @@ def test_three_capitalised_common_words_are_no_person(nlp: Language) -> None:
     text = "Dark Web Monitoring comes free, said Maria Lopez."
     found = forced(nlp, text, [("Dark Web Monitoring", "PERSON"), ("Maria Lopez", "PERSON")])
     assert names(found) == {"Maria Lopez": "PERSON"}
+
+
+def test_a_plural_of_a_common_noun_is_no_person(nlp: Language) -> None:
+    text = "Watches are on sale this week, Tom Williams said."
+    found = forced(nlp, text, [("Watches", "PERSON"), ("Tom Williams", "PERSON")])
+    assert names(found) == {"Tom Williams": "PERSON"}
+
+
+def test_a_surname_ending_in_s_stays_a_person(nlp: Language) -> None:
+    text = "Williams won the final on Sunday."
+    found = forced(nlp, text, [("Williams", "PERSON")])
+    assert names(found) == {"Williams": "PERSON"}

@@ -93,6 +93,8 @@ def _product_like(doc: Doc, m: _Mention, lowered: frozenset[str]) -> bool:
     if len(words) == 1:
         last = doc[m.tokens[1] - 1]
         plural = last.text.endswith("s") and not last.text.endswith("ss") and last.tag_ in ("NNPS", "NNS")
+        # A plural whatever the tagger said: "Watches", "Broncos", "Nighthawks" are a common noun's plural.
+        plural = plural or _plural_of_word(last.text)
         return not is_surname(m.name) and (plural or is_dictionary_word(last.lemma_ or m.name))
     if words[-1].lower() in lowered or words[-1].lower() in _NOT_SURNAMES:
         return True
@@ -106,6 +108,14 @@ def _written_lower(doc: Doc, name: str) -> bool:
     """A name of two words or more that the article also writes in lower case is a common noun phrase
     capitalised by a headline or a listing ("Smart Watch" beside "a smart watch"), not a proper name."""
     return " " in name and name.lower() != name and f" {name.lower()}" in doc.text
+
+
+def _plural_of_word(word: str) -> bool:
+    """A capitalised plural of a common noun ("Watches", "Broncos"): what is left without the "s" or
+    "es" is a dictionary word. Surnames that look so ("Williams") are weighed by the caller first."""
+    if len(word) < 4 or not word.endswith("s") or word.endswith(("ss", "us", "is")):
+        return False
+    return is_dictionary_word(word[:-1]) or (word.endswith("es") and is_dictionary_word(word[:-2]))
 
 
 def _known_place(name: str) -> bool:
