@@ -65,3 +65,15 @@ def test_a_surname_ending_in_s_stays_a_person(nlp: Language) -> None:
     text = "Williams won the final on Sunday."
     found = forced(nlp, text, [("Williams", "PERSON")])
     assert names(found) == {"Williams": "PERSON"}
+
+
+def test_a_name_inside_a_quoted_title_is_part_of_the_title(nlp: Language) -> None:
+    text = "The band closed with “Takin’ It to the Streets” at Madison Square Garden."
+    found = forced(nlp, text, [("Streets", "ORG")])
+    assert found == []
+
+
+def test_a_name_inside_quoted_speech_stays(nlp: Language) -> None:
+    text = "“We signed with Sony Music last year,” she said."
+    found = forced(nlp, text, [("Sony Music", "ORG")])
+    assert names(found) == {"Sony Music": "ORG"}

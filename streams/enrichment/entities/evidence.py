@@ -110,6 +110,24 @@ def _written_lower(doc: Doc, name: str) -> bool:
     return " " in name and name.lower() != name and f" {name.lower()}" in doc.text
 
 
+_OPEN_QUOTES = frozenset({"\u201c", '"'})
+_CLOSE_QUOTES = frozenset({"\u201d", '"'})
+
+
+def _in_quoted_title(doc: Doc, m: _Mention) -> bool:
+    """Part of a longer title in quotation marks ("Takin' It to the Streets", a song; "Bike & Style", a
+    book named with more words around): a short quoted phrase in title case names a work, and a person
+    or organisation spaCy finds inside it is a piece of that name. Quoted speech is not in title case."""
+    lo, hi = m.tokens
+    sent = doc[lo].sent
+    opening = next((i for i in range(lo - 1, sent.start - 1, -1) if doc[i].text in _OPEN_QUOTES), -1)
+    closing = next((i for i in range(hi, sent.end) if doc[i].text in _CLOSE_QUOTES), -1)
+    if opening < 0 or closing < 0 or closing - opening - 1 <= hi - lo or closing - opening > 10:
+        return False
+    words = [t for t in doc[opening + 1 : closing] if t.is_alpha and len(t) >= 4]
+    return bool(words) and all(t.text[:1].isupper() for t in words)
+
+
 def _plural_of_word(word: str) -> bool:
     """A capitalised plural of a common noun ("Watches", "Broncos"): what is left without the "s" or
     "es" is a dictionary word. Surnames that look so ("Williams") are weighed by the caller first."""
@@ -212,7 +230,7 @@ def weigh_evidence(doc: Doc, mentions: list[_Mention], lowered: frozenset[str]) 
     for m in mentions:
         if m.dateline:
             continue
-        if m.label in ("PERSON", "ORG") and _written_lower(doc, m.name):
+        if m.label in ("PERSON", "ORG") and (_written_lower(doc, m.name) or _in_quoted_title(doc, m)):
             m.label = REFUSED
             continue
         if _scored_team(doc, m):
