@@ -77,3 +77,15 @@ def test_a_name_inside_quoted_speech_stays(nlp: Language) -> None:
     text = "“We signed with Sony Music last year,” she said."
     found = forced(nlp, text, [("Sony Music", "ORG")])
     assert names(found) == {"Sony Music": "ORG"}
+
+
+def test_a_person_ending_in_a_firm_word_is_an_organisation(nlp: Language) -> None:
+    text = "The lights were made by Peter Koros Design, and Damon Hill came to see them."
+    found = forced(nlp, text, [("Peter Koros Design", "PERSON"), ("Damon Hill", "PERSON")])
+    assert names(found) == {"Peter Koros Design": "ORG", "Damon Hill": "PERSON"}
+
+
+def test_a_person_that_is_a_known_city_is_a_place(nlp: Language) -> None:
+    text = "The paper is printed in Sioux Falls and read across the state."
+    found = forced(nlp, text, [("Sioux Falls", "PERSON")])
+    assert names(found) == {"Sioux Falls": "GPE"}

@@ -128,6 +128,12 @@ def _in_quoted_title(doc: Doc, m: _Mention) -> bool:
     return bool(words) and all(t.text[:1].isupper() for t in words)
 
 
+def _firm_word(word: str) -> bool:
+    """A last word that makes a "person" a firm or a body ("Design", "Studio", "Foundation"): an
+    organisation word no census surname shares ("Damon Hill", "Mungo Park" stay people)."""
+    return word.lower() in _NOT_SURNAMES and not is_surname(word)
+
+
 def _plural_of_word(word: str) -> bool:
     """A capitalised plural of a common noun ("Watches", "Broncos"): what is left without the "s" or
     "es" is a dictionary word. Surnames that look so ("Williams") are weighed by the caller first."""
@@ -248,6 +254,10 @@ def weigh_evidence(doc: Doc, mentions: list[_Mention], lowered: frozenset[str]) 
             m.label, m.place = "ORG", None  # "Air Astana", "Air Canada": airlines, not places
         elif m.label in ("ORG", "GPE", "LOC", "FAC") and not placed and _looks_like_person(doc, m):
             m.label = "PERSON"
+        elif m.label == "PERSON" and len(words) > 1 and _firm_word(words[-1]):
+            m.label = _organisation_type(m)  # "Peter Koros Design": a firm named after its founder
+        elif m.label == "PERSON" and len(words) > 1 and is_place(m.name) and not is_given_name(words[0]):
+            m.label = "GPE"  # "Sioux Falls": a city GeoNames knows, whose first word is no given name
         elif m.name not in named and _refused(doc, m, lowered, placed):
             m.label = REFUSED
         elif m.label == "ORG":
