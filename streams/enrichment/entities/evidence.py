@@ -93,8 +93,53 @@ def _product_like(doc: Doc, m: _Mention, lowered: frozenset[str]) -> bool:
     if len(words) == 1:
         last = doc[m.tokens[1] - 1]
         plural = last.text.endswith("s") and not last.text.endswith("ss") and last.tag_ in ("NNPS", "NNS")
+        # A plural whatever the tagger said: "Watches", "Broncos", "Nighthawks" are a common noun's plural.
+        plural = plural or _plural_of_word(last.text)
         return not is_surname(m.name) and (plural or is_dictionary_word(last.lemma_ or m.name))
-    return words[-1].lower() in lowered or words[-1].lower() in _NOT_SURNAMES
+    if words[-1].lower() in lowered or words[-1].lower() in _NOT_SURNAMES:
+        return True
+    # Three capitalised common words or more, the last no census surname ("Dark Web Monitoring", "Fossil
+    # Hybrid HR"): a feature or a product, not a name someone is called by. Two such words are too often
+    # a foreign name the census lacks ("Olivier Bosc").
+    return len(words) >= 3 and all(is_dictionary_word(w) for w in words) and not is_surname(words[-1])
+
+
+def _written_lower(doc: Doc, name: str) -> bool:
+    """A name of two words or more that the article also writes in lower case is a common noun phrase
+    capitalised by a headline or a listing ("Smart Watch" beside "a smart watch"), not a proper name."""
+    return " " in name and name.lower() != name and f" {name.lower()}" in doc.text
+
+
+_OPEN_QUOTES = frozenset({"\u201c", '"'})
+_CLOSE_QUOTES = frozenset({"\u201d", '"'})
+
+
+def _in_quoted_title(doc: Doc, m: _Mention) -> bool:
+    """Part of a longer title in quotation marks ("Takin' It to the Streets", a song; "Bike & Style", a
+    book named with more words around): a short quoted phrase in title case names a work, and a person
+    or organisation spaCy finds inside it is a piece of that name. Quoted speech is not in title case."""
+    lo, hi = m.tokens
+    sent = doc[lo].sent
+    opening = next((i for i in range(lo - 1, sent.start - 1, -1) if doc[i].text in _OPEN_QUOTES), -1)
+    closing = next((i for i in range(hi, sent.end) if doc[i].text in _CLOSE_QUOTES), -1)
+    if opening < 0 or closing < 0 or closing - opening - 1 <= hi - lo or closing - opening > 10:
+        return False
+    words = [t for t in doc[opening + 1 : closing] if t.is_alpha and len(t) >= 4]
+    return bool(words) and all(t.text[:1].isupper() for t in words)
+
+
+def _firm_word(word: str) -> bool:
+    """A last word that makes a "person" a firm or a body ("Design", "Studio", "Foundation"): an
+    organisation word no census surname shares ("Damon Hill", "Mungo Park" stay people)."""
+    return word.lower() in _NOT_SURNAMES and not is_surname(word)
+
+
+def _plural_of_word(word: str) -> bool:
+    """A capitalised plural of a common noun ("Watches", "Broncos"): what is left without the "s" or
+    "es" is a dictionary word. Surnames that look so ("Williams") are weighed by the caller first."""
+    if len(word) < 4 or not word.endswith("s") or word.endswith(("ss", "us", "is")):
+        return False
+    return is_dictionary_word(word[:-1]) or (word.endswith("es") and is_dictionary_word(word[:-2]))
 
 
 def _known_place(name: str) -> bool:
@@ -117,6 +162,8 @@ def _organisation_type(m: _Mention) -> str:
     last = words[-1].lower()
     if " to " in m.name or ("," in m.name and not m.name.endswith(_LEGAL_FORMS)):
         return REFUSED
+    if "\u00ae" in m.name or "\u2122" in m.name or any(_PRODUCT_MARK.search(w) for w in words[1:]):
+        return "PRODUCT"  # a registered mark ("Digital Intuition®") or a model number ("Note 10 Plus")
     if len(words) == 2 and words[0] in ("Group", "Pool") and len(words[1]) == 1 and words[1].isupper():
         return REFUSED  # "Group A" of a tournament is a draw, not an organisation
     if len(words) > 1 and last in _EVENT_WORDS:
@@ -189,6 +236,9 @@ def weigh_evidence(doc: Doc, mentions: list[_Mention], lowered: frozenset[str]) 
     for m in mentions:
         if m.dateline:
             continue
+        if m.label in ("PERSON", "ORG") and (_written_lower(doc, m.name) or _in_quoted_title(doc, m)):
+            m.label = REFUSED
+            continue
         if _scored_team(doc, m):
             m.label, m.place = "ORG", None
         if m.label in ("GPE", "LOC", "FAC") and _head_of_longer_name(doc, m):
@@ -204,6 +254,10 @@ def weigh_evidence(doc: Doc, mentions: list[_Mention], lowered: frozenset[str]) 
             m.label, m.place = "ORG", None  # "Air Astana", "Air Canada": airlines, not places
         elif m.label in ("ORG", "GPE", "LOC", "FAC") and not placed and _looks_like_person(doc, m):
             m.label = "PERSON"
+        elif m.label == "PERSON" and len(words) > 1 and _firm_word(words[-1]):
+            m.label = _organisation_type(m)  # "Peter Koros Design": a firm named after its founder
+        elif m.label == "PERSON" and len(words) > 1 and is_place(m.name) and not is_given_name(words[0]):
+            m.label = "GPE"  # "Sioux Falls": a city GeoNames knows, whose first word is no given name
         elif m.name not in named and _refused(doc, m, lowered, placed):
             m.label = REFUSED
         elif m.label == "ORG":

@@ -6,6 +6,8 @@ import re
 
 from spacy.tokens import Doc
 
+from streams.enrichment.entities.lexicon import is_given_name, is_place
+
 # Separators of page titles and listings ("Apple Arcade: So Many Ways…", "WeWork – TechCrunch"): a name
 # never runs across one.
 _SEPARATORS = frozenset({":", "|", "–", "—", "•", "·", "/"})
@@ -59,7 +61,29 @@ def is_junk(doc: Doc, lo: int, hi: int, name: str) -> bool:
         return True  # "¼ cup feta", "n’t", "nonstick spray"; "6th Avenue", "iPhone" and "my6sense" stay
     if name.casefold() in COMMON_ABBREVIATIONS:
         return True
+    if _function_word_edge(doc, lo, hi) or _inner_possessive(doc, lo, hi):
+        return True
     return any(t.pos_ in ("VERB", "AUX") and t.text.islower() for t in doc[lo:hi])
+
+
+def _function_word_edge(doc: Doc, lo: int, hi: int) -> bool:
+    """A name that ends on a lower-case function word ("Hall of Fame's Class of": the year was cut off) or
+    is one capitalised function word alone ("More", "Off" of a headline or a listing) is a fragment."""
+    last = doc[hi - 1]
+    if hi - lo > 1 and last.is_stop and last.text.islower() and last.pos_ in ("ADP", "DET", "CCONJ", "SCONJ"):
+        return True
+    return hi - lo == 1 and last.is_stop and last.text.istitle() and last.pos_ not in ("PROPN", "NOUN")
+
+
+def _inner_possessive(doc: Doc, lo: int, hi: int) -> bool:
+    """A possessive inside a span after a person's or a place's name joins two names ("Jeff Bezos's Blue
+    Origin", "Cleveland's Public Auditorium"): the owner and the thing owned are two referents, and the
+    span is neither. After other words it is one name ("People's Daily", "McDonald's Corp")."""
+    inner = [i for i in range(lo + 1, hi - 1) if doc[i].tag_ == "POS"]
+    if not inner:
+        return False
+    owner = doc[lo : inner[0]]
+    return is_place(owner.text) or (len(owner) >= 2 and is_given_name(owner[0].text))
 
 
 def masked(doc: Doc, hi: int) -> bool:

@@ -1,0 +1,91 @@
+"""Entity precision rules (issue 25): fragments, joined names, marked products, lower-case phrases."""
+
+from __future__ import annotations
+
+from spacy.language import Language
+
+from tests.unit.test_entity_rules import forced, names
+
+
+def test_a_name_ending_on_a_preposition_is_a_fragment(nlp: Language) -> None:
+    text = "The band joins the Hall of Fame Class of 2020 in May, with Sony Music watching."
+    found = forced(nlp, text, [("Hall of Fame Class of", "ORG"), ("Sony Music", "ORG")])
+    assert names(found) == {"Sony Music": "ORG"}
+
+
+def test_a_capitalised_function_word_alone_is_no_name(nlp: Language) -> None:
+    text = "More than ever, Google sells phones."
+    found = forced(nlp, text, [("More", "ORG"), ("Google", "ORG")])
+    assert names(found) == {"Google": "ORG"}
+
+
+def test_a_possessive_after_a_person_or_a_place_joins_two_names(nlp: Language) -> None:
+    text = "Jeff Bezos’s Blue Origin flew again, and Cleveland’s Public Auditorium was full."
+    found = forced(
+        nlp, text, [("Jeff Bezos’s Blue Origin", "PERSON"), ("Cleveland’s Public Auditorium", "ORG")]
+    )
+    assert found == []
+
+
+def test_a_possessive_inside_one_name_keeps_it(nlp: Language) -> None:
+    text = "The People’s Liberation Army held drills, the People’s Daily said."
+    found = forced(nlp, text, [("People’s Liberation Army", "ORG"), ("People’s Daily", "ORG")])
+    assert names(found) == {"People’s Liberation Army": "ORG", "People’s Daily": "ORG"}
+
+
+def test_a_registered_mark_or_a_model_number_makes_a_product(nlp: Language) -> None:
+    text = "Its Digital Intuition® engine runs on the Note 10 Plus, says Samsung."
+    found = forced(
+        nlp,
+        text,
+        [("Digital Intuition®", "ORG"), ("Note 10 Plus", "ORG"), ("Samsung", "ORG")],
+    )
+    assert names(found) == {"Digital Intuition®": "PRODUCT", "Note 10 Plus": "PRODUCT", "Samsung": "ORG"}
+
+
+def test_a_phrase_the_article_writes_in_lower_case_is_no_name(nlp: Language) -> None:
+    text = "Best Smart Watch deals. A smart watch tracks your steps, and Fitbit makes one."
+    found = forced(nlp, text, [("Smart Watch", "ORG"), ("Fitbit", "ORG")])
+    assert names(found) == {"Fitbit": "ORG"}
+
+
+def test_three_capitalised_common_words_are_no_person(nlp: Language) -> None:
+    text = "Dark Web Monitoring comes free, said Maria Lopez."
+    found = forced(nlp, text, [("Dark Web Monitoring", "PERSON"), ("Maria Lopez", "PERSON")])
+    assert names(found) == {"Maria Lopez": "PERSON"}
+
+
+def test_a_plural_of_a_common_noun_is_no_person(nlp: Language) -> None:
+    text = "Watches are on sale this week, Tom Williams said."
+    found = forced(nlp, text, [("Watches", "PERSON"), ("Tom Williams", "PERSON")])
+    assert names(found) == {"Tom Williams": "PERSON"}
+
+
+def test_a_surname_ending_in_s_stays_a_person(nlp: Language) -> None:
+    text = "Williams won the final on Sunday."
+    found = forced(nlp, text, [("Williams", "PERSON")])
+    assert names(found) == {"Williams": "PERSON"}
+
+
+def test_a_name_inside_a_quoted_title_is_part_of_the_title(nlp: Language) -> None:
+    text = "The band closed with “Takin’ It to the Streets” at Madison Square Garden."
+    found = forced(nlp, text, [("Streets", "ORG")])
+    assert found == []
+
+
+def test_a_name_inside_quoted_speech_stays(nlp: Language) -> None:
+    text = "“We signed with Sony Music last year,” she said."
+    found = forced(nlp, text, [("Sony Music", "ORG")])
+    assert names(found) == {"Sony Music": "ORG"}
+
+
+def test_a_person_ending_in_a_firm_word_is_an_organisation(nlp: Language) -> None:
+    text = "The lights were made by Peter Koros Design, and Damon Hill came to see them."
+    found = forced(nlp, text, [("Peter Koros Design", "PERSON"), ("Damon Hill", "PERSON")])
+    assert names(found) == {"Peter Koros Design": "ORG", "Damon Hill": "PERSON"}
+
+
+def test_a_person_that_is_a_known_city_is_a_place(nlp: Language) -> None:
+    text = "The paper is printed in Sioux Falls and read across the state."
+    found = forced(nlp, text, [("Sioux Falls", "PERSON")])
+    assert names(found) == {"Sioux Falls": "GPE"}
