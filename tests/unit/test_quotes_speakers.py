@@ -386,3 +386,9 @@ def test_a_dash_and_name_opening_the_next_paragraph_signs_the_quote(nlp: Any) ->
     # The tagger reads the glued "-Ana" as punctuation, so the entity stage may know her only as "Ruiz".
     assert first in ("Ana Ruiz", "Ruiz")
     assert second == "Carl Dunne"
+
+
+def test_a_title_in_marks_before_a_relative_clause_is_not_attributed(nlp: Any) -> None:
+    # The series' name ends in a comma, but "that first aired" describes the series: no one said it.
+    paragraphs = ["“Tales From the Crypt,” a television series that first aired in 1989, will return."]
+    assert _speakers(nlp, paragraphs) == []

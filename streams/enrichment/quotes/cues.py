@@ -5,7 +5,7 @@ from __future__ import annotations
 from spacy.tokens import Doc, Token
 
 from streams.enrichment.nlp import ParsedArticle, Segment, text_of
-from streams.enrichment.quotes.spans import _after, _Span
+from streams.enrichment.quotes.spans import _after, _Span, is_title
 from streams.enrichment.quotes.syntax import _MESSAGES, SUBJECTS, sentence_of
 
 # Lemmas of verbs that introduce or attribute speech (opinion verbs like "think" are left out: they
@@ -92,7 +92,7 @@ def _trailing_verb(doc: Doc, span: _Span, b: int, quoted: list[bool]) -> Token |
     if words[-1:] not in ",?!—-":
         return None
     # A clause left open by a comma, not a title or a name in marks ('“24,” which aired on').
-    open_clause = words.endswith(",") and len(words.split()) >= 4
+    open_clause = words.endswith(",") and len(words.split()) >= 4 and not is_title(words.rstrip(","))
     j = _after(doc, span, b)
     for k in range(j, min(len(doc), j + 16)):
         t = doc[k]
@@ -111,7 +111,7 @@ def _trailing_verb(doc: Doc, span: _Span, b: int, quoted: list[bool]) -> Token |
         # ending in a comma is a sentence's object left open, so the verb whose subject follows it
         # attributes it whatever its lemma ('“...,” an angry Hollande retaliated').
         if (_is_cue(t) or open_clause) and (
-            any(c.dep_ in SUBJECTS and j <= c.i < k for c in t.children)
+            any(c.dep_ in SUBJECTS and j <= c.i < k and c.tag_ not in ("WDT", "WP") for c in t.children)
             or (t.dep_ == "acl" and j <= t.head.i < k)  # "the nominee, Donald Trump, tweeted" as a modifier
         ):
             return t
