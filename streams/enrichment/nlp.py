@@ -11,6 +11,7 @@ from pathlib import Path
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
+from spacy.util import compile_infix_regex
 
 from streams.events.records import CleanArticle
 
@@ -78,10 +79,25 @@ def article_text(article: CleanArticle) -> tuple[str, tuple[Segment, ...]]:
 PATTERNS = Path(__file__).resolve().parents[1] / "data" / "entities" / "patterns.jsonl"
 
 
+# A double quote mark glued to the words around it ('said,“Look', 'paranoia,”Clinton said', '(R-S.C.):"I'):
+# spaCy's rules keep such a run as one token, so neither the mark, the cue nor the name is seen. Split the
+# punctuation before a mark, and a mark after punctuation from the word it opens or ends beside. A period
+# splits only after a lower-case word or a number, so abbreviations ("U.S.") keep theirs.
+_GLUED_QUOTES = (
+    r"(?<=[^\W_])[,;:!?](?=[\"“”])",
+    r"(?<=[a-z0-9]{2})\.(?=[\"“”])",
+    r"(?<=[)])[,.;:!?](?=[\"“”])",
+    r"(?<=[,.;:!?])[\"“”](?=[^\W\d_])",
+)
+
+
 @lru_cache(maxsize=4)
 def load_model(name: str) -> Language:
-    """Load a spaCy pipeline (package name or path) once per process, with the entity patterns before its NER."""
+    """Load a spaCy pipeline (package name or path) once per process, with the entity patterns before its NER
+    and quote marks glued to words split off."""
     nlp = spacy.load(name)
+    infixes = [*(nlp.Defaults.infixes or ()), *_GLUED_QUOTES]
+    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer  # type: ignore[union-attr]
     if "ner" in nlp.pipe_names and "entity_ruler" not in nlp.pipe_names:
         ruler = nlp.add_pipe("entity_ruler", before="ner")
         ruler.from_disk(PATTERNS)  # type: ignore[attr-defined]

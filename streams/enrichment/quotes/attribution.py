@@ -55,7 +55,7 @@ def _labelled(doc: Doc, span: _Span, a: int, b: int, resolver: _Resolver) -> tup
     while i >= 0 and (doc[i].is_space or doc[i].is_quote):
         i -= 1
     # The tagger calls a sentence-initial name a noun ("Reid: ..."); only an entity is taken then.
-    n = i - 1
+    n = _before_parenthesis(doc, i - 1)
     if i >= 1 and doc[i].text == ":" and (doc[n].pos_ == "PROPN" or _is_name_word(doc[n])):
         # Only a bare label ("Clinton: ..."): after a verb the name is an addressee or a place. A label may
         # follow another quotation's end ('... ISIS." Bush: "...').
@@ -70,7 +70,8 @@ def _labelled(doc: Doc, span: _Span, a: int, b: int, resolver: _Resolver) -> tup
             opening = k == 0 or doc[k - 1].idx < span.segment.start
             if opening and k == n - 1 and _is_cue(doc[k]):
                 continue  # "Continued Stone: ...": a cue word opening the label
-            if doc[k].pos_ in ("VERB", "AUX", "ADP") or doc[k].text in ".!?":
+            # "Former secretary of state Hillary Rodham Clinton: ...": "of" inside a title is no verb phrase.
+            if (doc[k].pos_ in ("VERB", "AUX", "ADP") and doc[k].lower_ != "of") or doc[k].text in ".!?":
                 break
         else:
             who = resolver.entity_at(doc[n]) or resolver.by_name.get(doc[n].text) or resolver.named(doc[n])
@@ -102,7 +103,37 @@ def _labelled(doc: Doc, span: _Span, a: int, b: int, resolver: _Resolver) -> tup
             who = resolver.entity_at(doc[k]) or resolver.by_name.get(doc[k].text) or resolver.named(doc[last])
             if who is not None:
                 return doc[j], who
-    return None
+    return _signature(doc, span, j, resolver)
+
+
+def _signature(doc: Doc, span: _Span, j: int, resolver: _Resolver) -> tuple[Token, Entity] | None:
+    """A quotation that closes its paragraph, then a paragraph opening with a dash and a name ("-Michelle
+    Marks, Philadelphia."): the name signs the quotation, as a dash after it in its own paragraph does."""
+    text = text_of(doc)
+    if j >= len(doc) or doc[j].idx < span.segment.end or text[span.outer_end : span.segment.end].strip():
+        return None
+    first = j + 1 if doc[j].text in _DASHES else j
+    if first == j and not (doc[j].text[:1] in _DASHES and doc[j].text[1:2].isupper()):
+        return None  # the paragraph opens with no dash
+    # A name glued to its dash ("-Ana") is tagged as punctuation: its capital says it opens a name.
+    if first >= len(doc) or (first > j and doc[first].pos_ != "PROPN"):
+        return None
+    last = first  # the name is found by its last word: "-President Obama" -> Obama
+    while last + 1 < len(doc) and doc[last + 1].pos_ == "PROPN":
+        last += 1
+    who = resolver.entity_at(doc[last]) or resolver.by_name.get(doc[last].text) or resolver.named(doc[last])
+    return (doc[j], who) if who is not None and who.type == "PERSON" else None
+
+
+def _before_parenthesis(doc: Doc, n: int) -> int:
+    """The token before a short parenthesis ending at `n` ("Rep. Trey Gowdy (R-S.C.):" -> Gowdy): a party
+    and state, or an age, after a label's name is no part of it. `n` itself when no parenthesis ends there."""
+    if n < 1 or not doc[n].text.endswith(")"):
+        return n
+    for k in range(n, max(0, n - 8), -1):
+        if doc[k].text.startswith("("):
+            return k - 1 if k >= 1 else n
+    return n
 
 
 def extract_quotes(

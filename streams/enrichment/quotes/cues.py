@@ -5,7 +5,7 @@ from __future__ import annotations
 from spacy.tokens import Doc, Token
 
 from streams.enrichment.nlp import ParsedArticle, Segment, text_of
-from streams.enrichment.quotes.spans import _after, _Span
+from streams.enrichment.quotes.spans import _after, _Span, is_title
 from streams.enrichment.quotes.syntax import _MESSAGES, SUBJECTS, sentence_of
 
 # Lemmas of verbs that introduce or attribute speech (opinion verbs like "think" are left out: they
@@ -88,8 +88,11 @@ def _is_dash(token: Token) -> bool:
 
 def _trailing_verb(doc: Doc, span: _Span, b: int, quoted: list[bool]) -> Token | None:
     """The verb of an attribution right after a quote ending in , ? or ! ("...?" Hannity pressed.)."""
-    if text_of(doc)[span.start : span.end].rstrip()[-1:] not in ",?!—-":
+    words = text_of(doc)[span.start : span.end].rstrip()
+    if words[-1:] not in ",?!—-":
         return None
+    # A clause left open by a comma, not a title or a name in marks ('“24,” which aired on').
+    open_clause = words.endswith(",") and len(words.split()) >= 4 and not is_title(words.rstrip(","))
     j = _after(doc, span, b)
     for k in range(j, min(len(doc), j + 16)):
         t = doc[k]
@@ -99,13 +102,16 @@ def _trailing_verb(doc: Doc, span: _Span, b: int, quoted: list[bool]) -> Token |
             continue  # a name the tagger called a verb ("Trump shot back")
         if k < j + 4 and (
             k == j
-            or (doc[j].dep_ in SUBJECTS and doc[j].head.i == t.i)
+            # '“24,” which aired on Fox': a relative pronoun after the marks describes a quoted title.
+            or (doc[j].dep_ in SUBJECTS and doc[j].head.i == t.i and doc[j].tag_ not in ("WDT", "WP"))
             or all(doc[n].pos_ == "PROPN" for n in range(j, k))
         ):
             return t
-        # '"...!" the presumptive nominee, Donald Trump, tweeted': a cue after a long subject.
-        if _is_cue(t) and (
-            any(c.dep_ in SUBJECTS and j <= c.i < k for c in t.children)
+        # '"...!" the presumptive nominee, Donald Trump, tweeted': a cue after a long subject. A quotation
+        # ending in a comma is a sentence's object left open, so the verb whose subject follows it
+        # attributes it whatever its lemma ('“...,” an angry Hollande retaliated').
+        if (_is_cue(t) or open_clause) and (
+            any(c.dep_ in SUBJECTS and j <= c.i < k and c.tag_ not in ("WDT", "WP") for c in t.children)
             or (t.dep_ == "acl" and j <= t.head.i < k)  # "the nominee, Donald Trump, tweeted" as a modifier
         ):
             return t

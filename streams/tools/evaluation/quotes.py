@@ -110,9 +110,13 @@ class _Tokens:
 
 
 def score_article(
-    text: str, gold: Sequence[dict[str, Any]], predicted: Sequence[Predicted]
+    text: str,
+    gold: Sequence[dict[str, Any]],
+    predicted: Sequence[Predicted],
+    errors: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Counts of one article under the README's metric, and the kind of every miss."""
+    """Counts of one article under the README's metric, and the kind of every miss; each speaker miss
+    (gold source, predicted speaker and cue, the quote) is appended to `errors` when given."""
     tokens = _Tokens(text)
     in_content = [False] * len(tokens.starts)
     for q in gold:
@@ -161,6 +165,17 @@ def score_article(
             counts["speaker_correct"] += 1
         else:
             misses[_speaker_kind(q, best)] += 1
+            if errors is not None:
+                errors.append(
+                    {
+                        "kind": _speaker_kind(q, best),
+                        "source": q.get("source"),
+                        "speaker": speaker,
+                        "cue": best.cue if best is not None else None,
+                        "content_start": q["content_start"],
+                        "content": q["content"],
+                    }
+                )
     return {"counts": counts, "misses": misses}
 
 
