@@ -181,6 +181,10 @@ class SyndicationIndex:
         """The key of the per-article values written before segments (read, and deleted when expired)."""
         return f"{partition}|{article_id}"
 
+    def size(self) -> int:
+        """The entries held, over every partition."""
+        return sum(len(part.entries) for part in self._parts.values())
+
     @staticmethod
     def segment_key(partition: int, first: int) -> str:
         return f"{partition}|seg|{first:012d}"
