@@ -99,14 +99,25 @@ class _Partition:
     heap: list[tuple[float, int, str]] = field(default_factory=list)  # (event time, n, id): expiry order
     watermark: float = float("-inf")
     next_n: int = 0
-    # Saved segments: first n → [table key, entries still live in it]; `firsts` the same first ns, sorted.
-    segments: dict[int, list[Any]] = field(default_factory=dict)
-    firsts: list[int] = field(default_factory=list)
-    # Registered since the last flush (ids, in order; the first one's n names the segment), and the keys
-    # of segments left with no live entry, to delete at the next flush.
+    # Saved segments by their first (lowest) n, sorted, and the entries still live in each: two machine
+    # ints a segment (a worker under a light load saves a segment of one entry per hop; 32 bits: 4 billion
+    # registrations a partition). `keys`: the few whose key is not `segment_key(partition, first)`
+    # (per-article values from before segments).
+    firsts: array[int] = field(default_factory=lambda: array("I"))
+    live: array[int] = field(default_factory=lambda: array("I"))
+    keys: dict[int, str] = field(default_factory=dict)
+    # Registered since the last flush (ids, in order; no saved entry has an n as high as the first's), and
+    # the first ns of segments left with no live entry, to delete at the next flush.
     pending: list[str] = field(default_factory=list)
     pending_first: int | None = None
-    dropped: list[str] = field(default_factory=list)
+    dropped: list[int] = field(default_factory=list)
+
+    def saved(self, first: int, count: int, key: str | None = None) -> None:
+        i = bisect.bisect_left(self.firsts, first)
+        self.firsts.insert(i, first)
+        self.live.insert(i, count)
+        if key is not None:
+            self.keys[first] = key
 
     def release(self, n: int) -> None:
         """Entry `n` expired or was superseded: its segment has one live entry less; none left, it goes."""
@@ -115,12 +126,12 @@ class _Partition:
         i = bisect.bisect_right(self.firsts, n) - 1
         if i < 0:
             return
-        seg = self.segments[self.firsts[i]]
-        seg[1] -= 1
-        if seg[1] <= 0:
-            del self.segments[self.firsts[i]]
+        if self.live[i] <= 1:
+            self.dropped.append(self.firsts[i])
             del self.firsts[i]
-            self.dropped.append(seg[0])
+            del self.live[i]
+        else:
+            self.live[i] -= 1
 
     def ids(self, band: str) -> list[str]:
         got = self.bands.get(_band_number(band))
@@ -203,13 +214,14 @@ class SyndicationIndex:
             if "entries" in v:
                 rows = [Entry.from_row(row) for row in v["entries"]]
                 if rows:
-                    part.segments[min(e.n for _, e in rows)] = [text, len(rows)]
+                    first = min(e.n for _, e in rows)
+                    named = text if text != self.segment_key(partition, first) else None
+                    part.saved(first, len(rows), named)
                 found += rows
             else:  # one article's value, from before segments: a segment of one
                 entry = Entry.from_value(v)
-                part.segments[entry.n] = [text, 1]
+                part.saved(entry.n, 1, text)
                 found.append((sys.intern(text[len(prefix) :]), entry))
-        part.firsts = sorted(part.segments)
         # In registration order: an article registered again (a later n) supersedes its earlier entry.
         for article_id, entry in sorted(found, key=lambda f: f[1].n):
             if article_id in part.entries:
@@ -224,23 +236,21 @@ class SyndicationIndex:
         part = self._parts.get(partition)
         if part is None:
             return
-        for key in part.dropped:
-            delete_key(self.table, key)
+        for first in part.dropped:
+            delete_key(self.table, part.keys.pop(first, "") or self.segment_key(partition, first))
         part.dropped = []
-        first = part.pending_first
-        if first is None:
+        if part.pending_first is None:
             return
         live = [
             (article_id, entry)
             for article_id in dict.fromkeys(part.pending)
-            if (entry := part.entries.get(article_id)) is not None and entry.n >= first
+            if (entry := part.entries.get(article_id)) is not None and entry.n >= part.pending_first
         ]
         part.pending, part.pending_first = [], None
         if live:
-            key = self.segment_key(partition, first)
-            self.table[key] = {"entries": [entry.as_row(article_id) for article_id, entry in live]}
-            part.segments[first] = [key, len(live)]
-            bisect.insort(part.firsts, first)
+            first = min(entry.n for _, entry in live)  # what expired or was superseded since is left out
+            self.table[self.segment_key(partition, first)] = {"entries": [e.as_row(a) for a, e in live]}
+            part.saved(first, len(live))
 
     def visit(
         self,
