@@ -69,6 +69,10 @@ class Settings:
     # Seconds trending holds its inputs before one flush: each changed window published once, one
     # changelog record per input partition (not one per update).
     trending_flush: float = 1.0
+    # Seconds the syndication stage waits to fill a batch of hops: what a batch registers in a partition is
+    # one changelog record (a segment), not one per article. Each of an article's ~4 hops may wait this long
+    # under a light load; under a backlog batches fill at once.
+    syndication_flush: float = 0.05
     # Languages the NLP (entities, quotes, topics, key phrases) runs on; articles in others are cleaned and
     # published all the same, with those stages skipped and the reason stated.
     languages: str = "en"

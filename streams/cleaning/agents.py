@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import faust
 from aiokafka.errors import MessageSizeTooLargeError
@@ -17,6 +17,10 @@ from streams.events.records import RawArticle, SyndicationHop
 from streams.kills.gate import is_kill, kill_input, tombstone_input
 from streams.settings import Settings
 from streams.worker.delivery import ORIGIN_KEY, ORIGIN_TOPIC, Delivery
+from streams.worker.tables import as_event
+
+# Hops taken in one batch at most (a backlog): bounds what one flush holds, and one segment's size.
+SYNDICATION_BATCH = 500
 
 
 def _kill_to_gate(event: faust.EventT, raw: RawArticle | None, settings: Settings) -> Outgoing | None:
@@ -112,23 +116,51 @@ def register(app: faust.App, topics: Topics, settings: Settings, delivery: Deliv
             if await delivery.send_all("clean", outputs, event):
                 metrics.messages.labels("clean", "ok" if outputs else "unchanged").inc()
 
+    register_syndication(app, topics, settings, delivery, index)
+
+
+def register_syndication(
+    app: faust.App, topics: Topics, settings: Settings, delivery: Delivery, index: SyndicationIndex
+) -> None:
+    """Add the syndication agent, which checks hops in batches against `index` (table `syndication`)."""
+    metrics = delivery.metrics
     next_offset: dict[int, int] = {}
+
+    def step(event: faust.EventT) -> Outgoing | Exception:
+        partition, offset = event.message.partition, event.message.offset
+        try:
+            with metrics.timed("syndication"), as_event(event):
+                if next_offset.get(partition) != offset:
+                    # A start, a rebalance or a seek: the table may hold what another worker wrote.
+                    index.load(partition)
+                next_offset[partition] = offset + 1
+                return syndication.step(
+                    index, partition, cast(SyndicationHop, event.value), settings.partitions
+                )
+        except Exception as exc:
+            return exc
 
     # SyndicationHop ──check its bands here──► the next band partition's hop, or after the last one
     # CleanArticle keyed by article id (duplicate_of the earliest-seen near-copy)
     @app.agent(topics.syndication, name="syndication")
     async def syndication_agent(stream: faust.StreamT[SyndicationHop]) -> None:
-        async for event in stream.events():
-            partition, offset = event.message.partition, event.message.offset
-            try:
-                with metrics.timed("syndication"):
-                    if next_offset.get(partition) != offset:
-                        # A start, a rebalance or a seek: the table may hold what another worker wrote.
-                        index.load(partition)
-                    next_offset[partition] = offset + 1
-                    out = syndication.step(index, partition, event.value, settings.partitions)
-            except Exception as exc:
-                await delivery.refuse("syndication", exc, event)
-                continue
-            if await delivery.send_all("syndication", [out], event):
-                metrics.messages.labels("syndication", "ok").inc()
+        # Hops in batches, acked by hand: what a batch registered in a partition is saved as one table
+        # value (a segment) before its hops are acked. faust-streaming 0.15.3: a table write is a
+        # `send_soon` into the producer's buffer (tables/base.py send_changelog), and Consumer._commit_offsets
+        # awaits `app.producer.flush()`, which drains that buffer, before it commits acked offsets: a commit
+        # never covers a segment not in Kafka. A restart or rebalance mid-batch redelivers the uncommitted
+        # hops; a hop registered already (its segment saved) changes nothing (`visit` is idempotent).
+        batches = cast(Any, stream).noack_take(SYNDICATION_BATCH, within=settings.syndication_flush)
+        async for events in batches:
+            results = [step(event) for event in events]
+            last = {event.message.partition: event for event in events}
+            for partition, event in last.items():
+                with as_event(event):  # the segment goes to the changelog partition of the hops' partition
+                    index.flush(partition)
+            for event, out in zip(events, results, strict=True):
+                if isinstance(out, Exception):
+                    await delivery.refuse("syndication", out, event)
+                elif await delivery.send_all("syndication", [out], event):
+                    metrics.messages.labels("syndication", "ok").inc()
+            for event in events:
+                await stream.ack(event)

@@ -11,6 +11,7 @@ count and the number of workers. `process` runs the same hops over one dict (`re
 from __future__ import annotations
 
 import base64
+import bisect
 import heapq
 import sys
 from array import array
@@ -22,6 +23,7 @@ from streams.cleaning.boilerplate import Syndication
 from streams.events import flow
 from streams.events.flow import Outgoing
 from streams.events.records import CleanArticle, SyndicationHop, event_id, gate_input
+from streams.worker.tables import delete_key
 
 DAY = 86400.0
 _LSH = Syndication({})
@@ -73,6 +75,16 @@ class Entry:
     def bands(self) -> list[str]:
         return band_keys(list(array("I", self.signature)))
 
+    def as_row(self, article_id: str) -> list[Any]:
+        """The entry as one row of a segment (a list: no key names repeated per entry)."""
+        return [article_id, self.seen, self.time, self.n, base64.b64encode(self.signature).decode("ascii")]
+
+    @classmethod
+    def from_row(cls, row: list[Any]) -> tuple[str, Entry]:
+        return sys.intern(str(row[0])), cls(
+            float(row[1]), float(row[2]), int(row[3]), base64.b64decode(row[4])
+        )
+
 
 def pack(signature: list[int]) -> bytes:
     """A signature's 32-bit values as bytes (MinHash `affine32` values: a larger one is refused)."""
@@ -87,6 +99,39 @@ class _Partition:
     heap: list[tuple[float, int, str]] = field(default_factory=list)  # (event time, n, id): expiry order
     watermark: float = float("-inf")
     next_n: int = 0
+    # Saved segments by their first (lowest) n, sorted, and the entries still live in each: two machine
+    # ints a segment (a worker under a light load saves a segment of one entry per hop; 32 bits: 4 billion
+    # registrations a partition). `keys`: the few whose key is not `segment_key(partition, first)`
+    # (per-article values from before segments).
+    firsts: array[int] = field(default_factory=lambda: array("I"))
+    live: array[int] = field(default_factory=lambda: array("I"))
+    keys: dict[int, str] = field(default_factory=dict)
+    # Registered since the last flush (ids, in order; no saved entry has an n as high as the first's), and
+    # the first ns of segments left with no live entry, to delete at the next flush.
+    pending: list[str] = field(default_factory=list)
+    pending_first: int | None = None
+    dropped: list[int] = field(default_factory=list)
+
+    def saved(self, first: int, count: int, key: str | None = None) -> None:
+        i = bisect.bisect_left(self.firsts, first)
+        self.firsts.insert(i, first)
+        self.live.insert(i, count)
+        if key is not None:
+            self.keys[first] = key
+
+    def release(self, n: int) -> None:
+        """Entry `n` expired or was superseded: its segment has one live entry less; none left, it goes."""
+        if self.pending_first is not None and n >= self.pending_first:
+            return  # not saved yet: the flush writes only what is live then
+        i = bisect.bisect_right(self.firsts, n) - 1
+        if i < 0:
+            return
+        if self.live[i] <= 1:
+            self.dropped.append(self.firsts[i])
+            del self.firsts[i]
+            del self.live[i]
+        else:
+            self.live[i] -= 1
 
     def ids(self, band: str) -> list[str]:
         got = self.bands.get(_band_number(band))
@@ -120,11 +165,17 @@ def _band_number(band: str) -> int:
 class SyndicationIndex:
     """The syndication state of the partitions one worker (or `process`) holds.
 
-    The table keeps one entry per article and partition, `partition|article id`: one changelog record per
-    partition an article visits, not one per band. The band → articles index is derived from the entries in
-    memory and rebuilt by `load` (after a start, a rebalance or a seek). Entries expire `days` after their
-    event time, measured against the highest event time the partition has seen (its watermark). About 0.9 KB
-    of memory an entry (`benchmarks/syndication_memory.py`).
+    What a partition registered between two flushes is saved as ONE table value, a segment under
+    `partition|seg|<first n>` (n: registration order): one changelog record per partition and flush, not one
+    per article visiting it. The worker flushes once per batch of hops, before it acks them (Faust commits
+    acked offsets only after flushing the producer, which holds the table's changelog writes); `resolve`
+    flushes after each hop. The band → articles index is derived in memory and rebuilt by `load` (after a
+    start, a rebalance or a seek) from the segments, and from the per-article values (`partition|article
+    id`) written before segments. Entries expire `days` after their event time, measured against the highest
+    event time the partition has seen (its watermark); a segment is deleted once none of its entries is live
+    (expired or superseded by a later registration): a segment is never rewritten smaller, which would cost
+    a changelog record per expiry step again; its entries' event times are close, so it lives little longer
+    than its newest. About 0.9 KB of memory an entry (`benchmarks/syndication_memory.py`).
     """
 
     def __init__(
@@ -138,21 +189,68 @@ class SyndicationIndex:
 
     @staticmethod
     def key(partition: int, article_id: str) -> str:
+        """The key of the per-article values written before segments (read, and deleted when expired)."""
         return f"{partition}|{article_id}"
 
+    def size(self) -> int:
+        """The entries held, over every partition."""
+        return sum(len(part.entries) for part in self._parts.values())
+
+    @staticmethod
+    def segment_key(partition: int, first: int) -> str:
+        return f"{partition}|seg|{first:012d}"
+
     def load(self, partition: int) -> None:
-        """Rebuild one partition's index from the table's entries."""
+        """Rebuild one partition's index from the table (what it registered and did not flush yet first
+        written, so nothing registered is lost)."""
+        self.flush(partition)
         prefix = f"{partition}|"
         part = _Partition()
-        found = []
+        found: list[tuple[str, Entry]] = []
         for k, v in list(self.table.items()):
             text = k.decode() if isinstance(k, bytes) else str(k)
-            if text.startswith(prefix) and v:
-                found.append((sys.intern(text[len(prefix) :]), Entry.from_value(v)))
+            if not text.startswith(prefix) or not v:
+                continue
+            if "entries" in v:
+                rows = [Entry.from_row(row) for row in v["entries"]]
+                if rows:
+                    first = min(e.n for _, e in rows)
+                    named = text if text != self.segment_key(partition, first) else None
+                    part.saved(first, len(rows), named)
+                found += rows
+            else:  # one article's value, from before segments: a segment of one
+                entry = Entry.from_value(v)
+                part.saved(entry.n, 1, text)
+                found.append((sys.intern(text[len(prefix) :]), entry))
+        # In registration order: an article registered again (a later n) supersedes its earlier entry.
         for article_id, entry in sorted(found, key=lambda f: f[1].n):
+            if article_id in part.entries:
+                self._remove(part, article_id)
             self._add(part, article_id, entry, entry.bands())
             part.watermark = max(part.watermark, entry.time)
         self._parts[partition] = part
+
+    def flush(self, partition: int) -> None:
+        """Save what the partition registered since the last flush as one segment, and delete the segments
+        left with no live entry. A worker calls it with the partition's event current (`as_event`)."""
+        part = self._parts.get(partition)
+        if part is None:
+            return
+        for first in part.dropped:
+            delete_key(self.table, part.keys.pop(first, "") or self.segment_key(partition, first))
+        part.dropped = []
+        if part.pending_first is None:
+            return
+        live = [
+            (article_id, entry)
+            for article_id in dict.fromkeys(part.pending)
+            if (entry := part.entries.get(article_id)) is not None and entry.n >= part.pending_first
+        ]
+        part.pending, part.pending_first = [], None
+        if live:
+            first = min(entry.n for _, entry in live)  # what expired or was superseded since is left out
+            self.table[self.segment_key(partition, first)] = {"entries": [e.as_row(a) for a, e in live]}
+            part.saved(first, len(live))
 
     def visit(
         self,
@@ -205,7 +303,9 @@ class SyndicationIndex:
             seen = min(seen, old.seen)
         entry = Entry(seen, time, part.next_n, signature)
         self._add(part, article_id, entry, bands)
-        self.table[self.key(partition, article_id)] = entry.as_value()
+        if part.pending_first is None:
+            part.pending_first = entry.n
+        part.pending.append(article_id)  # saved by the next flush
 
     def _add(self, part: _Partition, article_id: str, entry: Entry, bands: list[str]) -> None:
         part.entries[article_id] = entry
@@ -216,6 +316,7 @@ class SyndicationIndex:
 
     def _remove(self, part: _Partition, article_id: str) -> None:
         entry = part.entries.pop(article_id)
+        part.release(entry.n)
         # Its bands are recomputed from the signature; those another partition owns are not here.
         for band in entry.bands():
             part.discard(band, article_id)
@@ -226,8 +327,7 @@ class SyndicationIndex:
             _, n, article_id = heapq.heappop(part.heap)
             entry = part.entries.get(article_id)
             if entry is not None and entry.n == n:  # else a newer registration replaced it
-                self._remove(part, article_id)
-                del self.table[self.key(partition, article_id)]
+                self._remove(part, article_id)  # its segment is deleted at a flush once none is live
 
     def _similar(self, signature: bytes, other: bytes) -> bool:
         mine, theirs = array("I", signature), array("I", other)
@@ -289,7 +389,9 @@ def resolve(index: SyndicationIndex, out: Outgoing, partitions: int) -> Outgoing
     """Every hop of one article in this process (`process`, one dict for all partitions): its gate input."""
     while out.spec is flow.SYNDICATION:
         assert out.partition is not None and isinstance(out.event, SyndicationHop)
-        out = step(index, out.partition, out.event, partitions)
+        partition = out.partition
+        out = step(index, partition, out.event, partitions)
+        index.flush(partition)
     return out
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import faust
 from faust.types.tables import TableT
 
-from streams.worker.tables import as_event
+from streams.worker.tables import as_event, delete_key
 
 
 class Segments:
@@ -37,11 +37,7 @@ class Segments:
         self.table[self.key(source, partition, int(segment["seq"]))] = segment
 
     def delete(self, source: str, partition: int, seq: int) -> None:
-        key = self.key(source, partition, seq)
-        # Keys read back from the changelog may come as bytes (raw key serializer): delete either form.
-        for form in (key, key.encode()):
-            if form in self.table:
-                del self.table[form]
+        delete_key(self.table, self.key(source, partition, seq))
 
 
 def _text(key: Any) -> str:

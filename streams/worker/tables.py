@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
+from typing import Any
 
 import faust
 from faust.streams import _current_event
@@ -19,3 +20,11 @@ def as_event(event: faust.EventT) -> Iterator[None]:
         yield
     finally:
         _current_event.reset(token)
+
+
+def delete_key(table: MutableMapping[Any, Any], key: str) -> None:
+    """Delete `key` from a table in either form: keys read back from the changelog may come as bytes (the
+    raw key serializer), keys written since as text."""
+    for form in (key, key.encode()):
+        if form in table:
+            del table[form]

@@ -16,6 +16,9 @@ import orjson
 import pytest
 from aiokafka.partitioner import murmur2
 
+from streams.events import flow
+from streams.settings import Settings
+from streams.tools.record_count import end_offsets
 from tests.integration.conftest import ROOT, Broker
 from tests.integration.kafka_io import consume_until, produce, values
 from tests.reliability.conftest import worker_on
@@ -101,3 +104,49 @@ async def test_a_copy_from_a_source_on_another_partition_names_its_original_and_
         for line in (out / f"{namespace}news.articles.clean.jsonl").read_bytes().splitlines()
     ]
     assert {a["article_id"]: a["duplicate_of"] for a in processed} == live
+
+
+async def test_the_syndication_changelog_holds_a_segment_per_batch_not_a_record_per_hop(
+    kafka: Broker, worker_env: dict[str, str], namespace: str, tmp_path: Path
+) -> None:
+    # Batches held up to 0.5 s (the default is shorter, for latency): the count does not hang on the pace.
+    env = {**worker_env, "NEWSSTREAMS_PARTITIONS": str(PARTITIONS), "NEWSSTREAMS_SYNDICATION_FLUSH": "0.5"}
+    sources = sources_on_three_partitions()
+    articles = 40
+    messages = [
+        (
+            f"a-{n}".encode(),
+            raw(
+                f"a-{n}",
+                sources[n % 3],
+                story(300 + n // 4) if n % 4 == 0 else edited(story(300 + n // 4), 1),
+            ),
+        )
+        for n in range(articles)
+    ]
+    worker = worker_on(env, tmp_path / "worker.log")
+    try:
+        await asyncio.to_thread(worker.start)
+        raw_topic, clean_topic = f"{namespace}news.articles.raw", f"{namespace}news.articles.clean"
+        # The originals first, and published, so each is seen and registered before its copies.
+        originals = [m for n, m in enumerate(messages) if n % 4 == 0]
+        await produce(kafka.bootstrap, raw_topic, originals)
+        await consume_until(kafka.bootstrap, [clean_topic], lambda r: len(values(r, clean_topic)) >= 10, 180)
+        await produce(kafka.bootstrap, raw_topic, [m for n, m in enumerate(messages) if n % 4])
+        records = await consume_until(
+            kafka.bootstrap, [clean_topic], lambda r: len(values(r, clean_topic)) >= articles, 180
+        )
+        settings = Settings.from_env(env)
+        ends = await end_offsets(settings)
+    finally:
+        worker.stop()
+    # Each of the 10 stories: its original and three copies of it (one word edited: each close to it).
+    duplicates = {v["article_id"]: v["duplicate_of"] for v in values(records, clean_topic)}
+    assert duplicates == {f"a-{n}": None if n % 4 == 0 else f"a-{n - n % 4}" for n in range(articles)}
+    # Every hop record is one article's visit of one partition: what a table of one entry per article and
+    # partition would have written to its changelog.
+    visits = ends[settings.topic(flow.SYNDICATION.name)]
+    changelog = next(n for t, n in ends.items() if t.endswith("-syndication-changelog"))
+    assert visits >= articles
+    print(f"syndication hops {visits}, changelog records {changelog}")
+    assert changelog * 3 <= visits, (changelog, visits)

@@ -103,13 +103,21 @@ def article(article_id: str, paragraphs: list[str], source: str = "s") -> CleanA
 def run(
     indexes: dict[int, SyndicationIndex], a: CleanArticle, seen: float, partitions: int, time: float = T0
 ) -> str | None:
-    """Every hop of one article, each at the index of the partition it is sent to (as workers would)."""
+    """Every hop of one article, each at the index of the partition it is sent to (as workers would, each
+    hop a batch of one: flushed after it)."""
     out = first_hop(a, Syndication({}).signature(a.paragraphs), seen, time, partitions)
     while out.spec is flow.SYNDICATION:
         assert out.partition is not None and isinstance(out.event, SyndicationHop)
-        out = syndication.step(indexes[out.partition], out.partition, out.event, partitions)
+        partition = out.partition
+        out = syndication.step(indexes[partition], partition, out.event, partitions)
+        indexes[partition].flush(partition)
     assert out.spec is flow.GATE and isinstance(out.event, GateInput) and out.event.article is not None
     return out.event.article.duplicate_of
+
+
+def saved_ids(table: dict[str, Any]) -> list[str]:
+    """The article ids the table's segments hold."""
+    return [row[0] for v in table.values() for row in v["entries"]]
 
 
 def per_partition(partitions: int, days: float = 31) -> dict[int, SyndicationIndex]:
@@ -167,8 +175,10 @@ def test_a_redelivered_hop_decides_the_same_and_writes_nothing_new() -> None:
     out = first_hop(copy, Syndication({}).signature(copy.paragraphs), 2.0, T0, 4)
     assert isinstance(out.event, SyndicationHop) and out.partition is not None
     first = syndication.step(index, out.partition, out.event, 4)
+    index.flush(out.partition)
     written = dict(table)
     again = syndication.step(index, out.partition, out.event, 4)
+    index.flush(out.partition)
     assert again == first and table == written
 
 
@@ -181,7 +191,7 @@ def test_the_index_is_rebuilt_from_its_table_after_a_restart() -> None:
     assert run(after, article("c", edited(original)), 2.0, 4) == "o"
 
 
-def test_one_table_entry_per_article_and_partition_visited() -> None:
+def test_one_segment_per_partition_visited_and_flush() -> None:
     table: dict[str, Any] = {}
     index = SyndicationIndex(table, 31)
     body = story(60)
@@ -190,7 +200,9 @@ def test_one_table_entry_per_article_and_partition_visited() -> None:
     # Computed apart from `route`: the distinct owners of the 16 band keys.
     assert set(partitions) == {band_partition(b, 4) for b in band_keys(signature)}
     run({p: index for p in range(4)}, article("a", body), 1.0, 4)
-    assert sorted(table) == sorted(f"{p}|a" for p in partitions)
+    # Each hop its own flush here: one segment (starting at registration 0) per partition, holding "a".
+    assert sorted(table) == sorted(f"{p}|seg|{0:012d}" for p in partitions)
+    assert all([row[0] for row in v["entries"]] == ["a"] for v in table.values())
 
 
 def test_entries_written_before_signatures_were_packed_still_find_copies() -> None:
@@ -230,6 +242,7 @@ def test_an_entry_keeps_its_signature_packed() -> None:
                 mine = [b for b in bands if band_partition(b, 4) == p]
                 # Decoded apart for each hop, as a hop's signature is from its own Kafka message.
                 index.visit(p, f"a{n}", orjson.loads(orjson.dumps(signature)), float(n), T0, mine)
+                index.flush(p)  # a segment of one entry each
         gc.collect()
         used, _ = tracemalloc.get_traced_memory()
     finally:
@@ -254,7 +267,7 @@ def test_entries_expire_after_the_configured_days_of_event_time() -> None:
     assert run(expired, article("c", edited(original)), 2.0, 4, time=T0 + 32 * DAY) is None
     # Gone from the tables too, not only from the memory of the partitions the copy visited.
     visited = route(band_keys(Syndication({}).signature(edited(original))), 4)
-    assert all(not any(k.endswith("|o") for k in expired[p].table) for p in visited)
+    assert all("o" not in saved_ids(expired[p].table) for p in visited)
 
 
 def test_an_article_with_no_words_is_published_at_once() -> None:
