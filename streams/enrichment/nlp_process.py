@@ -14,6 +14,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import threading
 import time
 import zlib
 from collections.abc import Mapping, Sequence
@@ -50,10 +51,19 @@ def load_in_child(settings: Settings) -> None:
     # first with a batch half done.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # A worker killed outright (SIGKILL, the OOM killer) cannot shut its pool down, and the child, which holds
+    # its own end of the call queue's pipe, would wait on it forever: it goes when its parent does.
+    threading.Thread(target=_exit_with, args=(os.getppid(),), name="parent-watch", daemon=True).start()
     _enricher = Enricher(
         load_model(settings.model), TopicClassifier.load(settings.topic_model or None), settings
     )
     gc.freeze()  # the models live as long as the child: out of the collector's walks
+
+
+def _exit_with(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
 
 
 def child_pid() -> int:

@@ -7,8 +7,11 @@ import asyncio
 import os
 import pickle
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -174,6 +177,44 @@ def test_an_article_that_kills_the_child_every_time_is_refused_the_rest_delivere
     rejected = got[2]
     assert isinstance(rejected, Rejected) and rejected.reason == Reason.NLP_CRASHED == "nlp_crashed"
     _same([*got[:2], *got[3:]], _in_process(nlp, settings, articles))
+
+
+def test_no_child_outlives_a_worker_killed_outright() -> None:
+    # A process that starts an NlpProcess, says its children's pids, then waits: killed with SIGKILL, it
+    # shuts nothing down.
+    script = (
+        "import asyncio, sys\n"
+        "from streams.enrichment.nlp_process import NlpProcess\n"
+        "from streams.settings import Settings\n"
+        "from streams.worker.health import Metrics\n"
+        "async def main():\n"
+        "    nlp = NlpProcess(Settings(nlp_processes=2), Metrics())\n"
+        "    await nlp.load()\n"
+        "    print(*sorted(nlp.pids), flush=True)\n"
+        "    await asyncio.sleep(600)\n"
+        "asyncio.run(main())\n"
+    )
+    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE) as parent:
+        try:
+            assert parent.stdout is not None
+            pids = [int(p) for p in parent.stdout.readline().split()]
+            assert len(pids) == 2 and all(_running(p) for p in pids)
+        finally:
+            parent.kill()
+            parent.wait(10)
+    deadline = time.monotonic() + 15
+    while any(_running(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [p for p in pids if _running(p)]
+
+
+def _running(pid: int) -> bool:
+    """Whether `pid` runs (a zombie, dead but not yet reaped by init, does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 @pytest.mark.parametrize("size", [1, 2])
