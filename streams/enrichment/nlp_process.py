@@ -210,9 +210,12 @@ class NlpProcess:
         pool, self.pool, self._loading, self.enricher = self.pool, None, None, False
         if pool is None:
             return
-        pool.shutdown(wait=False, cancel_futures=True)
-        await asyncio.to_thread(_reap, set(self.pids), 10.0)
-        await asyncio.to_thread(pool.shutdown, True)  # the children joined: none left a zombie
+        # One shutdown that waits until the children are joined (a second call would not wait: the first
+        # drops its thread), beside a reaper that kills a child still running after 10 s.
+        await asyncio.gather(
+            asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True),
+            asyncio.to_thread(_reap, set(self.pids), 10.0),
+        )
         self.pids.clear()
 
 
