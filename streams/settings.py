@@ -29,6 +29,10 @@ class Settings:
     topic_model: str = ""
     topic_threshold: float = 0.2
     batch_size: int = 32
+    # Child processes that run the enrich stage's NLP (spaCy, entities, quotes, topics), each with the
+    # models loaded once; a batch is split among them by source. The worker's event loop (Kafka, state,
+    # sends) keeps its own core: with the NLP in a thread both shared one GIL.
+    nlp_processes: int = 1
     # Seconds the enrich stage waits for a batch to fill. Under a backlog batches fill at once; under a
     # light load every article waited for it (0.5 s gave p50 latency 1.2 s where 0.1 s gives 0.4 s, and
     # spaCy's cost an article is the same for batches of 1 and 32).
@@ -95,6 +99,9 @@ class Settings:
     # `fault_slow_batch` seconds inside each batch, as a slow one would take.
     fault_stall_after: int = 0
     fault_slow_batch: float = 0.0
+    # TEST-ONLY: an article whose text contains this string kills the NLP child process that parses it
+    # (SIGKILL, as a segfault or the OOM killer would); empty = off.
+    fault_nlp_crash: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -1,23 +1,20 @@
-"""The enrichment feature in the worker: batched spaCy parses in one thread, fan-out events, known people."""
+"""The enrichment feature in the worker: batched spaCy parses in child processes, fan-out events, known people."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
 import logging
-import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, cast
 
 import faust
 
-from streams.enrichment.enrich import Enriched, Enricher
-from streams.enrichment.iptc import TopicClassifier
-from streams.enrichment.nlp import load_model
+from streams.enrichment.nlp_process import NlpProcess
 from streams.enrichment.people import KnownPeople, forgotten, taught
 from streams.enrichment.people_feed import follow
+from streams.enrichment.results import Enriched
 from streams.events import flow
 from streams.events.errors import Reason, Rejected
 from streams.events.flow import Topics, internal_config
@@ -29,34 +26,6 @@ from streams.worker.delivery import Delivery
 from streams.worker.tables import as_event
 
 log = logging.getLogger(__name__)
-
-
-class NlpThread:
-    """spaCy and the topic model, loaded once, run in one thread: the event loop stays free for sends,
-    heartbeats and the web server."""
-
-    def __init__(self, settings: Settings, delivery: Delivery) -> None:
-        self.settings = settings
-        self.metrics = delivery.metrics
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nlp")
-        self.enricher: Enricher | None = None
-
-    def load(self) -> Enricher:
-        if self.enricher is None:
-            model = TopicClassifier.load(self.settings.topic_model or None)
-            self.enricher = Enricher(load_model(self.settings.model), model, self.settings)
-        return self.enricher
-
-    def enrich_batch(self, articles: list[CleanArticle], known: dict[str, dict[str, str]]) -> list[Any]:
-        started = time.thread_time()
-        try:
-            return self.load().run(articles, known)
-        finally:
-            self.metrics.nlp_cpu.inc(time.thread_time() - started)
-
-    async def run(self, articles: list[CleanArticle], known: dict[str, dict[str, str]]) -> list[Any]:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, self.enrich_batch, articles, known)
 
 
 def fault_stalls(settings: Settings, taken: int) -> bool:
@@ -73,8 +42,8 @@ async def _stall_forever(settings: Settings) -> None:
 def register(app: faust.App, topics: Topics, settings: Settings, delivery: Delivery) -> None:
     """Add the model loader, the people follower and the batched enrich agent to `app`."""
     metrics = delivery.metrics
-    nlp = NlpThread(settings, delivery)
-    if settings.fault_stall_after or settings.fault_slow_batch:
+    nlp = NlpProcess(settings, metrics)
+    if settings.fault_stall_after or settings.fault_slow_batch or settings.fault_nlp_crash:
         log.warning("test-only fault hooks are on (NEWSSTREAMS_FAULT_*): not for production")
 
     # Clean articles are keyed (so spread) by article id: each worker folds every source's people from
@@ -96,12 +65,16 @@ def register(app: faust.App, topics: Topics, settings: Settings, delivery: Deliv
 
     @app.task
     async def load_models() -> None:
-        # Load spaCy and the topic model at start, off the event loop, not on the first article.
-        await asyncio.get_running_loop().run_in_executor(nlp.executor, nlp.load)
-        # What is loaded now (libraries, models, tables read so far) lives as long as the worker. Out of
-        # the garbage collector's reach, a full collection no longer walks it (without: ~130 ms each,
-        # in bursts that stalled every stage for a second or more).
+        # Load spaCy and the topic model at start, in the NLP processes, not on the first article.
+        await nlp.load()
+        # What is loaded now (libraries, tables read so far) lives as long as the worker. Out of the
+        # garbage collector's reach, a full collection no longer walks it (without: ~130 ms each, in bursts
+        # that stalled every stage for a second or more).
         gc.freeze()
+
+    @app.on_before_shutdown.connect
+    async def stop_nlp(app: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+        await nlp.close()  # no NLP process outlives the worker
 
     # What each article's latest version published, so a correction or a kill can take it back.
     deliver_one = Retracting(app, settings, delivery, known_people).deliver
@@ -116,7 +89,7 @@ def register(app: faust.App, topics: Topics, settings: Settings, delivery: Deliv
             for event in events:
                 await stream.ack(event)
 
-        # A batch's events are sent while the NLP thread parses the next batch: the thread is not left
+        # A batch's events are sent while the NLP processes parse the next batch: they are not left
         # idle for the sends. One batch is delivered at a time, in order, so per-key order holds.
         delivering: asyncio.Task[None] | None = None
         # noack_take, acked by hand after the outputs are sent: take_events acks a batch whenever its

@@ -14,6 +14,7 @@ from streams.enrichment.entities import Entity, extract_entities, merge_people, 
 from streams.enrichment.iptc import TopicClassifier, TopicScore, assign, keyphrases
 from streams.enrichment.nlp import ParsedArticle, article_text, parse
 from streams.enrichment.quotes import Quote, extract_quotes_and_speakers
+from streams.enrichment.results import Enriched
 from streams.events import flow
 from streams.events.errors import Reason, Rejected
 from streams.events.flow import Outgoing
@@ -38,17 +39,6 @@ _Ids = tuple[str, int, str]
 MEDIA_TOPIC_URI = "http://cv.iptc.org/newscodes/mediatopic/"
 # RFC 3986's reserved and unreserved punctuation plus "%": what `quote` keeps of a URL already escaped.
 _URI_CHARS = "!#$%&'()*+,/:;=?@[]~"
-
-
-@dataclass(frozen=True)
-class Enriched:
-    """What enriching one article produced: its events, the people it named in full (`learned`) and the
-    people its source now knows (`people`: what was known merged with `learned`)."""
-
-    article: CleanArticle
-    outgoing: list[Outgoing]
-    people: dict[str, str]
-    learned: dict[str, str]
 
 
 @dataclass(frozen=True)

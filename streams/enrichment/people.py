@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import orjson
 
-from streams.enrichment.entities import merge_people
+from streams.enrichment.names import merge_people
 from streams.events import flow
 from streams.events.flow import Outgoing
 from streams.events.records import PeopleLearned, event_id

@@ -20,6 +20,8 @@ class Reason(StrEnum):
     NO_TEXT = "no_text"
     TOO_MANY_PARAGRAPHS = "too_many_paragraphs"
     STAGE_ERROR = "stage_error"
+    # The article killed the NLP child process (a segfault, out of memory) on its own, after a retry.
+    NLP_CRASHED = "nlp_crashed"
 
 
 class Rejected(Exception):
@@ -29,3 +31,7 @@ class Rejected(Exception):
         super().__init__(f"{reason}: {detail}")
         self.reason = reason
         self.detail = detail
+
+    def __reduce__(self) -> tuple[type[Rejected], tuple[Reason, str]]:
+        # Pickled by its fields (the NLP child process sends rejections back): not by `args`.
+        return (type(self), (self.reason, self.detail))

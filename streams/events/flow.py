@@ -31,6 +31,11 @@ class TopicSpec:
     expires: bool = False  # compacted and deleted: a key's last record goes too after retention_ms
     tombstones: bool = False  # a null value removes a key (a killed article): read and sent as raw bytes
 
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        # Pickled by name (results come back from the NLP child process): the stages compare specs with
+        # `is`, so an unpickled spec must be the module's own object.
+        return (spec_named, (self.name,))
+
     def __post_init__(self) -> None:
         # Kafka ignores retention.ms under `compact` alone: a compacted topic that keeps its keys says
         # FOREVER, and one whose old keys should go is `compact,delete` (expires) with a real retention.
@@ -180,6 +185,11 @@ FLOW: tuple[TopicSpec, ...] = (
 )
 PUBLIC: tuple[TopicSpec, ...] = tuple(t for t in FLOW if not t.internal)
 DOWNSTREAM: tuple[TopicSpec, ...] = (ENRICHED, ENTITIES, QUOTES, TOPICS, TRENDING)
+
+
+def spec_named(name: str) -> TopicSpec:
+    """The design topic called `name` (how a pickled TopicSpec comes back)."""
+    return next(t for t in FLOW if t.name == name)
 
 
 def min_insync_replicas(replicas: int) -> int:

@@ -113,7 +113,7 @@ def local_kafka(settings: Settings) -> Iterator[Broker]:
 class Workers:
     """N worker subprocesses in one consumer group, each with its own web port and data folder."""
 
-    def __init__(self, settings: Settings, count: int, work: Path) -> None:
+    def __init__(self, settings: Settings, count: int, work: Path, nlp_processes: int = 1) -> None:
         self.procs: list[subprocess.Popen[bytes]] = []
         self.ports: list[int] = []
         self.logs: list[Path] = []
@@ -129,6 +129,7 @@ class Workers:
                 "NEWSSTREAMS_DATA_DIR": str(work / f"data-{n}"),
                 "NEWSSTREAMS_WEB_PORT": str(port),
                 "NEWSSTREAMS_BATCH_SIZE": str(settings.batch_size),
+                "NEWSSTREAMS_NLP_PROCESSES": str(nlp_processes),
                 "NEWSSTREAMS_BATCH_WITHIN": str(settings.batch_within),
                 "NEWSSTREAMS_PRODUCER_LINGER": str(settings.producer_linger),
                 "NEWSSTREAMS_STORE": settings.store,
@@ -270,8 +271,11 @@ def _steady_rate(arrivals: list[float]) -> float:
     return ((len(arrivals) * 9) // 10 - len(arrivals) // 10) / max(hi - lo, 1e-9)
 
 
-def throughput_run(broker: Broker, messages: list[bytes], expected: int, workers: int) -> dict[str, Any]:
-    """`workers` processes, ready and idle, then every message published at once; they drain the backlog.
+def throughput_run(
+    broker: Broker, messages: list[bytes], expected: int, workers: int, nlp_processes: int = 1
+) -> dict[str, Any]:
+    """`workers` processes (each with `nlp_processes` NLP children), ready and idle, then every message
+    published at once; they drain the backlog.
     Steady articles/s, and where the CPU went (per article: the workers' NLP threads, the rest of the
     workers, the broker). Nothing is processed before the clock and the CPU counters start."""
     run = dataclasses.replace(
@@ -280,7 +284,7 @@ def throughput_run(broker: Broker, messages: list[bytes], expected: int, workers
     run = dataclasses.replace(run, app_id=f"{run.topic_prefix}newsstreams")
     work = Path(tempfile.mkdtemp(prefix="newsstreams-bench-"))
     asyncio.run(apply(run))
-    group = Workers(run, workers, work)
+    group = Workers(run, workers, work, nlp_processes)
     try:
         group.wait_ready()
         worker_cpu, nlp_cpu = group.cpu_seconds()
@@ -317,6 +321,7 @@ def throughput_run(broker: Broker, messages: list[bytes], expected: int, workers
         "stage_seconds": stages,
         "kafka_records": records,
         "cpu_ms_per_article": {
+            # The NLP processes' CPU on batches, as they count it (the key is kept from the NLP thread).
             "worker_nlp_threads": round((nlp_after - nlp_cpu) * 1000 / max(len(arrivals), 1), 1),
             "worker_rest": round(
                 ((worker_after - worker_cpu) - (nlp_after - nlp_cpu)) * 1000 / max(len(arrivals), 1), 1
@@ -430,10 +435,34 @@ def _phase(name: str, run: dict[str, Any], words: int, articles: int) -> dict[st
     return run
 
 
-def run_bench(settings: Settings, corpus: Path | None, articles: int, out: Path | None) -> dict[str, Any]:
+# How the machine phase uses every core: one worker whose NLP runs in a child process per core (its event
+# loop shares the cores with them), or a worker per core, each with one NLP process.
+MACHINE_LAYOUTS = ("nlp-processes", "workers")
+
+
+def machine_phase(
+    broker: Broker, messages: list[bytes], expected: int, cores: int, layout: str
+) -> tuple[str, dict[str, Any]]:
+    """The machine phase in `layout`: its configuration, said in words, and its run."""
+    if layout == "workers":
+        return f"{cores} workers, one per core", throughput_run(broker, messages, expected, cores)
+    if layout != "nlp-processes":
+        raise ValueError(f"machine layout {layout!r}: one of {', '.join(MACHINE_LAYOUTS)}")
+    run = throughput_run(broker, messages, expected, 1, nlp_processes=cores)
+    return f"1 worker, NEWSSTREAMS_NLP_PROCESSES={cores}", run
+
+
+def run_bench(
+    settings: Settings,
+    corpus: Path | None,
+    articles: int,
+    out: Path | None,
+    machine_layout: str = MACHINE_LAYOUTS[0],
+) -> dict[str, Any]:
     """References, one worker, references, the machine phase, references, and latency at half the one-worker
-    maximum, in one run. The machine phase is the configuration the README recommends for this machine:
-    one worker per core, with the broker on the same machine."""
+    maximum, in one run. The machine phase is the configuration the README recommends for this machine
+    (`machine_layout`: one worker with an NLP process per core, or a worker per core), with the broker on
+    the same machine."""
     messages = load_corpus(corpus, articles)
     cleaned = clean_all(messages, settings)
     words = sum(len(article_text(a)[0].split()) for a in cleaned)
@@ -456,13 +485,9 @@ def run_bench(settings: Settings, corpus: Path | None, articles: int, out: Path 
         _references(cleaned, settings, cores, refs)
         one = _phase("1 worker", throughput_run(broker, messages, len(cleaned), 1), words, len(cleaned))
         _references(cleaned, settings, cores, refs)
-        machine = _phase(
-            f"machine ({cores} workers, one per core)",
-            throughput_run(broker, messages, len(cleaned), cores),
-            words,
-            len(cleaned),
-        )
-        machine["configuration"] = f"{cores} workers, one per core, broker on the same machine"
+        layout, run = machine_phase(broker, messages, len(cleaned), cores, machine_layout)
+        machine = _phase(f"machine ({layout})", run, words, len(cleaned))
+        machine["configuration"] = f"{layout}, broker on the same machine"
         _references(cleaned, settings, cores, refs)
         sample = latency_sample(messages)
         lat = latency_run(broker.settings, sample, len(sample), one["articles_per_s"] / 2)

@@ -146,7 +146,7 @@ def _train_topics(args: argparse.Namespace, settings: Settings) -> int:
 def _bench(args: argparse.Namespace, settings: Settings) -> int:
     from streams.tools.bench import run_bench
 
-    run_bench(settings, args.corpus, args.articles, args.out)
+    run_bench(settings, args.corpus, args.articles, args.out, machine_layout=args.machine)
     return 0
 
 
@@ -212,6 +212,12 @@ def _add_quality_and_speed(sub: argparse._SubParsersAction[argparse.ArgumentPars
     )
     p.add_argument("--articles", type=int, default=600, help="articles per run (the corpus repeats)")
     p.add_argument("--out", type=Path, default=Path("benchmarks/results/bench.json"))
+    p.add_argument(
+        "--machine",
+        choices=("nlp-processes", "workers"),
+        default="nlp-processes",
+        help="the all-cores phase: one worker with an NLP process per core (default), or a worker per core",
+    )
     p.set_defaults(func=_bench)
 
 

@@ -45,8 +45,8 @@ class Metrics:
         )
         self.nlp_cpu = Counter(
             "newsstreams_nlp_thread_cpu_seconds",
-            "CPU seconds of the NLP thread (spaCy, entities, quotes, topics); the rest of the worker's CPU "
-            "is the event loop's",
+            "CPU seconds of the NLP processes on batches (spaCy, entities, quotes, topics), as they count "
+            "them; the rest of the worker's CPU is the event loop's (the name is kept from the NLP thread)",
             registry=self.registry,
         )
         self.trending_late = Counter(

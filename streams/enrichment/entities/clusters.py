@@ -13,7 +13,8 @@ from spacy.symbols import PROPN
 from spacy.tokens import Doc
 
 from streams.enrichment.entities.mentions import _is_honorific, _Mention
-from streams.enrichment.entities.model import FAMILIES, HONORIFICS, EntityMention, _key, _surname
+from streams.enrichment.entities.model import FAMILIES, HONORIFICS, EntityMention, _surname
+from streams.enrichment.names import name_key as _key
 from streams.enrichment.nlp import ParsedArticle, Segment, text_of
 
 

@@ -10,8 +10,10 @@ from streams.enrichment.entities.datelines import dateline_spans
 from streams.enrichment.entities.evidence import REFUSED, weigh_evidence
 from streams.enrichment.entities.labels import _fix_labels
 from streams.enrichment.entities.mentions import _Mention, _mention, _person_roles
-from streams.enrichment.entities.model import Entity, _key, _surname, make_entity_id
+from streams.enrichment.entities.model import Entity, _surname, make_entity_id
 from streams.enrichment.entities.rules import lower_words
+from streams.enrichment.names import merge_people
+from streams.enrichment.names import name_key as _key
 from streams.enrichment.nlp import ParsedArticle
 
 
@@ -114,19 +116,3 @@ def people_named(entities: Iterable[Entity]) -> dict[str, dict[str, str]]:
         if e.type == "PERSON" and len(e.name.split()) >= 2 and said:
             named.setdefault(_key(e.name), {_surname(e.name): e.name})
     return named
-
-
-def merge_people(known: Mapping[str, str], learned: Mapping[str, str]) -> dict[str, str]:
-    """Two surname → full name maps as one; a surname they give two different people becomes "".
-
-    Commutative, associative and idempotent: workers that fold the same updates in any order, some of
-    them twice, know the same people.
-    """
-    merged = dict(known)
-    for surname, name in learned.items():
-        seen = merged.get(surname)
-        if seen is None:
-            merged[surname] = name
-        elif seen and (not name or _key(seen) != _key(name)):
-            merged[surname] = ""
-    return merged

@@ -8,8 +8,9 @@ from spacy.tokens import Doc
 
 from streams.enrichment.entities.lexicon import is_place
 from streams.enrichment.entities.mentions import _Mention
-from streams.enrichment.entities.model import ROLE_HEADS, _key
+from streams.enrichment.entities.model import ROLE_HEADS
 from streams.enrichment.entities.places import _Place, _resolve_place, us_state
+from streams.enrichment.names import name_key as _key
 
 
 def _titled_person(doc: Doc, m: _Mention) -> bool:

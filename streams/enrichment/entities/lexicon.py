@@ -11,7 +11,7 @@ import names
 import orjson
 from spacy.lookups import Lookups
 
-from streams.enrichment.entities.model import _key
+from streams.enrichment.names import name_key as _key
 
 # Places in everyday news that neither lexicon spells this way: abbreviations, short and former names.
 _PLACE_NAMES = (

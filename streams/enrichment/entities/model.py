@@ -90,7 +90,6 @@ _ASCII = str.maketrans(
     {"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe"}
     | {"Œ": "OE", "þ": "th", "Þ": "Th", "ı": "i", "'": "", "\u2019": ""}
 )
-_DOTS = re.compile("[.'\u2019]")
 
 
 def slugify(text: str) -> str:
@@ -115,12 +114,6 @@ def normalise_role(role: str) -> str:
     while words and words[0] in ("the", "a", "an"):
         words.pop(0)
     return " ".join(words)
-
-
-def _key(text: str) -> str:
-    """Matching key of a name: case, accents, dots and apostrophes ignored ("U.S." → "us")."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii") or text
-    return " ".join(_DOTS.sub("", folded).casefold().split())
 
 
 def _surname(name: str) -> str:

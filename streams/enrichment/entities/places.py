@@ -8,7 +8,7 @@ from typing import Any
 
 import pycountry
 
-from streams.enrichment.entities.model import _key
+from streams.enrichment.names import name_key as _key
 
 # pycountry's short names are formal for a few countries; newsrooms use these common names.
 _COUNTRY_NAMES = {
