@@ -89,3 +89,16 @@ def test_a_person_that_is_a_known_city_is_a_place(nlp: Language) -> None:
     text = "The paper is printed in Sioux Falls and read across the state."
     found = forced(nlp, text, [("Sioux Falls", "PERSON")])
     assert names(found) == {"Sioux Falls": "GPE"}
+
+
+def test_a_name_the_article_uses_as_a_thing_is_a_product(nlp: Language) -> None:
+    # Used ("use X"), a modifier of a product noun ("the X platform"): things, not bodies.
+    text = "Every morning I use Wunderlist on the train. Its cars share the MEB platform, Volkswagen said."
+    found = forced(nlp, text, [("Wunderlist", "ORG"), ("MEB", "ORG"), ("Volkswagen", "ORG")])
+    assert names(found) == {"Wunderlist": "PRODUCT", "MEB": "PRODUCT", "Volkswagen": "ORG"}
+
+
+def test_the_new_x_is_a_product_and_the_maker_that_announces_it_an_organisation(nlp: Language) -> None:
+    text = "The new Sportback goes on sale next year, Audi announced on Monday."
+    found = forced(nlp, text, [("Sportback", "ORG"), ("Audi", "ORG")])
+    assert names(found) == {"Sportback": "PRODUCT", "Audi": "ORG"}

@@ -10,6 +10,7 @@ from streams.enrichment.entities.lexicon import is_dictionary_word, is_given_nam
 from streams.enrichment.entities.mentions import _Mention
 from streams.enrichment.entities.model import ROLE_HEADS
 from streams.enrichment.entities.places import _resolve_place
+from streams.enrichment.entities.usage import used_as_products
 
 # Last words that make a name an organisation, a place or a thing, never a person's surname.
 _ORGANISATION_WORDS = """inc ltd llc corp corporation co group company companies studio studios design designs
@@ -233,6 +234,7 @@ def weigh_evidence(doc: Doc, mentions: list[_Mention], lowered: frozenset[str]) 
     preposition of place before ("Dashlane", "Bloomberg") is refused, and so is a product-like person."""
     # A surname of someone the article names in full is that person ("Stone" after "Sharon Stone").
     named = {w for m in mentions if m.label == "PERSON" and " " in m.name for w in m.name.split()}
+    products = used_as_products(doc, mentions)
     for m in mentions:
         if m.dateline:
             continue
@@ -260,5 +262,7 @@ def weigh_evidence(doc: Doc, mentions: list[_Mention], lowered: frozenset[str]) 
             m.label = "GPE"  # "Sioux Falls": a city GeoNames knows, whose first word is no given name
         elif m.name not in named and _refused(doc, m, lowered, placed):
             m.label = REFUSED
+        elif m.label == "ORG" and m.name in products:
+            m.label = "PRODUCT"  # "use Alexa", "the MEB platform": a thing the article uses, not a body
         elif m.label == "ORG":
             m.label = _organisation_type(m)
