@@ -102,3 +102,17 @@ def test_the_new_x_is_a_product_and_the_maker_that_announces_it_an_organisation(
     text = "The new Sportback goes on sale next year, Audi announced on Monday."
     found = forced(nlp, text, [("Sportback", "ORG"), ("Audi", "ORG")])
     assert names(found) == {"Sportback": "PRODUCT", "Audi": "ORG"}
+
+
+def test_a_census_surname_that_wins_a_match_or_follows_an_agent_noun_is_a_person(nlp: Language) -> None:
+    # No census given name first ("Vasek", "Keetan"), but only a person wins a match or is a diver.
+    text = "Vasek Pospisil edged Reilly Opelka in three sets. Later the diver Keetan Munsell won the title."
+    found = forced(nlp, text, [("Vasek Pospisil", "ORG"), ("Keetan Munsell", "ORG")])
+    assert names(found) == {"Vasek Pospisil": "PERSON", "Keetan Munsell": "PERSON"}
+
+
+def test_a_firm_named_after_a_surname_stays_an_organisation_when_it_only_speaks(nlp: Language) -> None:
+    # Speaking is what firms do too: "Goldman Sachs said" is no evidence of a person.
+    text = "Goldman Sachs said profits rose."
+    found = forced(nlp, text, [("Goldman Sachs", "ORG")])
+    assert names(found) == {"Goldman Sachs": "ORG"}
