@@ -116,3 +116,15 @@ def test_a_firm_named_after_a_surname_stays_an_organisation_when_it_only_speaks(
     text = "Goldman Sachs said profits rose."
     found = forced(nlp, text, [("Goldman Sachs", "ORG")])
     assert names(found) == {"Goldman Sachs": "ORG"}
+
+
+def test_a_name_glued_to_itself_is_page_residue(nlp: Language) -> None:
+    text = "Gov. Marla NoemMarla spoke, and Donald McDonald listened."
+    found = forced(nlp, text, [("Marla NoemMarla", "PERSON"), ("Donald McDonald", "PERSON")])
+    assert names(found) == {"Donald McDonald": "PERSON"}
+
+
+def test_a_team_and_a_position_before_a_name_are_not_the_name(nlp: Language) -> None:
+    text = "Jets QB Sam Darnold threw twice."
+    found = forced(nlp, text, [("Jets QB Sam Darnold", "PERSON")])
+    assert names(found) == {"Sam Darnold": "PERSON"}

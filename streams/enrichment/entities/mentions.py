@@ -9,7 +9,14 @@ from spacy.tokens import Doc, Span, Token
 
 from streams.enrichment.entities.model import DROPPED_LABELS, HONORIFICS, ROLE_HEADS, ROLE_STOP
 from streams.enrichment.entities.places import _Place
-from streams.enrichment.entities.rules import common_word, is_junk, label_glued, plural_is_group, span_bounds
+from streams.enrichment.entities.rules import (
+    after_position,
+    common_word,
+    is_junk,
+    label_glued,
+    plural_is_group,
+    span_bounds,
+)
 
 
 @dataclass
@@ -60,6 +67,7 @@ def _mention(doc: Doc, text: str, ent: Span, lowered: frozenset[str] = frozenset
             lo = cut + 1
             while lo < hi - 1 and _is_honorific(doc[lo]):
                 honorific, lo = lo, lo + 1
+        lo = after_position(doc, lo, hi)
     if lo >= hi:
         return None
     if honorific != lo - 1 and lo > 0 and _is_honorific(doc[lo - 1]):
