@@ -128,3 +128,9 @@ def test_a_team_and_a_position_before_a_name_are_not_the_name(nlp: Language) -> 
     text = "Jets QB Sam Darnold threw twice."
     found = forced(nlp, text, [("Jets QB Sam Darnold", "PERSON")])
     assert names(found) == {"Sam Darnold": "PERSON"}
+
+
+def test_a_job_title_run_into_a_firm_is_cut_off(nlp: Language) -> None:
+    text = "Founder of Ceres Robotics Inc. Mia Lopez spoke first."
+    found = forced(nlp, text, [("Founder of Ceres Robotics Inc.", "ORG")])
+    assert names(found) == {"Ceres Robotics Inc.": "ORG"}

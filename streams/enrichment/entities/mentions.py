@@ -35,6 +35,10 @@ class _Mention:
     dateline: bool = False  # the place a wire story is filed from: its type is settled
 
 
+# Jobs someone holds "of" a firm: a span starting "Founder of" is a job run into the firm's name.
+_JOBS = ROLE_HEADS | {"founder", "co-founder", "cofounder", "owner"}
+
+
 def _is_honorific(token: Token) -> bool:
     return token.lower_.rstrip(".") in HONORIFICS
 
@@ -68,6 +72,8 @@ def _mention(doc: Doc, text: str, ent: Span, lowered: frozenset[str] = frozenset
             while lo < hi - 1 and _is_honorific(doc[lo]):
                 honorific, lo = lo, lo + 1
         lo = after_position(doc, lo, hi)
+    if label == "ORG" and hi - lo > 2 and doc[lo].lower_ in _JOBS and doc[lo + 1].lower_ == "of":
+        lo += 2  # "Founder of Ceres Robotics Inc.": a job title run into the firm's name is not part of it
     if lo >= hi:
         return None
     if honorific != lo - 1 and lo > 0 and _is_honorific(doc[lo - 1]):
