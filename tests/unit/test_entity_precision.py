@@ -134,3 +134,10 @@ def test_a_job_title_run_into_a_firm_is_cut_off(nlp: Language) -> None:
     text = "Founder of Ceres Robotics Inc. Mia Lopez spoke first."
     found = forced(nlp, text, [("Founder of Ceres Robotics Inc.", "ORG")])
     assert names(found) == {"Ceres Robotics Inc.": "ORG"}
+
+
+def test_a_town_and_its_country_in_capitals_open_a_press_release(nlp: Language) -> None:
+    # The town is no organisation: its country after a comma, both in capitals, make a dateline.
+    text = "BAAR, SWITZERLAND Based on its expertise, the group sells watches."
+    found = forced(nlp, text, [("BAAR", "ORG")])
+    assert names(found) == {"BAAR": "GPE"}  # the only written form, so the name it keeps
