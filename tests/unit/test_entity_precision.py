@@ -89,3 +89,55 @@ def test_a_person_that_is_a_known_city_is_a_place(nlp: Language) -> None:
     text = "The paper is printed in Sioux Falls and read across the state."
     found = forced(nlp, text, [("Sioux Falls", "PERSON")])
     assert names(found) == {"Sioux Falls": "GPE"}
+
+
+def test_a_name_the_article_uses_as_a_thing_is_a_product(nlp: Language) -> None:
+    # Used ("use X"), a modifier of a product noun ("the X platform"): things, not bodies.
+    text = "Every morning I use Wunderlist on the train. Its cars share the MEB platform, Volkswagen said."
+    found = forced(nlp, text, [("Wunderlist", "ORG"), ("MEB", "ORG"), ("Volkswagen", "ORG")])
+    assert names(found) == {"Wunderlist": "PRODUCT", "MEB": "PRODUCT", "Volkswagen": "ORG"}
+
+
+def test_the_new_x_is_a_product_and_the_maker_that_announces_it_an_organisation(nlp: Language) -> None:
+    text = "The new Sportback goes on sale next year, Audi announced on Monday."
+    found = forced(nlp, text, [("Sportback", "ORG"), ("Audi", "ORG")])
+    assert names(found) == {"Sportback": "PRODUCT", "Audi": "ORG"}
+
+
+def test_a_census_surname_that_wins_a_match_or_follows_an_agent_noun_is_a_person(nlp: Language) -> None:
+    # No census given name first ("Vasek", "Keetan"), but only a person wins a match or is a diver.
+    text = "Vasek Pospisil edged Reilly Opelka in three sets. Later the diver Keetan Munsell won the title."
+    found = forced(nlp, text, [("Vasek Pospisil", "ORG"), ("Keetan Munsell", "ORG")])
+    assert names(found) == {"Vasek Pospisil": "PERSON", "Keetan Munsell": "PERSON"}
+
+
+def test_a_firm_named_after_a_surname_stays_an_organisation_when_it_only_speaks(nlp: Language) -> None:
+    # Speaking is what firms do too: "Goldman Sachs said" is no evidence of a person.
+    text = "Goldman Sachs said profits rose."
+    found = forced(nlp, text, [("Goldman Sachs", "ORG")])
+    assert names(found) == {"Goldman Sachs": "ORG"}
+
+
+def test_a_name_glued_to_itself_is_page_residue(nlp: Language) -> None:
+    text = "Gov. Marla NoemMarla spoke, and Donald McDonald listened."
+    found = forced(nlp, text, [("Marla NoemMarla", "PERSON"), ("Donald McDonald", "PERSON")])
+    assert names(found) == {"Donald McDonald": "PERSON"}
+
+
+def test_a_team_and_a_position_before_a_name_are_not_the_name(nlp: Language) -> None:
+    text = "Jets QB Sam Darnold threw twice."
+    found = forced(nlp, text, [("Jets QB Sam Darnold", "PERSON")])
+    assert names(found) == {"Sam Darnold": "PERSON"}
+
+
+def test_a_job_title_run_into_a_firm_is_cut_off(nlp: Language) -> None:
+    text = "Founder of Ceres Robotics Inc. Mia Lopez spoke first."
+    found = forced(nlp, text, [("Founder of Ceres Robotics Inc.", "ORG")])
+    assert names(found) == {"Ceres Robotics Inc.": "ORG"}
+
+
+def test_a_town_and_its_country_in_capitals_open_a_press_release(nlp: Language) -> None:
+    # The town is no organisation: its country after a comma, both in capitals, make a dateline.
+    text = "BAAR, SWITZERLAND Based on its expertise, the group sells watches."
+    found = forced(nlp, text, [("BAAR", "ORG")])
+    assert names(found) == {"BAAR": "GPE"}  # the only written form, so the name it keeps

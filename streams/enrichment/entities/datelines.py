@@ -1,6 +1,7 @@
 """Datelines: the place a wire story is filed from, written in capitals before its date or credit.
 
-"BELGRADE 1996-08-30 …", "KHASAVYURT, Russia 1996-08-31 …", "WASHINGTON (Reuters) - …", "LAGOS — …": the
+"BELGRADE 1996-08-30 …", "KHASAVYURT, Russia 1996-08-31 …", "WASHINGTON (Reuters) - …", "LAGOS — …",
+"BAAR, SWITZERLAND …": the
 small model reads a capitalised city there as an organisation or a person, or misses it, since nothing
 around it says place. The shape of the dateline does, when a gazetteer knows the name.
 """
@@ -68,12 +69,19 @@ def _dateline_end(doc: Doc, i: int) -> bool:
         return True
     if doc[i].text != ",":
         return False
+    if i + 1 < len(doc) and _upper_word(doc[i + 1].text) and _country(doc[i + 1].text):
+        return True  # "BAAR, SWITZERLAND Based on …": a press release's place and country in capitals
     for j in range(i + 1, min(i + 5, len(doc))):
         if j > i + 1 and (_date_at(doc, j) or doc[j].text in _AFTER):
             return True
         if not (doc[j].text[:1].isupper() and doc[j].text.rstrip(".").isalpha()):
             return False
     return False
+
+
+def _country(name: str) -> bool:
+    place = _resolve_place(name, True)
+    return place is not None and len(place.code) == 2
 
 
 def _date_at(doc: Doc, i: int) -> bool:

@@ -10,6 +10,7 @@ from streams.enrichment.entities.lexicon import is_dictionary_word, is_given_nam
 from streams.enrichment.entities.mentions import _Mention
 from streams.enrichment.entities.model import ROLE_HEADS
 from streams.enrichment.entities.places import _resolve_place
+from streams.enrichment.entities.usage import used_as_products
 
 # Last words that make a name an organisation, a place or a thing, never a person's surname.
 _ORGANISATION_WORDS = """inc ltd llc corp corporation co group company companies studio studios design designs
@@ -59,6 +60,30 @@ def _looks_like_person(doc: Doc, m: _Mention) -> bool:
         and _resolve_place(m.name, True) is None
         and not is_place(m.name)
     )
+
+
+def _acts_as_person(doc: Doc, m: _Mention) -> bool:
+    """Two name-shaped words the census lacks a given name for but whose last is a census surname, used
+    as only a person is: the winner or loser of a match ("Vasek Pospisil edged Reilly Opelka") or named
+    after a lower-case agent noun that says what the person does ("diver Keetan Munsell"). No word a
+    place or a common word: "Aston Villa beat", "insurer Allianz" stay the model's."""
+    words = m.name.split()
+    lo, hi = m.tokens
+    if len(words) != 2 or not all(_NAME_WORD.match(w) for w in words) or not is_surname(words[-1]):
+        return False
+    if any(is_dictionary_word(w) or is_place(w) for w in words) or _resolve_place(m.name, True) is not None:
+        return False
+    before = doc[lo - 1] if lo > 0 else None
+    agent = (
+        before is not None
+        and before.is_alpha
+        and before.text.islower()
+        and not before.is_stop
+        and before.text.endswith(("er", "or", "ist", "ian"))
+        and is_dictionary_word(before.text)  # the tagger often takes "diver" before a name for a verb
+    )
+    head = doc[hi - 1]
+    return agent or (head.dep_ in ("nsubj", "dobj") and head.head.lemma_ in _MATCH_VERBS)
 
 
 def _given(word: str) -> bool:
@@ -233,6 +258,7 @@ def weigh_evidence(doc: Doc, mentions: list[_Mention], lowered: frozenset[str]) 
     preposition of place before ("Dashlane", "Bloomberg") is refused, and so is a product-like person."""
     # A surname of someone the article names in full is that person ("Stone" after "Sharon Stone").
     named = {w for m in mentions if m.label == "PERSON" and " " in m.name for w in m.name.split()}
+    products = used_as_products(doc, mentions)
     for m in mentions:
         if m.dateline:
             continue
@@ -252,7 +278,9 @@ def weigh_evidence(doc: Doc, mentions: list[_Mention], lowered: frozenset[str]) 
             m.label = "EVENT"  # "Davis Cup": a given name first does not make a tournament a person
         elif m.label in ("GPE", "LOC", "FAC") and len(words) > 1 and words[0] == "Air":
             m.label, m.place = "ORG", None  # "Air Astana", "Air Canada": airlines, not places
-        elif m.label in ("ORG", "GPE", "LOC", "FAC") and not placed and _looks_like_person(doc, m):
+        elif (m.label in ("ORG", "GPE", "LOC", "FAC") and not placed and _looks_like_person(doc, m)) or (
+            m.label == "ORG" and _acts_as_person(doc, m)
+        ):
             m.label = "PERSON"
         elif m.label == "PERSON" and len(words) > 1 and _firm_word(words[-1]):
             m.label = _organisation_type(m)  # "Peter Koros Design": a firm named after its founder
@@ -260,5 +288,7 @@ def weigh_evidence(doc: Doc, mentions: list[_Mention], lowered: frozenset[str]) 
             m.label = "GPE"  # "Sioux Falls": a city GeoNames knows, whose first word is no given name
         elif m.name not in named and _refused(doc, m, lowered, placed):
             m.label = REFUSED
+        elif m.label == "ORG" and m.name in products:
+            m.label = "PRODUCT"  # "use Alexa", "the MEB platform": a thing the article uses, not a body
         elif m.label == "ORG":
             m.label = _organisation_type(m)

@@ -9,7 +9,14 @@ from spacy.tokens import Doc, Span, Token
 
 from streams.enrichment.entities.model import DROPPED_LABELS, HONORIFICS, ROLE_HEADS, ROLE_STOP
 from streams.enrichment.entities.places import _Place
-from streams.enrichment.entities.rules import common_word, is_junk, label_glued, plural_is_group, span_bounds
+from streams.enrichment.entities.rules import (
+    after_position,
+    common_word,
+    is_junk,
+    label_glued,
+    plural_is_group,
+    span_bounds,
+)
 
 
 @dataclass
@@ -26,6 +33,10 @@ class _Mention:
     place: _Place | None = None
     propagated: bool = False  # found by matching a name spaCy gave elsewhere, not by spaCy here
     dateline: bool = False  # the place a wire story is filed from: its type is settled
+
+
+# Jobs someone holds "of" a firm: a span starting "Founder of" is a job run into the firm's name.
+_JOBS = ROLE_HEADS | {"founder", "co-founder", "cofounder", "owner"}
 
 
 def _is_honorific(token: Token) -> bool:
@@ -60,6 +71,9 @@ def _mention(doc: Doc, text: str, ent: Span, lowered: frozenset[str] = frozenset
             lo = cut + 1
             while lo < hi - 1 and _is_honorific(doc[lo]):
                 honorific, lo = lo, lo + 1
+        lo = after_position(doc, lo, hi)
+    if label == "ORG" and hi - lo > 2 and doc[lo].lower_ in _JOBS and doc[lo + 1].lower_ == "of":
+        lo += 2  # "Founder of Ceres Robotics Inc.": a job title run into the firm's name is not part of it
     if lo >= hi:
         return None
     if honorific != lo - 1 and lo > 0 and _is_honorific(doc[lo - 1]):

@@ -61,9 +61,32 @@ def is_junk(doc: Doc, lo: int, hi: int, name: str) -> bool:
         return True  # "¼ cup feta", "n’t", "nonstick spray"; "6th Avenue", "iPhone" and "my6sense" stay
     if name.casefold() in COMMON_ABBREVIATIONS:
         return True
-    if _function_word_edge(doc, lo, hi) or _inner_possessive(doc, lo, hi):
+    if _function_word_edge(doc, lo, hi) or _inner_possessive(doc, lo, hi) or _glued_repeat(name):
         return True
     return any(t.pos_ in ("VERB", "AUX") and t.text.islower() for t in doc[lo:hi])
+
+
+def _glued_repeat(name: str) -> bool:
+    """Page residue that glues a name to itself ("Kristi NoemKristi Lynn Noem", a caption run into a
+    link): a word whose tail after an inner lower-to-upper case change is another word of the name.
+    Prefixes of real names are short ("McDonald"), so the head must be four letters or more."""
+    words = name.split()
+    for word in words:
+        for i in range(4, len(word) - 1):
+            if word[i - 1].islower() and word[i].isupper() and word[i:] in words:
+                return True
+    return False
+
+
+def after_position(doc: Doc, lo: int, hi: int) -> int:
+    """Where a person's name starts after a team and a position abbreviation ("Browns DL Sheldon
+    Richardson", "Jets QB Sam Darnold"): after an all-capitals word of two or three letters inside the span
+    that a census given name follows. Otherwise `lo`."""
+    for i in range(lo + 1, hi - 2):
+        t = doc[i]
+        if t.is_alpha and t.text.isupper() and 2 <= len(t) <= 3 and is_given_name(doc[i + 1].text):
+            return i + 1
+    return lo
 
 
 def _function_word_edge(doc: Doc, lo: int, hi: int) -> bool:
