@@ -19,6 +19,7 @@ import pytest
 
 from streams.kafka.local import LocalKafka, free_port, free_port_run, missing_tools
 from streams.settings import Settings
+from streams.tools.proctree import tree
 
 # The kafka, namespace and worker_env fixtures come from tests/kafka_fixtures.py (one broker per session).
 from tests.kafka_fixtures import ROOT, Worker, _unavailable
@@ -41,6 +42,18 @@ def rss_bytes(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) * 1024
     raise LookupError(f"no VmRSS for pid {pid}")
+
+
+def tree_rss_bytes(pid: int) -> int:
+    """Resident memory of a worker and its descendants now: its NLP runs in child processes, where spaCy's
+    memory lives, so the worker's own VmRSS says little about it."""
+    total = 0
+    for p in tree(pid):
+        try:
+            total += rss_bytes(p)
+        except (FileNotFoundError, ProcessLookupError, LookupError):
+            continue  # a child that ended between the listing and the read
+    return total
 
 
 async def group_lag(env: dict[str, str]) -> int:

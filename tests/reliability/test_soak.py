@@ -17,7 +17,7 @@ import pytest
 from tests.integration.conftest import Broker
 from tests.reliability.articles import good_messages
 from tests.reliability.checker import Outputs, Reader, check_complete, send_all
-from tests.reliability.conftest import group_lag, report, rss_bytes, worker_on
+from tests.reliability.conftest import group_lag, report, tree_rss_bytes, worker_on
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.soak, pytest.mark.asyncio]
 
@@ -50,7 +50,7 @@ async def test_soak_at_a_steady_rate(
                 # Checked after every poll of the outputs: memory is sampled as the stream goes.
                 def done(o: Outputs) -> bool:
                     nonlocal peak
-                    peak = max(peak, rss_bytes(pid))
+                    peak = max(peak, tree_rss_bytes(pid))
                     return len(o.articles("news.articles.enriched")) >= count and (
                         count < SOAK_ARTICLES or o.complete(good)
                     )
@@ -59,11 +59,11 @@ async def test_soak_at_a_steady_rate(
 
             budget = SOAK_ARTICLES / SOAK_RATE + 300
             assert await reader.until(enriched(int(SOAK_ARTICLES * WARM_UP_SHARE)), timeout=budget)
-            warm_rss = rss_bytes(pid)
+            warm_rss = tree_rss_bytes(pid)
             complete = await reader.until(enriched(SOAK_ARTICLES), timeout=budget)
             await sender
             processed_after = time.monotonic() - started
-            end_rss = rss_bytes(pid)
+            end_rss = tree_rss_bytes(pid)
             await reader.drain()
         # Committed offsets catch up within a few commit intervals once the input stops.
         deadline = time.monotonic() + 60
@@ -94,4 +94,4 @@ async def test_soak_at_a_steady_rate(
         seconds=round(processed_after, 1),
     )
     assert lag == 0
-    assert growth < 0.10, f"RSS grew {100 * growth:.1f}% after warm-up"
+    assert growth < 0.10, f"the worker tree's RSS grew {100 * growth:.1f}% after warm-up"
