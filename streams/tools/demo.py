@@ -218,6 +218,10 @@ def run_demo(settings: Settings, *, port: int = 9092, rate: float = 0.5) -> int:
             )
             status = 1
     finally:
+        # Stopping has begun: a second Ctrl-C or SIGTERM (an impatient user, a supervisor's follow-up) must not
+        # abort it half way and leave the worker running. The stop is bounded (30 s a child, then SIGKILL).
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, signal.SIG_IGN)
         for proc in procs:
             proc.terminate()
         for proc in procs:

@@ -34,8 +34,8 @@ def _wait_for(log: Path, pattern: str, proc: subprocess.Popen[bytes], timeout: f
     raise AssertionError(f"no {pattern!r} after {timeout}s:\n{log.read_text()[-3000:]}")
 
 
-def test_killing_the_worker_stops_the_demo_and_its_broker(tmp_path: Path) -> None:
-    port = free_port_pair()
+def _start_demo(tmp_path: Path, port: int) -> tuple[subprocess.Popen[bytes], Path]:
+    """The demo, started as a shell would start it in the background (SIGINT ignored), in its own session."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSSTREAMS_")}
     env.update(
         NEWSSTREAMS_WEB_PORT=str(free_port()),
@@ -58,6 +58,20 @@ def test_killing_the_worker_stops_the_demo_and_its_broker(tmp_path: Path) -> Non
             preexec_fn=ignore_sigint,
             start_new_session=True,
         )
+    return demo, log
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+
+
+def test_killing_the_worker_stops_the_demo_and_its_broker(tmp_path: Path) -> None:
+    port = free_port_pair()
+    demo, log = _start_demo(tmp_path, port)
     try:
         worker_pid = int(_wait_for(log, r"worker\s+started \(pid (\d+)", demo, 300).group(1))
         _wait_for(log, r"showing events", demo, 300)
@@ -68,6 +82,24 @@ def test_killing_the_worker_stops_the_demo_and_its_broker(tmp_path: Path) -> Non
         assert time.monotonic() - started <= 15
         assert demo.returncode == 1
         assert "the worker exited" in log.read_text()
+        assert not _listening(port), "the demo left its Kafka broker running"
+    finally:
+        if demo.poll() is None:
+            os.killpg(demo.pid, signal.SIGKILL)
+
+
+def test_a_second_stop_signal_while_stopping_still_stops_the_worker_and_the_broker(tmp_path: Path) -> None:
+    port = free_port_pair()
+    demo, log = _start_demo(tmp_path, port)
+    try:
+        worker_pid = int(_wait_for(log, r"worker\s+started \(pid (\d+)", demo, 300).group(1))
+        _wait_for(log, r"showing events", demo, 300)
+        demo.send_signal(signal.SIGTERM)
+        time.sleep(1.0)  # the demo is now stopping its children
+        demo.send_signal(signal.SIGINT)
+        demo.wait(60)
+        assert "stopped" in log.read_text()
+        assert not _alive(worker_pid), "the demo left its worker running"
         assert not _listening(port), "the demo left its Kafka broker running"
     finally:
         if demo.poll() is None:
