@@ -8,6 +8,7 @@ from pathlib import Path
 
 import faust
 from faust.worker import Worker
+from mode.utils.times import want_seconds
 
 from streams.cleaning import agents as cleaning
 from streams.enrichment import agents as enrichment
@@ -85,11 +86,28 @@ def faust_app(settings: Settings) -> faust.App:
 def internal_topics(settings: Settings) -> tuple[str, ...]:
     """The topics the worker's Faust app makes for itself: each table's changelog and the repartition
     topics its agents read. They are partitioned like the flow's topics and must grow with them."""
-    app = create_app(settings)
+    return tuple(faust_topics(create_app(settings), settings))
+
+
+def faust_topics(app: faust.App, settings: Settings) -> dict[str, tuple[int, dict[str, str]]]:
+    """`app`'s own topics as Faust would declare them: name → (partitions, configuration), the cleanup
+    policy and retention made from the topic's flags as Faust's aiokafka transport makes them."""
     declared = {settings.topic(spec.name) for spec in flow.FLOW}
-    changelogs = [table.changelog_topic.get_topic_name() for table in app.tables.values()]
-    read = [name for agent in app.agents.values() for name in agent.channel.topics if name not in declared]
-    return tuple(sorted({*changelogs, *read}))
+    topics = [table.changelog_topic for table in app.tables.values()]
+    topics += [agent.channel for agent in app.agents.values()]
+    out: dict[str, tuple[int, dict[str, str]]] = {}
+    for topic in topics:
+        policy = ",".join(
+            sorted({"compact"} if topic.compacting else set()) + (["delete"] if topic.deleting else [])
+        )
+        config = {"cleanup.policy": policy} if policy else {}
+        if topic.retention:
+            config["retention.ms"] = str(int(want_seconds(topic.retention) * 1000))
+        config.update({k: str(v) for k, v in (topic.config or {}).items()})
+        for name in topic.topics:
+            if name not in declared:
+                out[name] = (topic.partitions or settings.partitions, config)
+    return dict(sorted(out.items()))
 
 
 class ServiceWorker(Worker):
@@ -106,7 +124,7 @@ class ServiceWorker(Worker):
 
 def run_worker(settings: Settings, *, loglevel: str | None = None) -> None:
     """Run the Faust worker in this process until it is stopped (SIGINT/SIGTERM)."""
-    from streams.kafka.admin import apply
+    from streams.kafka.admin import apply, declare_missing
 
     # Before anything touches Kafka: a worker that would serve its metrics to the network without a
     # real token does not start at all.
@@ -114,7 +132,10 @@ def run_worker(settings: Settings, *, loglevel: str | None = None) -> None:
     # Source topics must exist before the consumer subscribes, or the first assignment misses them
     # until the next metadata refresh (minutes). Declaring them also sets their configs; it never grows an
     # existing topic's partitions (it logs the command that does: `topics repartition --force`).
-    for change in asyncio.run(apply(settings)):
+    # And so must the worker's own topics, which Faust would declare only while subscribing
+    # (`declare_missing`).
+    own = faust_topics(create_app(settings), settings)
+    for change in asyncio.run(apply(settings)) + asyncio.run(declare_missing(settings, own)):
         log.info("topic %s %s (%s)", change.topic, change.action, change.detail)
     app = create_app(settings)
     ServiceWorker(app, loglevel=loglevel or settings.log_level, quiet=True).execute_from_commandline()

@@ -147,3 +147,34 @@ async def test_topics_apply_sets_the_reviewed_configs_and_grows_partitions_only_
         assert await partitions(admin, flow_topics) == dict.fromkeys(flow_topics, 3)
     finally:
         await admin.close()
+
+
+async def test_the_worker_declares_its_own_topics_before_it_subscribes(
+    kafka: Broker, namespace: str, worker_env: dict[str, str]
+) -> None:
+    from streams.kafka.admin import declare_missing
+    from streams.settings import Settings
+    from streams.worker.app import create_app, faust_topics
+
+    settings = Settings.from_env(worker_env)
+    names = [f"{namespace}newsstreams-{name}" for name in FAUST_TOPICS]
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap)
+    await admin.start()
+    try:
+        changes = await declare_missing(settings, faust_topics(create_app(settings), settings))
+        assert sorted(c.topic for c in changes) == names
+        # On return every partition has a leader: a consumer subscribing now finds them all.
+        described = {d["topic"]: d["partitions"] for d in await admin.describe_topics(names)}
+        assert {t: len(p) for t, p in described.items()} == dict.fromkeys(names, settings.partitions)
+        assert all(p["leader"] >= 0 for parts in described.values() for p in parts)
+        # Faust's changelogs are compacted; its repartition topic keeps the broker's default (delete).
+        want = {t: {"cleanup.policy": "delete" if t.endswith("-repartition") else "compact"} for t in names}
+        current = await configs(admin, names, want)
+        assert {t: current[t]["cleanup.policy"] for t in names} == {
+            t: w["cleanup.policy"] for t, w in want.items()
+        }
+        assert {current[t]["max.message.bytes"] for t in names} == {str(settings.max_message_bytes)}
+        # A second worker starting finds them there.
+        assert await declare_missing(settings, faust_topics(create_app(settings), settings)) == []
+    finally:
+        await admin.close()

@@ -208,3 +208,24 @@ def test_the_workers_faust_topics_are_listed_and_configured_like_the_flows(tmp_p
         }
     [regroup] = [a.channel for a in app.agents.values() if a.name.endswith("trending-topics")]
     assert regroup.config == {"max.message.bytes": str(MAX_MESSAGE), "min.insync.replicas": "2"}
+
+
+def test_the_worker_declares_its_faust_topics_as_faust_would(tmp_path: Path) -> None:
+    from mode.utils.times import want_seconds
+
+    from streams.worker.app import create_app, faust_topics, internal_topics
+
+    settings = Settings(data_dir=str(tmp_path), app_id="p.app", topic_prefix="p.", replication=3)
+    app = create_app(settings)
+    declared = faust_topics(app, settings)
+    assert tuple(declared) == internal_topics(settings)
+    # Faust's own aiokafka transport builds a topic's creation config so (`_really_create_topic`).
+    transport = app.transport
+    faust_own = [table.changelog_topic for table in app.tables.values()]
+    faust_own += [a.channel for a in app.agents.values() if a.name.endswith("trending-topics")]
+    for topic in faust_own:
+        retention = int(want_seconds(topic.retention) * 1000) if topic.retention else None
+        config = transport._topic_config(retention, topic.compacting, topic.deleting)
+        config.update(topic.config or {})
+        [name] = topic.topics
+        assert declared[name] == (settings.partitions, {k: str(v) for k, v in config.items()}), name
