@@ -11,6 +11,7 @@ from streams.enrichment.entities.mentions import _Mention
 from streams.enrichment.entities.model import ROLE_HEADS
 from streams.enrichment.entities.places import _resolve_place
 from streams.enrichment.entities.usage import used_as_products
+from streams.enrichment.nlp import text_of
 
 # Last words that make a name an organisation, a place or a thing, never a person's surname.
 _ORGANISATION_WORDS = """inc ltd llc corp corporation co group company companies studio studios design designs
@@ -129,10 +130,10 @@ def _product_like(doc: Doc, m: _Mention, lowered: frozenset[str]) -> bool:
     return len(words) >= 3 and all(is_dictionary_word(w) for w in words) and not is_surname(words[-1])
 
 
-def _written_lower(doc: Doc, name: str) -> bool:
-    """A name of two words or more that the article also writes in lower case is a common noun phrase
-    capitalised by a headline or a listing ("Smart Watch" beside "a smart watch"), not a proper name."""
-    return " " in name and name.lower() != name and f" {name.lower()}" in doc.text
+def _written_lower(text: str, name: str) -> bool:
+    """A name of two words or more that the article (`text`) also writes in lower case is a common noun
+    phrase capitalised by a headline or a listing ("Smart Watch" beside "a smart watch"), not a proper name."""
+    return " " in name and name.lower() != name and f" {name.lower()}" in text
 
 
 _OPEN_QUOTES = frozenset({"\u201c", '"'})
@@ -259,10 +260,13 @@ def weigh_evidence(doc: Doc, mentions: list[_Mention], lowered: frozenset[str]) 
     # A surname of someone the article names in full is that person ("Stone" after "Sharon Stone").
     named = {w for m in mentions if m.label == "PERSON" and " " in m.name for w in m.name.split()}
     products = used_as_products(doc, mentions)
+    # Read once (`text_of`): `Doc.text` makes a Token object per word on every call, and a 3,500-word
+    # article with 70 candidate names spent as long here as in the parser.
+    text = text_of(doc)
     for m in mentions:
         if m.dateline:
             continue
-        if m.label in ("PERSON", "ORG") and (_written_lower(doc, m.name) or _in_quoted_title(doc, m)):
+        if m.label in ("PERSON", "ORG") and (_written_lower(text, m.name) or _in_quoted_title(doc, m)):
             m.label = REFUSED
             continue
         if _scored_team(doc, m):
