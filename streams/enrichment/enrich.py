@@ -11,6 +11,7 @@ from urllib.parse import quote
 from spacy.language import Language
 
 from streams.enrichment.entities import Entity, extract_entities, merge_people, people_named, remember_people
+from streams.enrichment.entities.lexicon import is_dictionary_word, is_given_name, is_place, is_surname
 from streams.enrichment.iptc import TopicClassifier, TopicScore, assign, keyphrases
 from streams.enrichment.nlp import ParsedArticle, article_text, parse
 from streams.enrichment.quotes import Quote, extract_quotes_and_speakers
@@ -66,6 +67,15 @@ class Enricher:
             self._without_nlp(a, known_people) if skipped_stages(a, self.settings) else next(done)
             for a in articles
         ]
+
+    def warm_up(self) -> None:
+        """Run one short article through every stage and drop the result: the word lists, gazetteers and
+        country tables the rules read load on first use (0.9 s), which would otherwise fall on the first
+        batch a worker takes and on the latency of every article in it. The word lists one article may not
+        reach are read here by name."""
+        self.run([WARM_UP], {})
+        for known in (is_surname, is_given_name, is_place, is_dictionary_word):
+            known("Doe")
 
     def _without_nlp(self, article: CleanArticle, known: Mapping[str, Mapping[str, str]]) -> Enriched:
         """The enriched article alone, with the NLP stages it skipped and why; the source learns no one."""
@@ -127,6 +137,23 @@ class Enricher:
         outgoing = build_events(parsed.article, entities, quotes, topics, phrases, s)
         outgoing += people_learned(parsed.article, people_named(entities), s)
         return Enriched(parsed.article, outgoing, merge_people(known, learned), learned)
+
+
+# A made-up article naming a person, an organisation, places and a quote, for `Enricher.warm_up`.
+WARM_UP = CleanArticle(
+    event_id="warm-up",
+    article_id="warm-up",
+    version=1,
+    source="warm-up",
+    content_type="text/plain",
+    content_hash="",
+    headline="Mayor opens bridge in Springfield",
+    paragraphs=[
+        "SPRINGFIELD, Illinois (Reuters) - Mayor Jane Doe of Springfield opened the new bridge on Monday.",
+        '"It took ten years," Doe said. The Federal Highway Administration paid for most of it.',
+    ],
+    language="en",
+)
 
 
 # Stages that read the text through the English spaCy pipeline and the English topic model.

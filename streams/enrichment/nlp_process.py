@@ -57,6 +57,7 @@ def load_in_child(settings: Settings) -> None:
     _enricher = Enricher(
         load_model(settings.model), TopicClassifier.load(settings.topic_model or None), settings
     )
+    _enricher.warm_up()
     gc.freeze()  # the models live as long as the child: out of the collector's walks
 
 
