@@ -1,5 +1,6 @@
 """Pathological inputs through a worker: each is rejected or processed within limits, the worker stays
-up under 1 GB, and a good article after each one is processed."""
+up with its process tree (its NLP child, where spaCy parses the article, included) under 1 GB, and a good
+article after each one is processed."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from aiokafka.errors import MessageSizeTooLargeError
 
 from tests.reliability.articles import article
 from tests.reliability.checker import Reader, check_complete, send_all
-from tests.reliability.conftest import report, rss_bytes, worker_on_own_broker
+from tests.reliability.conftest import report, tree_rss_bytes, worker_on_own_broker
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.asyncio]
 
@@ -92,12 +93,13 @@ async def test_pathological_inputs_are_bounded_and_the_worker_goes_on(
         messages.append((key.encode(), value))
         good.add(f"after-{key}")
         messages.append((f"after-{key}".encode(), orjson.dumps(article(f"after-{key}", n))))
-    peak = rss_bytes(worker.proc.pid)
+    # The whole tree: a long or odd article grows the NLP child, which the worker's own RSS never shows.
+    peak = tree_rss_bytes(worker.proc.pid)
 
     async def watch_rss() -> None:
         nonlocal peak
         while True:
-            peak = max(peak, rss_bytes(worker.proc.pid))  # type: ignore[union-attr]
+            peak = max(peak, tree_rss_bytes(worker.proc.pid))  # type: ignore[union-attr]
             await asyncio.sleep(0.2)
 
     watcher = asyncio.create_task(watch_rss())
@@ -132,12 +134,12 @@ async def test_pathological_inputs_are_bounded_and_the_worker_goes_on(
     for key, _, allowed in cases:
         assert outcomes[key] in allowed, (key, outcomes[key], letters.get(key, {}).get("detail"))
     check_complete(out, good, dead=set(letters))
-    assert peak < RSS_LIMIT, f"peak RSS {peak / MB:.0f} MB"
+    assert peak < RSS_LIMIT, f"peak RSS of the worker's process tree {peak / MB:.0f} MB"
     report(
         "pathological",
         outcomes=outcomes,
         details={k: v["detail"][:160] for k, v in letters.items()},
         good_after_each=len(good & out.articles("news.articles.enriched")),
-        peak_rss_mb=round(peak / MB),
+        peak_tree_rss_mb=round(peak / MB),
         seconds=round(elapsed, 1),
     )
