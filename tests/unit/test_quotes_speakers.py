@@ -392,3 +392,32 @@ def test_a_title_in_marks_before_a_relative_clause_is_not_attributed(nlp: Any) -
     # The series' name ends in a comma, but "that first aired" describes the series: no one said it.
     paragraphs = ["“Tales From the Crypt,” a television series that first aired in 1989, will return."]
     assert _speakers(nlp, paragraphs) == []
+
+
+def test_a_message_speaks_for_its_possessor(nlp: Any) -> None:
+    paragraphs = [
+        "Nora Vance chairs the panel.",
+        "Vance’s letter said, “Every family deserves a safe home and a fair rent.”",
+    ]
+    assert _speakers(nlp, paragraphs) == [("said", "Nora Vance")]
+
+
+def test_an_inverted_cue_finds_the_name_behind_a_title_word_read_as_a_verb(nlp: Any) -> None:
+    # "ranking" is tagged a verb, so the name hangs on it rather than on "said"; the entity stage may miss
+    # the name, and a party word before it is no part of it.
+    paragraphs = [
+        "“They are wasting the money of every taxpayer in this country,” said Oversight ranking Democrat"
+        " Elijah Cummings (D-Md.).",
+    ]
+    speakers = _speakers(nlp, paragraphs)
+    assert len(speakers) == 1 and speakers[0][1] is not None
+    assert speakers[0][1].split()[-1] == "Cummings" and "Democrat" not in speakers[0][1]
+
+
+def test_a_quote_opening_the_next_paragraph_continues_a_long_attribution(nlp: Any) -> None:
+    paragraphs = [
+        "“That night changed something for everyone in our community,” said Rev. Karl Odom, then senior pastor"
+        " at Grace Baptist Church in Fort Worth, Texas.",
+        "“The minute it became possible, people believed it could happen here too.”",
+    ]
+    assert _speakers(nlp, paragraphs) == [("said", "Karl Odom"), ("said", "Karl Odom")]

@@ -27,6 +27,7 @@ from streams.enrichment.quotes.cues import (
 from streams.enrichment.quotes.resolver import _is_name_word, _Resolver
 from streams.enrichment.quotes.spans import _after, _Span, find_spans, is_title, quote_kind
 from streams.enrichment.quotes.speakers import _addressee_token, _speaker_token
+from streams.enrichment.quotes.syntax import sentence_of
 
 
 @dataclass(frozen=True)
@@ -268,11 +269,32 @@ def _inherit(parsed: ParsedArticle, spans: Iterable[_Span], position: dict[Segme
                 not text[s.segment.start : s.outer_start].strip()
                 and i > 0
                 and parsed.segments[i - 1] == previous.segment
-                and len(text[previous.outer_end : previous.segment.end]) < 60
+                and (
+                    len(text[previous.outer_end : previous.segment.end]) < 60
+                    or _attribution_ends_paragraph(parsed, previous)
+                )
             )
             if previous.segment == s.segment or follows:
                 s.cue, s.speaker, s.addressee = previous.cue, previous.speaker, previous.addressee
         previous = s
+
+
+def _attribution_ends_paragraph(parsed: ParsedArticle, previous: _Span) -> bool:
+    """Whether all that follows the quotation in its paragraph is its own attribution sentence ('“...,” said
+    Rev. Kyev Tatum, then senior pastor at a church in Fort Worth.'), however long the speaker's description:
+    a quotation opening the next paragraph with no attribution then goes on in the same voice."""
+    cue = previous.cue
+    if cue is None or cue.i < previous.tokens[1] or cue.idx >= previous.segment.end:
+        return False
+    doc = parsed.doc
+    sent = sentence_of(doc, cue.i)
+    rest = doc.char_span(previous.outer_end, previous.segment.end, alignment_mode="expand")
+    return (
+        rest is not None
+        and sent.start <= rest.start
+        and sent.end >= rest.end
+        and not any(t.is_quote for t in rest)
+    )
 
 
 def _keep(doc: Doc, s: _Span) -> bool:
