@@ -421,3 +421,35 @@ def test_a_quote_opening_the_next_paragraph_continues_a_long_attribution(nlp: An
         "“The minute it became possible, people believed it could happen here too.”",
     ]
     assert _speakers(nlp, paragraphs) == [("said", "Karl Odom"), ("said", "Karl Odom")]
+
+
+def test_someones_response_was_presents_their_words(nlp: Any) -> None:
+    paragraphs = [
+        "Tom Reyes, an aide, emailed Maria Lopez about the delay.",
+        "Maria Lopez’s response was: “Why did nobody tell me sooner?”",
+    ]
+    assert _speakers(nlp, paragraphs) == [("was", "Maria Lopez")]
+
+
+def test_a_campaign_slogan_speaks_for_its_owner(nlp: Any) -> None:
+    paragraphs = [
+        "Greta Holm is running for mayor.",
+        "Greta Holm’s campaign slogan is “Fix the roads first.”",
+    ]
+    assert _speakers(nlp, paragraphs) == [("is", "Greta Holm")]
+
+
+def test_a_headline_that_opens_with_a_name_attributes_the_quote_after_its_colon(nlp: Any) -> None:
+    paragraphs = [
+        "Sarah Lindqvist scolds council members: 'You're being ridiculous.'",
+        "The comedian Sarah Lindqvist spoke at the council meeting on Monday night.",
+    ]
+    assert _speakers(nlp, paragraphs)[0] == (":", "Sarah Lindqvist")
+
+
+def test_a_headline_colon_after_a_sentence_is_not_a_label(nlp: Any) -> None:
+    paragraphs = [
+        "Sarah Lindqvist spoke at length. The council answered: 'We will vote on Friday.'",
+        "Sarah Lindqvist is a comedian.",
+    ]
+    assert _speakers(nlp, paragraphs)[0][1] != "Sarah Lindqvist"

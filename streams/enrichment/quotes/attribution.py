@@ -126,6 +126,27 @@ def _signature(doc: Doc, span: _Span, j: int, resolver: _Resolver) -> tuple[Toke
     return (doc[j], who) if who is not None and who.type == "PERSON" else None
 
 
+def _headline_label(doc: Doc, span: _Span, a: int, resolver: _Resolver) -> tuple[Token, Entity] | None:
+    """A headline that opens with a person's name and gives a quotation after a colon ("Sarah Silverman
+    heckles Sanders supporters: 'You're being ridiculous.'", "Gillibrand on the transcripts: 'I Think She
+    Will.'"): headline style puts the speaker first, whatever the words between."""
+    i = a - 1
+    while i >= 0 and (doc[i].is_space or doc[i].is_quote):
+        i -= 1
+    if i < 1 or doc[i].text != ":":
+        return None
+    lead = [t for t in doc[:i] if t.idx >= span.segment.start]
+    if not lead or len(lead) > 20 or any(t.text in ".!?" or t.is_quote for t in lead):
+        return None  # a sentence of the text, not a headline's short line
+    last = 0
+    while last + 1 < len(lead) and lead[last + 1].pos_ == "PROPN" and lead[last + 1].ent_type_ == "PERSON":
+        last += 1
+    # The tagger reads a headline's opening surname as anything ("Gillibrand" VERB): the article's people decide.
+    name = lead[last]
+    who = resolver.entity_at(name) or resolver.by_name.get(name.text)
+    return (doc[i], who) if who is not None and who.type == "PERSON" else None
+
+
 def _before_parenthesis(doc: Doc, n: int) -> int:
     """The token before a short parenthesis ending at `n` ("Rep. Trey Gowdy (R-S.C.):" -> Gowdy): a party
     and state, or an age, after a label's name is no part of it. `n` itself when no parenthesis ends there."""
@@ -187,6 +208,12 @@ def _attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> tuple[list[
             continue
         full = quote_kind(text_of(doc)[s.start : s.end]) == "full"
         labelled = _labelled(doc, s, a, b, resolver) if full else None
+        if (
+            labelled is None
+            and full
+            and (s.segment.section == "headline" or resolver.position[s.segment] == 0)
+        ):
+            labelled = _headline_label(doc, s, a, resolver)
         if labelled is not None:
             # "Clinton: “...”" and "“...” ― Karen Bobadilla": the name is the attribution.
             s.cue, s.speaker = labelled

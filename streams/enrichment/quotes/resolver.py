@@ -19,7 +19,7 @@ from streams.enrichment.entities import (
 from streams.enrichment.entities.rules import masked
 from streams.enrichment.nlp import ParsedArticle, text_of
 from streams.enrichment.quotes.spans import _WORD, _after, _Span
-from streams.enrichment.quotes.syntax import _MESSAGES, SUBJECTS, _wordset, sentence_of
+from streams.enrichment.quotes.syntax import SPEECH_NOUNS, SUBJECTS, _wordset, sentence_of
 
 PERSONAL = frozenset({"he", "him", "she", "her"})
 COLLECTIVE = frozenset({"they", "them", "it", "we"})
@@ -383,10 +383,11 @@ class _Resolver:
 
     def principal(self, token: Token) -> Entity | None:
         """ "Ryan's office said", "his campaign said", "Hoff's letter makes a case:": the person or body
-        they speak for; a message speaks for whoever wrote it."""
-        if token.pos_ != "NOUN" or token.lemma_.lower() not in _ON_BEHALF | _MESSAGES:
+        they speak for; a message or a response speaks for whoever wrote or gave it."""
+        if token.pos_ != "NOUN" or token.lemma_.lower() not in _ON_BEHALF | SPEECH_NOUNS:
             return None
-        owner = next((c for c in token.children if c.dep_ == "poss"), None)
+        # The possessor nearest the noun: a parse run over a paragraph break can hang a second one on it.
+        owner = max((c for c in token.children if c.dep_ == "poss"), key=lambda c: c.i, default=None)
         if owner is None:
             return None
         found = self.resolve(owner, before=owner.i)
