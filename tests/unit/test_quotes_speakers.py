@@ -453,3 +453,22 @@ def test_a_headline_colon_after_a_sentence_is_not_a_label(nlp: Any) -> None:
         "Sarah Lindqvist is a comedian.",
     ]
     assert _speakers(nlp, paragraphs)[0][1] != "Sarah Lindqvist"
+
+
+def test_an_inverted_cue_right_after_the_quote_wins_over_a_verb_before_it(nlp: Any) -> None:
+    paragraphs = [
+        "Anita Dunn is a partner at a communications firm.",
+        "Moscow strongly denies it — “why wouldn’t you want to raise the stakes?” asked Dunn, now a partner at"
+        " the firm.",
+    ]
+    assert _speakers(nlp, paragraphs) == [("asked", "Anita Dunn")]
+
+
+def test_the_sentence_after_a_quote_can_name_whose_words_they_were(nlp: Any) -> None:
+    paragraphs = [
+        "“I would rather lose the vote than lose my voice.” That quote from state senator Helen Brandt appeared"
+        " on the front page in 1980.",
+    ]
+    speakers = _speakers(nlp, paragraphs)
+    assert [s[0] for s in speakers] == ["quote"]
+    assert speakers[0][1] is not None and speakers[0][1].endswith("Helen Brandt")

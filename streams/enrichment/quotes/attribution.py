@@ -147,6 +147,30 @@ def _headline_label(doc: Doc, span: _Span, a: int, resolver: _Resolver) -> tuple
     return (doc[i], who) if who is not None and who.type == "PERSON" else None
 
 
+# Nouns by which the next sentence refers back to a quotation ("That quote from ...").
+_QUOTE_NOUNS = frozenset({"quote", "quotation", "remark", "line", "comment", "words"})
+
+
+def _quote_from(doc: Doc, span: _Span, b: int, resolver: _Resolver) -> tuple[Token, Entity] | None:
+    """ "“I'd rather have a sister in a whorehouse than a brother in the FBI.” That quote from Commissioner
+    Thomas Krebs appeared ...": the sentence after the quotation names whose words they were."""
+    j = _after(doc, span, b)
+    if j + 1 >= len(doc) or doc[j].idx >= span.segment.end or doc[j].lower_ not in ("that", "the", "this"):
+        return None
+    noun = doc[j + 1]
+    # Read by the words, not the parse: the tagger often takes "quote" for an interjection or a verb here.
+    if noun.lower_ not in _QUOTE_NOUNS or j + 2 >= len(doc) or doc[j + 2].lower_ not in ("from", "by"):
+        return None
+    name: Token | None = None
+    for t in doc[j + 3 : min(len(doc), j + 10)]:
+        if t.pos_ == "PROPN":
+            name = t  # the last word of the first name: "Commissioner Thomas Krebs" -> Krebs
+        elif name is not None or t.pos_ in ("VERB", "AUX", "PUNCT"):
+            break
+    who = (resolver.entity_at(name) or resolver.named(name)) if name is not None else None
+    return (noun, who) if who is not None and who.type in ("PERSON", "ORG") else None
+
+
 def _before_parenthesis(doc: Doc, n: int) -> int:
     """The token before a short parenthesis ending at `n` ("Rep. Trey Gowdy (R-S.C.):" -> Gowdy): a party
     and state, or an age, after a label's name is no part of it. `n` itself when no parenthesis ends there."""
@@ -214,6 +238,8 @@ def _attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> tuple[list[
             and (s.segment.section == "headline" or resolver.position[s.segment] == 0)
         ):
             labelled = _headline_label(doc, s, a, resolver)
+        if labelled is None and full:
+            labelled = _quote_from(doc, s, b, resolver)
         if labelled is not None:
             # "Clinton: “...”" and "“...” ― Karen Bobadilla": the name is the attribution.
             s.cue, s.speaker = labelled
@@ -224,6 +250,10 @@ def _attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> tuple[list[
             # quote names the speaker; the verb before the colon only led up to it.
             cue = _attribution_after(doc, s, b, quoted) or cue
         cue = cue or _ancestor_cue(doc, s, a, b, quoted) or _preceding_cue(doc, s, a, quoted)
+        if cue is not None and cue.i < a:
+            # '... but Moscow denies — “why wouldn’t you want to?” asked Dunn, a former adviser': a cue put
+            # before its name right after the closing mark is the quote's own attribution.
+            cue = _inverted_after(doc, s, b, quoted) or cue
         if cue is not None and cue.i >= b:
             # '“...,” Trump said, after Becky Quick said ...': the parser hung the quote on a later cue; the
             # attribution right after the closing mark is the quote's own.
@@ -263,6 +293,21 @@ def _attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> tuple[list[
     _share_within_groups(spans)
     _inherit(parsed, spans, resolver.position)
     return [s for s in spans if _keep(doc, s)], resolver.added_entities(entities)
+
+
+def _inverted_after(doc: Doc, span: _Span, b: int, quoted: list[bool]) -> Token | None:
+    """A cue verb right after a quotation ending in , ? or !, followed by a proper name ("asked Dunn")."""
+    if text_of(doc)[span.start : span.end].rstrip()[-1:] not in ",?!":
+        return None
+    j = _after(doc, span, b)
+    if j + 1 >= len(doc) or quoted[j] or doc[j].idx >= span.segment.end:
+        return None
+    verb, name = doc[j], doc[j + 1]
+    return (
+        verb
+        if _is_cue(verb) and verb.pos_ == "VERB" and name.pos_ == "PROPN" and not quoted[name.i]
+        else None
+    )
 
 
 def _share_within_groups(spans: list[_Span]) -> None:
