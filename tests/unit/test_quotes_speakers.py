@@ -472,3 +472,12 @@ def test_the_sentence_after_a_quote_can_name_whose_words_they_were(nlp: Any) -> 
     speakers = _speakers(nlp, paragraphs)
     assert [s[0] for s in speakers] == ["quote"]
     assert speakers[0][1] is not None and speakers[0][1].endswith("Helen Brandt")
+
+
+def test_an_attribution_with_a_long_subject_after_the_quote_wins_over_a_colon_verb(nlp: Any) -> None:
+    paragraphs = [
+        "Very small. But it may have an impact that has so far been ignored: “We believe the bashing from both"
+        " parties will lead to targeted policies for regional banks,” Ivo Marsh, an analyst at Northgate"
+        " Research, wrote in a note to investors.",
+    ]
+    assert _speakers(nlp, paragraphs) == [("wrote", "Ivo Marsh")]

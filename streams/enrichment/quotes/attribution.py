@@ -248,7 +248,10 @@ def _attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> tuple[list[
         if cue is not None and not _is_cue(cue):
             # "... it was stuck in State's system: “Trust me.” Sullivan wrote.": the attribution after the
             # quote names the speaker; the verb before the colon only led up to it.
-            cue = _attribution_after(doc, s, b, quoted) or cue
+            # A long subject ('” Isaac Boltansky, an analyst at Compass Point, wrote') is found as for a
+            # quote ending in a comma.
+            after = _attribution_after(doc, s, b, quoted) or _trailing_verb(doc, s, b, quoted)
+            cue = after if after is not None and _is_cue(after) else cue
         cue = cue or _ancestor_cue(doc, s, a, b, quoted) or _preceding_cue(doc, s, a, quoted)
         if cue is not None and cue.i < a:
             # '... but Moscow denies — “why wouldn’t you want to?” asked Dunn, a former adviser': a cue put
