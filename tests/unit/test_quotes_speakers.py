@@ -481,3 +481,12 @@ def test_an_attribution_with_a_long_subject_after_the_quote_wins_over_a_colon_ve
         " Research, wrote in a note to investors.",
     ]
     assert _speakers(nlp, paragraphs) == [("wrote", "Ivo Marsh")]
+
+
+def test_in_someones_view_after_the_quote_names_the_speaker(nlp: Any) -> None:
+    paragraphs = [
+        "John Bolton spoke at the forum.",
+        "“This is not a problem you can fix with one or two things – it is an across-the-board failure” from"
+        " diplomacy to the defense budget, in Bolton’s view.",
+    ]
+    assert _speakers(nlp, paragraphs) == [("view", "John Bolton")]

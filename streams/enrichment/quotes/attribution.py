@@ -171,6 +171,33 @@ def _quote_from(doc: Doc, span: _Span, b: int, resolver: _Resolver) -> tuple[Tok
     return (noun, who) if who is not None and who.type in ("PERSON", "ORG") else None
 
 
+# "in Forbes' words", "in Bolton's view": nouns by which a phrase credits words to their possessor.
+_IN_WORDS = frozenset({"words", "view", "phrase", "telling", "estimation", "opinion"})
+
+
+def _in_their_words(
+    doc: Doc, span: _Span, a: int, b: int, resolver: _Resolver
+) -> tuple[Token, Entity] | None:
+    """ "because, in Forbes' words, “they are ...”", "“...” from diplomacy to defence, in Bolton's view.": a
+    phrase "in X's words" right before the quotation, or ending its sentence, names the speaker."""
+    sent_end = sentence_of(doc, max(a, b - 1)).end
+    before = [i for i in range(max(0, a - 8), a) if doc[i].lower_ == "in"]
+    after = [i for i in range(b, min(sent_end, b + 16)) if doc[i].lower_ == "in"]
+    for i in before[-1:] + after:
+        k = i + 1
+        while k < len(doc) and doc[k].pos_ == "PROPN":
+            k += 1
+        if k == i + 1 or k + 1 >= len(doc) or doc[k].tag_ != "POS" or doc[k + 1].lower_ not in _IN_WORDS:
+            continue
+        if i < a and any(doc[t].is_quote or doc[t].text in ".!?" for t in range(k + 2, a - 1)):
+            continue  # another phrase lies between it and the quotation
+        name = doc[k - 1]
+        who = resolver.entity_at(name) or resolver.by_name.get(name.text) or resolver.named(name)
+        if who is not None and who.type in ("PERSON", "ORG") and not resolver.quoted[name.i]:
+            return doc[k + 1], who
+    return None
+
+
 def _before_parenthesis(doc: Doc, n: int) -> int:
     """The token before a short parenthesis ending at `n` ("Rep. Trey Gowdy (R-S.C.):" -> Gowdy): a party
     and state, or an age, after a label's name is no part of it. `n` itself when no parenthesis ends there."""
@@ -240,6 +267,8 @@ def _attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> tuple[list[
             labelled = _headline_label(doc, s, a, resolver)
         if labelled is None and full:
             labelled = _quote_from(doc, s, b, resolver)
+        if labelled is None:
+            labelled = _in_their_words(doc, s, a, b, resolver)
         if labelled is not None:
             # "Clinton: “...”" and "“...” ― Karen Bobadilla": the name is the attribution.
             s.cue, s.speaker = labelled
