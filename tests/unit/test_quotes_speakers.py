@@ -490,3 +490,13 @@ def test_in_someones_view_after_the_quote_names_the_speaker(nlp: Any) -> None:
         " diplomacy to the defense budget, in Bolton’s view.",
     ]
     assert _speakers(nlp, paragraphs) == [("view", "John Bolton")]
+
+
+def test_a_quote_opening_a_paragraph_continues_the_attribution_that_closed_the_one_before(nlp: Any) -> None:
+    paragraphs = [
+        "Minnesota delegate Mary Susan wore a red cape.",
+        "Her friends have mocked the campaign, calling the candidate “an orange buffoon,” Susan said as she"
+        " turned around.",
+        "“But he’s our orange buffoon, and we love him!”",
+    ]
+    assert _speakers(nlp, paragraphs)[-1] == ("said", "Mary Susan")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Token
 
 from streams.enrichment.entities import Entity
-from streams.enrichment.nlp import ParsedArticle, Segment, text_of
+from streams.enrichment.nlp import ParsedArticle, text_of
 from streams.enrichment.quotes.cues import (
     _DASHES,
     _ancestor_cue,
@@ -27,7 +27,7 @@ from streams.enrichment.quotes.cues import (
 from streams.enrichment.quotes.resolver import _is_name_word, _Resolver
 from streams.enrichment.quotes.spans import _after, _Span, find_spans, is_title, quote_kind
 from streams.enrichment.quotes.speakers import _addressee_token, _speaker_token
-from streams.enrichment.quotes.syntax import sentence_of
+from streams.enrichment.quotes.syntax import SUBJECTS, sentence_of
 
 
 @dataclass(frozen=True)
@@ -323,7 +323,7 @@ def _attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> tuple[list[
             if addressee is not None and (s.speaker is None or addressee.entity_id != s.speaker.entity_id):
                 s.addressee = addressee
     _share_within_groups(spans)
-    _inherit(parsed, spans, resolver.position)
+    _inherit(parsed, spans, resolver)
     return [s for s in spans if _keep(doc, s)], resolver.added_entities(entities)
 
 
@@ -360,10 +360,11 @@ def _share_within_groups(spans: list[_Span]) -> None:
                 m.cue, m.speaker, m.addressee = source.cue, source.speaker, source.addressee
 
 
-def _inherit(parsed: ParsedArticle, spans: Iterable[_Span], position: dict[Segment, int]) -> None:
+def _inherit(parsed: ParsedArticle, spans: Iterable[_Span], resolver: _Resolver) -> None:
     """Unattributed quotes after an attributed one ("X," he said. "Y.") take the same speaker: in the
     same paragraph, or opening the next one when little text follows the attributed quote."""
     text = text_of(parsed.doc)
+    position = resolver.position
     previous: _Span | None = None
     for s in spans:
         # A dash label ("” ― Karen Bobadilla") names only the quote it follows.
@@ -378,9 +379,28 @@ def _inherit(parsed: ParsedArticle, spans: Iterable[_Span], position: dict[Segme
                     or _attribution_ends_paragraph(parsed, previous)
                 )
             )
+            if follows and previous.cue.i < previous.tokens[0]:
+                # 'Friends mocked him, calling him “a buffoon,” Susan said as she turned.' then “But he's
+                # ours!”: the attribution closing the paragraph before, not the verb that framed its last
+                # quotation, speaks on.
+                closing = _closing_attribution(parsed.doc, previous, resolver)
+                if closing is not None:
+                    s.cue, s.speaker = closing
+                    previous = s
+                    continue
             if previous.segment == s.segment or follows:
                 s.cue, s.speaker, s.addressee = previous.cue, previous.speaker, previous.addressee
         previous = s
+
+
+def _closing_attribution(doc: Doc, span: _Span, resolver: _Resolver) -> tuple[Token, Entity] | None:
+    """The cue and speaker of an attribution sentence right after a quotation ("” Susan said as ...")."""
+    cue = _attribution_after(doc, span, span.tokens[1], resolver.quoted)
+    if cue is None:
+        return None
+    subject = next((c for c in cue.children if c.dep_ in SUBJECTS and c.i < cue.i), None)
+    who = (resolver.resolve(subject) or resolver.named(subject)) if subject is not None else None
+    return (cue, who) if who is not None else None
 
 
 def _attribution_ends_paragraph(parsed: ParsedArticle, previous: _Span) -> bool:
