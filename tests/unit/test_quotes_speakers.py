@@ -500,3 +500,12 @@ def test_a_quote_opening_a_paragraph_continues_the_attribution_that_closed_the_o
         "“But he’s our orange buffoon, and we love him!”",
     ]
     assert _speakers(nlp, paragraphs)[-1] == ("said", "Mary Susan")
+
+
+def test_a_quote_set_between_dashes_after_a_clause_is_its_subjects(nlp: Any) -> None:
+    paragraphs = [
+        "Donald Trump spoke for an hour.",
+        "When Trump finally wrapped up — “I will fight for you, and I will win for you!” — the balloons"
+        " cascaded down on the crowd.",
+    ]
+    assert _speakers(nlp, paragraphs) == [("—", "Donald Trump")]

@@ -93,6 +93,14 @@ def _labelled(doc: Doc, span: _Span, a: int, b: int, resolver: _Resolver) -> tup
         who = resolver.entity_at(doc[i - 1]) or resolver.by_name.get(doc[i - 1].text)
         if who is not None and who.type == "PERSON":
             return doc[i], who
+    if i >= 1 and doc[i].text in _DASHES and j < len(doc) and doc[j].text in _DASHES:
+        # "When Trump finally wrapped up — “I will fight for you!” — the balloons came down": set between
+        # dashes right after a clause, the quotation is what that clause's subject said.
+        verb = doc[i - 1].head if doc[i - 1].dep_ == "prt" else doc[i - 1]
+        subject = next((c for c in verb.children if c.dep_ == "nsubj"), None) if verb.pos_ == "VERB" else None
+        who = resolver.resolve(subject) if subject is not None else None
+        if who is not None and who.type == "PERSON":
+            return doc[i], who
     if j + 1 < len(doc) and _is_dash(doc[j]):
         k = j + 1
         while k < len(doc) and doc[k].is_space:
