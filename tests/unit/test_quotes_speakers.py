@@ -392,3 +392,120 @@ def test_a_title_in_marks_before_a_relative_clause_is_not_attributed(nlp: Any) -
     # The series' name ends in a comma, but "that first aired" describes the series: no one said it.
     paragraphs = ["“Tales From the Crypt,” a television series that first aired in 1989, will return."]
     assert _speakers(nlp, paragraphs) == []
+
+
+def test_a_message_speaks_for_its_possessor(nlp: Any) -> None:
+    paragraphs = [
+        "Nora Vance chairs the panel.",
+        "Vance’s letter said, “Every family deserves a safe home and a fair rent.”",
+    ]
+    assert _speakers(nlp, paragraphs) == [("said", "Nora Vance")]
+
+
+def test_an_inverted_cue_finds_the_name_behind_a_title_word_read_as_a_verb(nlp: Any) -> None:
+    # "ranking" is tagged a verb, so the name hangs on it rather than on "said"; the entity stage may miss
+    # the name, and a party word before it is no part of it.
+    paragraphs = [
+        "“They are wasting the money of every taxpayer in this country,” said Oversight ranking Democrat"
+        " Elijah Cummings (D-Md.).",
+    ]
+    speakers = _speakers(nlp, paragraphs)
+    assert len(speakers) == 1 and speakers[0][1] is not None
+    assert speakers[0][1].split()[-1] == "Cummings" and "Democrat" not in speakers[0][1]
+
+
+def test_a_quote_opening_the_next_paragraph_continues_a_long_attribution(nlp: Any) -> None:
+    paragraphs = [
+        "“That night changed something for everyone in our community,” said Rev. Karl Odom, then senior pastor"
+        " at Grace Baptist Church in Fort Worth, Texas.",
+        "“The minute it became possible, people believed it could happen here too.”",
+    ]
+    assert _speakers(nlp, paragraphs) == [("said", "Karl Odom"), ("said", "Karl Odom")]
+
+
+def test_someones_response_was_presents_their_words(nlp: Any) -> None:
+    paragraphs = [
+        "Tom Reyes, an aide, emailed Maria Lopez about the delay.",
+        "Maria Lopez’s response was: “Why did nobody tell me sooner?”",
+    ]
+    assert _speakers(nlp, paragraphs) == [("was", "Maria Lopez")]
+
+
+def test_a_campaign_slogan_speaks_for_its_owner(nlp: Any) -> None:
+    paragraphs = [
+        "Greta Holm is running for mayor.",
+        "Greta Holm’s campaign slogan is “Fix the roads first.”",
+    ]
+    assert _speakers(nlp, paragraphs) == [("is", "Greta Holm")]
+
+
+def test_a_headline_that_opens_with_a_name_attributes_the_quote_after_its_colon(nlp: Any) -> None:
+    paragraphs = [
+        "Sarah Lindqvist scolds council members: 'You're being ridiculous.'",
+        "The comedian Sarah Lindqvist spoke at the council meeting on Monday night.",
+    ]
+    assert _speakers(nlp, paragraphs)[0] == (":", "Sarah Lindqvist")
+
+
+def test_a_headline_colon_after_a_sentence_is_not_a_label(nlp: Any) -> None:
+    paragraphs = [
+        "Sarah Lindqvist spoke at length. The council answered: 'We will vote on Friday.'",
+        "Sarah Lindqvist is a comedian.",
+    ]
+    assert _speakers(nlp, paragraphs)[0][1] != "Sarah Lindqvist"
+
+
+def test_an_inverted_cue_right_after_the_quote_wins_over_a_verb_before_it(nlp: Any) -> None:
+    paragraphs = [
+        "Anita Dunn is a partner at a communications firm.",
+        "Moscow strongly denies it — “why wouldn’t you want to raise the stakes?” asked Dunn, now a partner at"
+        " the firm.",
+    ]
+    assert _speakers(nlp, paragraphs) == [("asked", "Anita Dunn")]
+
+
+def test_the_sentence_after_a_quote_can_name_whose_words_they_were(nlp: Any) -> None:
+    paragraphs = [
+        "“I would rather lose the vote than lose my voice.” That quote from state senator Helen Brandt appeared"
+        " on the front page in 1980.",
+    ]
+    speakers = _speakers(nlp, paragraphs)
+    assert [s[0] for s in speakers] == ["quote"]
+    assert speakers[0][1] is not None and speakers[0][1].endswith("Helen Brandt")
+
+
+def test_an_attribution_with_a_long_subject_after_the_quote_wins_over_a_colon_verb(nlp: Any) -> None:
+    paragraphs = [
+        "Very small. But it may have an impact that has so far been ignored: “We believe the bashing from both"
+        " parties will lead to targeted policies for regional banks,” Ivo Marsh, an analyst at Northgate"
+        " Research, wrote in a note to investors.",
+    ]
+    assert _speakers(nlp, paragraphs) == [("wrote", "Ivo Marsh")]
+
+
+def test_in_someones_view_after_the_quote_names_the_speaker(nlp: Any) -> None:
+    paragraphs = [
+        "John Bolton spoke at the forum.",
+        "“This is not a problem you can fix with one or two things – it is an across-the-board failure” from"
+        " diplomacy to the defense budget, in Bolton’s view.",
+    ]
+    assert _speakers(nlp, paragraphs) == [("view", "John Bolton")]
+
+
+def test_a_quote_opening_a_paragraph_continues_the_attribution_that_closed_the_one_before(nlp: Any) -> None:
+    paragraphs = [
+        "Minnesota delegate Mary Susan wore a red cape.",
+        "Her friends have mocked the campaign, calling the candidate “an orange buffoon,” Susan said as she"
+        " turned around.",
+        "“But he’s our orange buffoon, and we love him!”",
+    ]
+    assert _speakers(nlp, paragraphs)[-1] == ("said", "Mary Susan")
+
+
+def test_a_quote_set_between_dashes_after_a_clause_is_its_subjects(nlp: Any) -> None:
+    paragraphs = [
+        "Donald Trump spoke for an hour.",
+        "When Trump finally wrapped up — “I will fight for you, and I will win for you!” — the balloons"
+        " cascaded down on the crowd.",
+    ]
+    assert _speakers(nlp, paragraphs) == [("—", "Donald Trump")]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Token
 
 from streams.enrichment.entities import Entity
-from streams.enrichment.nlp import ParsedArticle, Segment, text_of
+from streams.enrichment.nlp import ParsedArticle, text_of
 from streams.enrichment.quotes.cues import (
     _DASHES,
     _ancestor_cue,
@@ -27,6 +27,7 @@ from streams.enrichment.quotes.cues import (
 from streams.enrichment.quotes.resolver import _is_name_word, _Resolver
 from streams.enrichment.quotes.spans import _after, _Span, find_spans, is_title, quote_kind
 from streams.enrichment.quotes.speakers import _addressee_token, _speaker_token
+from streams.enrichment.quotes.syntax import SUBJECTS, sentence_of
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,14 @@ def _labelled(doc: Doc, span: _Span, a: int, b: int, resolver: _Resolver) -> tup
         who = resolver.entity_at(doc[i - 1]) or resolver.by_name.get(doc[i - 1].text)
         if who is not None and who.type == "PERSON":
             return doc[i], who
+    if i >= 1 and doc[i].text in _DASHES and j < len(doc) and doc[j].text in _DASHES:
+        # "When Trump finally wrapped up — “I will fight for you!” — the balloons came down": set between
+        # dashes right after a clause, the quotation is what that clause's subject said.
+        verb = doc[i - 1].head if doc[i - 1].dep_ == "prt" else doc[i - 1]
+        subject = next((c for c in verb.children if c.dep_ == "nsubj"), None) if verb.pos_ == "VERB" else None
+        who = resolver.resolve(subject) if subject is not None else None
+        if who is not None and who.type == "PERSON":
+            return doc[i], who
     if j + 1 < len(doc) and _is_dash(doc[j]):
         k = j + 1
         while k < len(doc) and doc[k].is_space:
@@ -123,6 +132,78 @@ def _signature(doc: Doc, span: _Span, j: int, resolver: _Resolver) -> tuple[Toke
         last += 1
     who = resolver.entity_at(doc[last]) or resolver.by_name.get(doc[last].text) or resolver.named(doc[last])
     return (doc[j], who) if who is not None and who.type == "PERSON" else None
+
+
+def _headline_label(doc: Doc, span: _Span, a: int, resolver: _Resolver) -> tuple[Token, Entity] | None:
+    """A headline that opens with a person's name and gives a quotation after a colon ("Sarah Silverman
+    heckles Sanders supporters: 'You're being ridiculous.'", "Gillibrand on the transcripts: 'I Think She
+    Will.'"): headline style puts the speaker first, whatever the words between."""
+    i = a - 1
+    while i >= 0 and (doc[i].is_space or doc[i].is_quote):
+        i -= 1
+    if i < 1 or doc[i].text != ":":
+        return None
+    lead = [t for t in doc[:i] if t.idx >= span.segment.start]
+    if not lead or len(lead) > 20 or any(t.text in ".!?" or t.is_quote for t in lead):
+        return None  # a sentence of the text, not a headline's short line
+    last = 0
+    while last + 1 < len(lead) and lead[last + 1].pos_ == "PROPN" and lead[last + 1].ent_type_ == "PERSON":
+        last += 1
+    # The tagger reads a headline's opening surname as anything ("Gillibrand" VERB): the article's people decide.
+    name = lead[last]
+    who = resolver.entity_at(name) or resolver.by_name.get(name.text)
+    return (doc[i], who) if who is not None and who.type == "PERSON" else None
+
+
+# Nouns by which the next sentence refers back to a quotation ("That quote from ...").
+_QUOTE_NOUNS = frozenset({"quote", "quotation", "remark", "line", "comment", "words"})
+
+
+def _quote_from(doc: Doc, span: _Span, b: int, resolver: _Resolver) -> tuple[Token, Entity] | None:
+    """ "“I'd rather have a sister in a whorehouse than a brother in the FBI.” That quote from Commissioner
+    Thomas Krebs appeared ...": the sentence after the quotation names whose words they were."""
+    j = _after(doc, span, b)
+    if j + 1 >= len(doc) or doc[j].idx >= span.segment.end or doc[j].lower_ not in ("that", "the", "this"):
+        return None
+    noun = doc[j + 1]
+    # Read by the words, not the parse: the tagger often takes "quote" for an interjection or a verb here.
+    if noun.lower_ not in _QUOTE_NOUNS or j + 2 >= len(doc) or doc[j + 2].lower_ not in ("from", "by"):
+        return None
+    name: Token | None = None
+    for t in doc[j + 3 : min(len(doc), j + 10)]:
+        if t.pos_ == "PROPN":
+            name = t  # the last word of the first name: "Commissioner Thomas Krebs" -> Krebs
+        elif name is not None or t.pos_ in ("VERB", "AUX", "PUNCT"):
+            break
+    who = (resolver.entity_at(name) or resolver.named(name)) if name is not None else None
+    return (noun, who) if who is not None and who.type in ("PERSON", "ORG") else None
+
+
+# "in Forbes' words", "in Bolton's view": nouns by which a phrase credits words to their possessor.
+_IN_WORDS = frozenset({"words", "view", "phrase", "telling", "estimation", "opinion"})
+
+
+def _in_their_words(
+    doc: Doc, span: _Span, a: int, b: int, resolver: _Resolver
+) -> tuple[Token, Entity] | None:
+    """ "because, in Forbes' words, “they are ...”", "“...” from diplomacy to defence, in Bolton's view.": a
+    phrase "in X's words" right before the quotation, or ending its sentence, names the speaker."""
+    sent_end = sentence_of(doc, max(a, b - 1)).end
+    before = [i for i in range(max(0, a - 8), a) if doc[i].lower_ == "in"]
+    after = [i for i in range(b, min(sent_end, b + 16)) if doc[i].lower_ == "in"]
+    for i in before[-1:] + after:
+        k = i + 1
+        while k < len(doc) and doc[k].pos_ == "PROPN":
+            k += 1
+        if k == i + 1 or k + 1 >= len(doc) or doc[k].tag_ != "POS" or doc[k + 1].lower_ not in _IN_WORDS:
+            continue
+        if i < a and any(doc[t].is_quote or doc[t].text in ".!?" for t in range(k + 2, a - 1)):
+            continue  # another phrase lies between it and the quotation
+        name = doc[k - 1]
+        who = resolver.entity_at(name) or resolver.by_name.get(name.text) or resolver.named(name)
+        if who is not None and who.type in ("PERSON", "ORG") and not resolver.quoted[name.i]:
+            return doc[k + 1], who
+    return None
 
 
 def _before_parenthesis(doc: Doc, n: int) -> int:
@@ -186,6 +267,16 @@ def _attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> tuple[list[
             continue
         full = quote_kind(text_of(doc)[s.start : s.end]) == "full"
         labelled = _labelled(doc, s, a, b, resolver) if full else None
+        if (
+            labelled is None
+            and full
+            and (s.segment.section == "headline" or resolver.position[s.segment] == 0)
+        ):
+            labelled = _headline_label(doc, s, a, resolver)
+        if labelled is None and full:
+            labelled = _quote_from(doc, s, b, resolver)
+        if labelled is None:
+            labelled = _in_their_words(doc, s, a, b, resolver)
         if labelled is not None:
             # "Clinton: “...”" and "“...” ― Karen Bobadilla": the name is the attribution.
             s.cue, s.speaker = labelled
@@ -194,8 +285,15 @@ def _attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> tuple[list[
         if cue is not None and not _is_cue(cue):
             # "... it was stuck in State's system: “Trust me.” Sullivan wrote.": the attribution after the
             # quote names the speaker; the verb before the colon only led up to it.
-            cue = _attribution_after(doc, s, b, quoted) or cue
+            # A long subject ('” Isaac Boltansky, an analyst at Compass Point, wrote') is found as for a
+            # quote ending in a comma.
+            after = _attribution_after(doc, s, b, quoted) or _trailing_verb(doc, s, b, quoted)
+            cue = after if after is not None and _is_cue(after) else cue
         cue = cue or _ancestor_cue(doc, s, a, b, quoted) or _preceding_cue(doc, s, a, quoted)
+        if cue is not None and cue.i < a:
+            # '... but Moscow denies — “why wouldn’t you want to?” asked Dunn, a former adviser': a cue put
+            # before its name right after the closing mark is the quote's own attribution.
+            cue = _inverted_after(doc, s, b, quoted) or cue
         if cue is not None and cue.i >= b:
             # '“...,” Trump said, after Becky Quick said ...': the parser hung the quote on a later cue; the
             # attribution right after the closing mark is the quote's own.
@@ -233,8 +331,23 @@ def _attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> tuple[list[
             if addressee is not None and (s.speaker is None or addressee.entity_id != s.speaker.entity_id):
                 s.addressee = addressee
     _share_within_groups(spans)
-    _inherit(parsed, spans, resolver.position)
+    _inherit(parsed, spans, resolver)
     return [s for s in spans if _keep(doc, s)], resolver.added_entities(entities)
+
+
+def _inverted_after(doc: Doc, span: _Span, b: int, quoted: list[bool]) -> Token | None:
+    """A cue verb right after a quotation ending in , ? or !, followed by a proper name ("asked Dunn")."""
+    if text_of(doc)[span.start : span.end].rstrip()[-1:] not in ",?!":
+        return None
+    j = _after(doc, span, b)
+    if j + 1 >= len(doc) or quoted[j] or doc[j].idx >= span.segment.end:
+        return None
+    verb, name = doc[j], doc[j + 1]
+    return (
+        verb
+        if _is_cue(verb) and verb.pos_ == "VERB" and name.pos_ == "PROPN" and not quoted[name.i]
+        else None
+    )
 
 
 def _share_within_groups(spans: list[_Span]) -> None:
@@ -255,10 +368,11 @@ def _share_within_groups(spans: list[_Span]) -> None:
                 m.cue, m.speaker, m.addressee = source.cue, source.speaker, source.addressee
 
 
-def _inherit(parsed: ParsedArticle, spans: Iterable[_Span], position: dict[Segment, int]) -> None:
+def _inherit(parsed: ParsedArticle, spans: Iterable[_Span], resolver: _Resolver) -> None:
     """Unattributed quotes after an attributed one ("X," he said. "Y.") take the same speaker: in the
     same paragraph, or opening the next one when little text follows the attributed quote."""
     text = text_of(parsed.doc)
+    position = resolver.position
     previous: _Span | None = None
     for s in spans:
         # A dash label ("” ― Karen Bobadilla") names only the quote it follows.
@@ -268,11 +382,51 @@ def _inherit(parsed: ParsedArticle, spans: Iterable[_Span], position: dict[Segme
                 not text[s.segment.start : s.outer_start].strip()
                 and i > 0
                 and parsed.segments[i - 1] == previous.segment
-                and len(text[previous.outer_end : previous.segment.end]) < 60
+                and (
+                    len(text[previous.outer_end : previous.segment.end]) < 60
+                    or _attribution_ends_paragraph(parsed, previous)
+                )
             )
+            if follows and previous.cue.i < previous.tokens[0]:
+                # 'Friends mocked him, calling him “a buffoon,” Susan said as she turned.' then “But he's
+                # ours!”: the attribution closing the paragraph before, not the verb that framed its last
+                # quotation, speaks on.
+                closing = _closing_attribution(parsed.doc, previous, resolver)
+                if closing is not None:
+                    s.cue, s.speaker = closing
+                    previous = s
+                    continue
             if previous.segment == s.segment or follows:
                 s.cue, s.speaker, s.addressee = previous.cue, previous.speaker, previous.addressee
         previous = s
+
+
+def _closing_attribution(doc: Doc, span: _Span, resolver: _Resolver) -> tuple[Token, Entity] | None:
+    """The cue and speaker of an attribution sentence right after a quotation ("” Susan said as ...")."""
+    cue = _attribution_after(doc, span, span.tokens[1], resolver.quoted)
+    if cue is None:
+        return None
+    subject = next((c for c in cue.children if c.dep_ in SUBJECTS and c.i < cue.i), None)
+    who = (resolver.resolve(subject) or resolver.named(subject)) if subject is not None else None
+    return (cue, who) if who is not None else None
+
+
+def _attribution_ends_paragraph(parsed: ParsedArticle, previous: _Span) -> bool:
+    """Whether all that follows the quotation in its paragraph is its own attribution sentence ('“...,” said
+    Rev. Kyev Tatum, then senior pastor at a church in Fort Worth.'), however long the speaker's description:
+    a quotation opening the next paragraph with no attribution then goes on in the same voice."""
+    cue = previous.cue
+    if cue is None or cue.i < previous.tokens[1] or cue.idx >= previous.segment.end:
+        return False
+    doc = parsed.doc
+    sent = sentence_of(doc, cue.i)
+    rest = doc.char_span(previous.outer_end, previous.segment.end, alignment_mode="expand")
+    return (
+        rest is not None
+        and sent.start <= rest.start
+        and sent.end >= rest.end
+        and not any(t.is_quote for t in rest)
+    )
 
 
 def _keep(doc: Doc, s: _Span) -> bool:

@@ -6,7 +6,7 @@ from spacy.tokens import Doc, Token
 
 from streams.enrichment.nlp import ParsedArticle, Segment, text_of
 from streams.enrichment.quotes.spans import _after, _Span, is_title
-from streams.enrichment.quotes.syntax import _MESSAGES, SUBJECTS, sentence_of
+from streams.enrichment.quotes.syntax import _MESSAGES, SPEECH_NOUNS, SUBJECTS, sentence_of
 
 # Lemmas of verbs that introduce or attribute speech (opinion verbs like "think" are left out: they
 # mostly govern scare quotes, not speech).
@@ -46,7 +46,17 @@ def _cue_text(verb: Token) -> str:
 def _is_cue(token: Token) -> bool:
     if token.lower_ == "according" and any(c.lower_ == "to" for c in token.children):
         return True
-    return token.lemma_.lower() in CUES and token.pos_ in ("VERB", "AUX") and token.lemma_ != "be"
+    if token.lemma_ == "be":
+        return _possessed_speech(token)
+    return token.lemma_.lower() in CUES and token.pos_ in ("VERB", "AUX")
+
+
+def _possessed_speech(verb: Token) -> bool:
+    """ "Clinton's response was: “...”": "be" whose subject is someone's words presents them."""
+    return any(
+        c.dep_ == "nsubj" and c.lemma_.lower() in SPEECH_NOUNS and any(g.dep_ == "poss" for g in c.children)
+        for c in verb.children
+    )
 
 
 def _ancestor_cue(doc: Doc, span: _Span, a: int, b: int, quoted: list[bool]) -> Token | None:

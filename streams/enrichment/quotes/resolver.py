@@ -19,7 +19,7 @@ from streams.enrichment.entities import (
 from streams.enrichment.entities.rules import masked
 from streams.enrichment.nlp import ParsedArticle, text_of
 from streams.enrichment.quotes.spans import _WORD, _after, _Span
-from streams.enrichment.quotes.syntax import SUBJECTS, _wordset, sentence_of
+from streams.enrichment.quotes.syntax import SPEECH_NOUNS, SUBJECTS, _wordset, sentence_of
 
 PERSONAL = frozenset({"he", "him", "she", "her"})
 COLLECTIVE = frozenset({"they", "them", "it", "we"})
@@ -146,18 +146,31 @@ class _Resolver:
         doc = self.doc
         seg, _ = self.parsed.locate(cue.idx)
 
-        def side(indices: range, comma_stops: bool) -> list[Entity]:
+        # '“...,” said Oversight ranking Democrat Elijah Cummings': after an inverted cue the words up to the
+        # comma are the speaker's title and name, so a participle there is a title word the tagger made a verb.
+        before = cue.i - 1
+        while before >= 0 and (doc[before].is_space or doc[before].text == ","):
+            before -= 1
+        inverted = before >= 0 and doc[before].is_quote
+
+        def side(indices: range, after: bool) -> list[Entity]:
             found: list[Entity] = []
             for i in indices:
                 t = doc[i]
+                title_word = after and inverted and t.tag_ in ("VBG", "VBN")
                 if (
                     self.quoted[i]
                     or t.is_quote
                     or t.is_space
                     or not seg.start <= t.idx < seg.end
                     or t.text in ".!?;:"
-                    or (comma_stops and t.text == ",")
-                    or (t.pos_ in ("VERB", "AUX") and not t.ent_type_ and t.dep_ not in ("amod", "compound"))
+                    or (after and t.text == ",")
+                    or (
+                        t.pos_ in ("VERB", "AUX")
+                        and not t.ent_type_
+                        and t.dep_ not in ("amod", "compound")
+                        and not title_word
+                    )
                 ):
                     break
                 e = self.entity_at(t)
@@ -313,7 +326,14 @@ class _Resolver:
                 found = self.entity_at(child) or (
                     self.resolve(child) if child.dep_ == "appos" and child.pos_ != "PRON" else None
                 )
-                if found is not None:
+                # "Democrat Elijah Cummings": a party or nationality before a name describes the person
+                # (before a common noun it is whom the speaker stands for: "a NY1 representative").
+                if found is not None and not (
+                    token.pos_ == "PROPN"
+                    and token.text[:1].isupper()
+                    and child.dep_ == "compound"
+                    and found.type == "NORP"
+                ):
                     return found
         role = self.role_entity(token) or self.organisation(token) or self.principal(token)
         if role is not None:
@@ -362,10 +382,12 @@ class _Resolver:
         return None
 
     def principal(self, token: Token) -> Entity | None:
-        """ "Ryan's office said", "his campaign said": the person or body they speak for."""
-        if token.pos_ != "NOUN" or token.lemma_.lower() not in _ON_BEHALF:
+        """ "Ryan's office said", "his campaign said", "Hoff's letter makes a case:": the person or body
+        they speak for; a message or a response speaks for whoever wrote or gave it."""
+        if token.pos_ != "NOUN" or token.lemma_.lower() not in _ON_BEHALF | SPEECH_NOUNS:
             return None
-        owner = next((c for c in token.children if c.dep_ == "poss"), None)
+        # The possessor nearest the noun: a parse run over a paragraph break can hang a second one on it.
+        owner = max((c for c in token.children if c.dep_ == "poss"), key=lambda c: c.i, default=None)
         if owner is None:
             return None
         found = self.resolve(owner, before=owner.i)
@@ -434,7 +456,13 @@ def _name_span(token: Token) -> tuple[int, int] | None:
     if any(c.dep_ == "det" or (c.dep_ == "poss" and c.pos_ == "PRON") for c in token.children):
         return None  # "the Journal", "his Excellency"
     lo = hi = token.i
-    while lo > 0 and _is_name_word(doc[lo - 1]) and lo <= doc[lo - 1].head.i <= token.i:
+    # "Democrat Elijah Cummings": a party or nationality before a name is no part of it.
+    while (
+        lo > 0
+        and _is_name_word(doc[lo - 1])
+        and doc[lo - 1].ent_type_ != "NORP"
+        and lo <= doc[lo - 1].head.i <= token.i
+    ):
         lo -= 1
     while hi + 1 < len(doc) and _is_name_word(doc[hi + 1]) and doc[hi + 1].dep_ in ("flat", "compound"):
         if not lo <= doc[hi + 1].head.i <= hi + 1:

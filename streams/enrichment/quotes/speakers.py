@@ -86,6 +86,9 @@ def _misparsed_subject(verb: Token, inside: Sequence[bool]) -> Token | None:
         named = [c for c in inverted if c.ent_type_ in ("PERSON", "ORG") or c.pos_ == "PROPN"]
         if named or inverted:
             return (named or inverted)[0]
+        phrase = _inverted_name(verb, inside)
+        if phrase is not None:
+            return phrase
     # '"...," Trump barked': a name between the quote and the verb, misparsed as a compound.
     names = verb.i
     while names > 0 and doc[names - 1].pos_ == "PROPN":
@@ -109,6 +112,22 @@ def _misparsed_subject(verb: Token, inside: Sequence[bool]) -> Token | None:
             if objects:
                 return objects[0]
     return None
+
+
+def _inverted_name(verb: Token, inside: Sequence[bool]) -> Token | None:
+    """ "“...,” said Oversight ranking Democrat Elijah Cummings (D-Md.).": when the parser hangs the name
+    after an inverted cue on a title word it took for a verb, the last word of the first run of proper nouns
+    before the next comma is the speaker's name."""
+    doc = verb.doc
+    last: Token | None = None
+    for t in doc[verb.i + 1 : min(len(doc), verb.i + 9)]:
+        if inside[t.i] or t.is_quote or t.text in ",.;:!?(":
+            break
+        if t.pos_ == "PROPN":
+            last = t
+        elif last is not None:
+            break
+    return last
 
 
 def _climbing_subject(verb: Token, inside: Sequence[bool]) -> Token | None:

@@ -19,6 +19,13 @@ _MESSAGES = _wordset(
 )
 
 
+# Nouns of what someone said: with a possessor, the subject of "be" before a quotation attributes it ("Clinton's
+# response was: “...”", "her campaign slogan is “...”").
+SPEECH_NOUNS = _MESSAGES | _wordset(
+    "response reply answer retort slogan motto mantra refrain words remark comment"
+)
+
+
 # Where sentence_of keeps its per-Doc cache in Doc.user_data, which other components share.
 _SENTENCES = "newsstreams.sentences"
 
