@@ -9,6 +9,7 @@ from spacy.tokens import Doc
 from streams.enrichment.entities.lexicon import is_dictionary_word, is_given_name, is_place, is_surname
 from streams.enrichment.entities.mentions import _Mention
 from streams.enrichment.entities.model import ROLE_HEADS
+from streams.enrichment.entities.persons import retype_people
 from streams.enrichment.entities.places import _resolve_place
 from streams.enrichment.entities.usage import used_as_products
 
@@ -292,3 +293,4 @@ def weigh_evidence(doc: Doc, mentions: list[_Mention], lowered: frozenset[str]) 
             m.label = "PRODUCT"  # "use Alexa", "the MEB platform": a thing the article uses, not a body
         elif m.label == "ORG":
             m.label = _organisation_type(m)
+    retype_people(doc, mentions)
