@@ -100,3 +100,17 @@ def test_organisations_in_the_same_constructions_stay_organisations(nlp: Languag
         "Fed": "ORG",
         "Radio Red": "ORG",
     }
+
+
+def test_a_job_title_a_given_name_or_a_plain_line_keep_an_organisation(nlp: Language) -> None:
+    text = (
+        "Roger Ailes (Fox News Chairman and CEO) had left. Fox News said so.\n\n"
+        "― Nell Carden Grey wrote it.\n\n"
+        "Vann R. Newkirk II reported it."
+    )
+    found = forced(
+        nlp,
+        text,
+        [("Roger Ailes", "PERSON"), ("Fox News", "ORG"), ("Nell", "ORG"), ("Vann R. Newkirk II", "ORG")],
+    )
+    assert {"Fox News", "Nell", "Vann R. Newkirk II"} <= set(names(found))

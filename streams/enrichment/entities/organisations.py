@@ -13,7 +13,7 @@ from collections import defaultdict
 
 from spacy.tokens import Doc, Token
 
-from streams.enrichment.entities.lexicon import is_dictionary_word
+from streams.enrichment.entities.lexicon import is_dictionary_word, is_given_name
 from streams.enrichment.entities.mentions import _Mention
 from streams.enrichment.entities.model import ROLE_HEADS
 from streams.enrichment.names import name_key as _key
@@ -111,12 +111,20 @@ def _after_a_spec(doc: Doc, m: _Mention) -> bool:
 
 
 def _citation(doc: Doc, m: _Mention) -> bool:
-    """An initial inside the name, after its first word ("Hueske-Kraus D. Curr Opin Anaesthesiol"): an
-    author list of a reference run into a journal's abbreviated name, no body."""
+    """An initial inside the name, after its first word, in a reference list ("[1] …, Hueske-Kraus D. Curr
+    Opin Anaesthesiol"): an author list run into a journal's abbreviated name, no body."""
     lo, hi = m.tokens
-    if "&" in m.name:
-        return False  # "Edward D. Jones & Co": a firm named after its founder
+    if "&" in m.name or not _reference_line(doc, lo):
+        return False  # "Edward D. Jones & Co", "Vann R. Newkirk II": a firm or a person
     return any(len(t.text) == 2 and t.text[0].isupper() and t.text[1] == "." for t in doc[lo + 1 : hi - 1])
+
+
+def _reference_line(doc: Doc, i: int) -> bool:
+    """The paragraph holding token i opens with a bracketed number ("[1] …"): an entry of a reference list."""
+    start = i
+    while start > 0 and "\n" not in doc[start - 1].text:
+        start -= 1
+    return start + 2 < len(doc) and doc[start].text == "[" and doc[start + 1].like_num
 
 
 def _colour(doc: Doc, m: _Mention) -> bool:
@@ -165,8 +173,8 @@ def _ticker(doc: Doc, m: _Mention) -> bool:
 
 def _part_of_longer_name(doc: Doc, m: _Mention) -> bool:
     """Right before another proper noun no entity covers ("the Sioux Falls Argus Leader", "WoodSpring
-    Suites"): the first words of a longer name. Not before a job title and a name ("Microsoft Chairman
-    Bill Gates"), an all-capitals word or a sentence start."""
+    Suites"): the first words of a longer name. Not before a job title ("Fox News Chairman and CEO"),
+    unless the sentence ends there, an all-capitals word or a sentence start."""
     hi = m.tokens[1]
     if hi >= len(doc) or doc[hi - 1].whitespace_ != " " or m.name.isupper():
         return False
@@ -178,19 +186,21 @@ def _part_of_longer_name(doc: Doc, m: _Mention) -> bool:
         and not nxt.text.isupper()
         and not nxt.ent_type_
         and not nxt.is_sent_start
-        and not (nxt.lower_ in ROLE_HEADS and hi + 1 < len(doc) and doc[hi + 1].pos_ == "PROPN")
+        and not (nxt.lower_ in ROLE_HEADS and (hi + 1 >= len(doc) or doc[hi + 1].text != "."))
+        and not is_given_name(m.name.split()[0])  # "Nell Carden Grey": a person's name cut short
     )
 
 
-def _with_common_plural(m: _Mention, known: set[str]) -> bool:
+def _with_common_plural(doc: Doc, m: _Mention, known: set[str]) -> bool:
     """An organisation the article names alone followed by a plural common noun ("KLOOK Visitors"
-    beside "KLOOK"): the firm and its customers, not one name."""
+    beside "KLOOK"): the firm and its customers, not one name. "News" is no plural ("Fox News")."""
     words = m.name.split()
     last = words[-1]
     head = " ".join(words[:-1])
     return (
         len(words) > 1
         and _key(head) in known
+        and doc[m.tokens[1] - 1].tag_ in ("NNS", "NNPS")
         and last.endswith("s")
         and not last.endswith("ss")
         and is_dictionary_word(last[:-1])
@@ -271,5 +281,5 @@ def retype_organisations(doc: Doc, mentions: list[_Mention]) -> None:
         for m in ms:
             if votes:
                 m.label = votes[0]
-            elif _part_of_longer_name(doc, m) or _with_common_plural(m, known) or phrase:
+            elif _part_of_longer_name(doc, m) or _with_common_plural(doc, m, known) or phrase:
                 m.label = REFUSED
