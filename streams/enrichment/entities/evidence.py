@@ -9,6 +9,8 @@ from spacy.tokens import Doc
 from streams.enrichment.entities.lexicon import is_dictionary_word, is_given_name, is_place, is_surname
 from streams.enrichment.entities.mentions import _Mention
 from streams.enrichment.entities.model import ROLE_HEADS
+from streams.enrichment.entities.organisations import retype_organisations
+from streams.enrichment.entities.persons import retype_people
 from streams.enrichment.entities.places import _resolve_place
 from streams.enrichment.entities.usage import used_as_products
 from streams.enrichment.nlp import text_of
@@ -29,7 +31,7 @@ _LAW_WORDS = frozenset({"act", "bill"})
 # Last words of an "organisation" that is a place: a structure or a piece of land or water.
 _PLACE_KINDS = frozenset(
     ("bridge", "park", "street", "avenue", "road", "square", "river", "lake", "mountain", "island", "valley",
-     "hill", "stadium", "arena")
+     "hill", "stadium", "arena", "world")
 )  # fmt: skip
 _THING_WORDS = frozenset(
     ("meal", "plan", "series", "edition", "card", "units", "unit", "goal", "award", "management", "pass", "package",
@@ -296,3 +298,5 @@ def weigh_evidence(doc: Doc, mentions: list[_Mention], lowered: frozenset[str]) 
             m.label = "PRODUCT"  # "use Alexa", "the MEB platform": a thing the article uses, not a body
         elif m.label == "ORG":
             m.label = _organisation_type(m)
+    retype_people(doc, mentions)
+    retype_organisations(doc, mentions)

@@ -19,7 +19,8 @@ _PRODUCT_NOUNS = frozenset(
     ("app", "apps", "device", "devices", "speaker", "speakers", "platform", "phone", "phones", "tablet", "laptop",
      "console", "model", "models", "set", "sets", "grille", "interface", "water", "drink", "beer", "software",
      "service", "browser", "camera", "headphones", "earbuds", "lander", "rocket", "engine", "vehicle", "car",
-     "cars", "wagon", "coupe", "suv", "watch", "edition", "version", "feature", "features", "subscription")
+     "cars", "wagon", "coupe", "suv", "watch", "edition", "version", "feature", "features", "subscription", "solution",
+     "supplement", "supplements")
 )  # fmt: skip
 # Verbs whose object is a thing, not a body: one uses, buys or installs a product.
 _USE_VERBS = frozenset(("use", "buy", "install", "download", "launch", "unveil", "reveal", "stream", "wear"))
