@@ -202,7 +202,35 @@ def _url(tree: Any, meta: dict[str, str], articles: list[dict[str, Any]]) -> str
         # points at CNN); og:url names this page. On the same site the canonical wins (og:url is often a
         # sharing variant such as social.techcrunch.com).
         return og.strip()
-    return found[0] if found else None
+    return _edition_of(tree, found[0]) if found else None
+
+
+def _edition_of(tree: Any, url: str) -> str:
+    """`url`, or the page's x-default address when `url` is one regional edition of it (RFC-style hreflang
+    alternates: the page lists `url` for a region, "en-DE", and an x-default with the same path on another
+    host, as businessinsider.de does for businessinsider.com's stories). The x-default is the article's
+    address however the reader was geo-routed; any other alternate list leaves `url` as it is."""
+    alternates = {
+        (link.get("hreflang") or "").strip().lower(): (link.get("href") or "").strip()
+        for link in tree.iter("link")
+        if "alternate" in (link.get("rel") or "").lower() and link.get("hreflang")
+    }
+    default = alternates.pop("x-default", "")
+    here = _address(url)
+    regional = any("-" in lang and _address(href) == here for lang, href in alternates.items())
+    if (
+        regional
+        and default.startswith(("http://", "https://"))
+        and _address(default) != here
+        and urlsplit(default).path.rstrip("/") == urlsplit(url).path.rstrip("/")
+    ):
+        return default
+    return url
+
+
+def _address(url: str) -> str:
+    """`url` without its scheme, a leading "www." or a trailing slash, lower-cased: one page however linked."""
+    return url.split("://", 1)[-1].removeprefix("www.").rstrip("/").lower()
 
 
 def _site(url: str) -> str:
