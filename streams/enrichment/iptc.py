@@ -622,6 +622,10 @@ _DROP_POS = frozenset({"DET", "PRON", "PUNCT", "NUM", "SYM", "SPACE", "CCONJ", "
 _NAMED = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC"})
 
 
+# Characters that stand between table cells when a page's table is flattened to text.
+_CELL_RULES = frozenset({"|", "||", "¦"})
+
+
 def _within_one_segment(span: Span) -> list[Token]:
     """The tokens of `span` in the same paragraph as its head (the parser can run a chunk across one)."""
     runs: list[list[Token]] = [[]]
@@ -644,6 +648,8 @@ def normalise_phrase(span: Span) -> str | None:
     if root.pos_ == "PROPN" or root.ent_type_ in _NAMED:
         return None
     tokens = _within_one_segment(span)
+    if any(t.text in _CELL_RULES for t in tokens):
+        return None  # a table's header or row run together ("ticker | security |"), not a phrase
     # A possessive inside the phrase: keep what is owned ("Russia's cyber attacks" -> "cyber attacks").
     owner = [i for i, t in enumerate(tokens) if t.tag_ == "POS" or t.dep_ == "poss"]
     if owner:

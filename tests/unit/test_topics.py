@@ -198,6 +198,12 @@ def test_phrases_keep_their_hyphens_and_lose_leading_symbols(nlp: Any) -> None:
     assert not any(p.startswith(("%", "to ")) or " - " in p for p in phrases if p)
 
 
+def test_a_flattened_table_row_is_no_phrase(nlp: Any) -> None:
+    doc = nlp("The fund holds these shares: ticker | security | weight.")
+    phrases = {normalise_phrase(c) for c in doc.noun_chunks} - {None}
+    assert not any("|" in p for p in phrases if p)
+
+
 def test_keyphrases_rank_repeated_phrases_and_skip_pronouns(nlp: Any) -> None:
     parsed = parse(
         nlp,
