@@ -25,7 +25,7 @@ from py3langid.langid import MODEL_FILE, LanguageIdentifier
 from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
-from streams.cleaning.metadata import PageMeta, Stamp, read_page, stamp_of
+from streams.cleaning.metadata import PageMeta, Stamp, read_page, stamp_of, without_site_name
 from streams.events.errors import Reason, Rejected
 from streams.events.records import Byline, CleanArticle, RawArticle, Removal, event_id
 
@@ -474,7 +474,8 @@ def _structure_html(html: str, raw: RawArticle, parts: _Parts, extract_options: 
     if not isinstance(doc, Document) or len(text.split()) < MIN_HTML_WORDS:
         raise Rejected(Reason.NO_TEXT, "no main text found in the HTML")
     if not raw.headline and doc.title:
-        parts.headline = normalise(doc.title)
+        # A page title often carries the site's name ("Story | ZDNet"): the headline is the story's own.
+        parts.headline = without_site_name(normalise(doc.title), parts.page)
     if not raw.byline and doc.author:
         parts.byline = [Byline(name=n.strip()) for n in doc.author.split(";") if n.strip()]
     elif not raw.byline and parts.page.authors:

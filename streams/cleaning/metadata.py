@@ -128,6 +128,46 @@ def page_source(html: str) -> str | None:
     return page.site_name or host_name(page.url)
 
 
+# What stands between a page title and the site's name run into it: "Story – TechCrunch", "Site | Story".
+_TITLE_SEPARATOR = r"\s*(?:\||–|—|-|:|·|»)\s*"
+_AFTER_NAME = re.compile(rf"^{_TITLE_SEPARATOR}(?=\S)")
+_BEFORE_NAME = re.compile(rf"(?<=\S){_TITLE_SEPARATOR}$")
+_DANGLING = re.compile(r"\s+(?:\||–|—|-|·|»)$")
+
+
+def _name_key(text: str) -> str:
+    return "".join(c for c in text.casefold() if c.isalnum())
+
+
+def without_site_name(title: str, page: PageMeta) -> str:
+    """A page title without the site's name run before or after it ("NASA adds five companies - SpaceNews.com",
+    "LinkNaija | Nigeria's popular news platform: BREAKING NEWS: ...", "... | ZDNet") and without a
+    dangling separator ("... and More -"). The names are the page's own: its og:site_name or publisher, its
+    host ("spacenews.com") and the host's first label ("9to5mac"). A title that is only the name stays."""
+    host = host_name(page.url) or ""
+    names = {_name_key(n) for n in (page.site_name, host, host.split(".")[0]) if n and len(_name_key(n)) > 2}
+    text = _DANGLING.sub("", title.strip())
+    for name in sorted(names, key=len, reverse=True):
+        # The shortest leading or trailing stretch whose letters and digits spell the name.
+        for cut in range(1, len(text)):
+            head, tail = text[:cut], text[cut:]
+            if not name.startswith(key := _name_key(head)):
+                break
+            if key == name:
+                if m := _AFTER_NAME.match(tail):
+                    return tail[m.end() :].strip() or text
+                break
+        for cut in range(len(text) - 1, 0, -1):
+            head, tail = text[:cut], text[cut:]
+            if not name.endswith(key := _name_key(tail)):
+                break
+            if key == name:
+                if m := _BEFORE_NAME.search(head):
+                    return head[: m.start()].strip() or text
+                break
+    return text
+
+
 def host_name(url: str | None) -> str | None:
     host = urlsplit(url).hostname if url else None
     return host.removeprefix("www.") if host else None

@@ -12,6 +12,7 @@ import orjson
 import pytest
 
 from streams.cleaning.clean import clean
+from streams.cleaning.metadata import PageMeta, without_site_name
 from streams.cleaning.raw import parse_raw
 from streams.events.records import CleanArticle
 from streams.tools import sources
@@ -91,6 +92,31 @@ def test_a_regional_edition_is_known_by_its_x_default_address() -> None:
         '<link rel="alternate" href="https://news.example.com/a/1" hreflang="en-US">'
     )
     assert _clean(_page(default)).url == "https://news.example.com/a/1"
+
+
+def test_a_title_loses_the_site_name_run_into_it() -> None:
+    post = PageMeta(url="https://www.harbourpost.example/a/1", site_name="Harbour Post")
+    assert without_site_name("Buses get a new route – Harbour Post", post) == "Buses get a new route"
+    assert without_site_name("Harbour Post | Buses get a new route", post) == "Buses get a new route"
+    # The host names the site too; a dangling separator goes.
+    assert without_site_name("Ferry fares rise - harbourpost.example", post) == "Ferry fares rise"
+    assert without_site_name("Deals are live, and more -", post) == "Deals are live, and more"
+    # A section, or the name as a word of the story's own title, stays; so does a title that is only the name.
+    assert without_site_name("Our view on buses | Editorial", post) == "Our view on buses | Editorial"
+    assert (
+        without_site_name("Harbour Post Gift Guide: what to buy", post)
+        == "Harbour Post Gift Guide: what to buy"
+    )
+    assert without_site_name("Harbour Post", post) == "Harbour Post"
+    # A site whose name holds a separator of its own ("Name | tagline"), before a colon.
+    tagged = PageMeta(site_name="Lagos Wire | Nigeria's news desk")
+    assert without_site_name("Lagos Wire | Nigeria's news desk: Port reopens", tagged) == "Port reopens"
+
+
+def test_the_headline_of_a_page_is_its_title_without_the_site_name() -> None:
+    head = '<title>Buses get a new route | Harbour Post</title><meta property="og:site_name" content="Harbour Post">'
+    page = f"<html><head>{head}</head><body><article>{BODY}</p></article></body></html>"
+    assert _clean(page).headline == "Buses get a new route"
 
 
 def test_the_feed_source_wins_and_a_nameless_page_is_named_by_its_host() -> None:
