@@ -509,3 +509,20 @@ def test_a_quote_set_between_dashes_after_a_clause_is_its_subjects(nlp: Any) -> 
         " cascaded down on the crowd.",
     ]
     assert _speakers(nlp, paragraphs) == [("—", "Donald Trump")]
+
+
+def test_a_colon_the_parser_hangs_on_the_quotation_still_ends_the_introducing_clause(nlp: Any) -> None:
+    paragraphs = [
+        "Maria Lopez ran the agency for six years.",
+        "Lopez has since apologized for what happened: “Yes, I should have used two phones, one for my family"
+        " and one for my work. Not doing so was a mistake.”",
+    ]
+    assert _speakers(nlp, paragraphs) == [("apologized", "Maria Lopez")]
+
+
+def test_a_cue_with_words_of_its_own_after_the_quote_is_a_new_statement(nlp: Any) -> None:
+    paragraphs = [
+        "Tom Arne coaches the team.",
+        "Arne lost his temper in the final in Oslo: “Get up and run!” Fans still recall his fury at the referee.",
+    ]
+    assert _speakers(nlp, paragraphs) == [("lost", "Tom Arne")]

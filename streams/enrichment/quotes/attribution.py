@@ -288,7 +288,12 @@ def _attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> tuple[list[
             # A long subject ('” Isaac Boltansky, an analyst at Compass Point, wrote') is found as for a
             # quote ending in a comma.
             after = _attribution_after(doc, s, b, quoted) or _trailing_verb(doc, s, b, quoted)
-            cue = after if after is not None and _is_cue(after) else cue
+            # "... in Berlin in 1987: “Tear down this wall!” Conservatives still praise his refusal": a cue
+            # with words of its own after the quotation is a new statement, not this one's attribution.
+            own = after is not None and any(
+                c.dep_ in ("dobj", "ccomp") and c.i > after.i for c in after.children
+            )
+            cue = after if after is not None and _is_cue(after) and not own else cue
         cue = cue or _ancestor_cue(doc, s, a, b, quoted) or _preceding_cue(doc, s, a, quoted)
         if cue is not None and cue.i < a:
             # '... but Moscow denies — “why wouldn’t you want to?” asked Dunn, a former adviser': a cue put
