@@ -526,3 +526,18 @@ def test_a_cue_with_words_of_its_own_after_the_quote_is_a_new_statement(nlp: Any
         "Arne lost his temper in the final in Oslo: “Get up and run!” Fans still recall his fury at the referee.",
     ]
     assert _speakers(nlp, paragraphs) == [("lost", "Tom Arne")]
+
+
+def test_a_clause_presenting_a_person_before_a_colon_gives_them_the_quote(nlp: Any) -> None:
+    here = [
+        "Dana Whitcomb ran the library board for a decade.",
+        "Here’s Whitcomb at the town meeting last spring: “We will not close the library while I sit on this"
+        " board.”",
+    ]
+    assert _speakers(nlp, here) == [(":", "Dana Whitcomb")]
+    more = [
+        "Pollsters Ravi Patel and Ama Osei looked at the caucus data.",
+        "Turnout was the story all along -More from Patel and Osei: “Our data show a late shift among younger"
+        " voters.”",
+    ]
+    assert _speakers(nlp, more) == [(":", "Ama Osei")]

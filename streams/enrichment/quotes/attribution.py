@@ -206,6 +206,45 @@ def _in_their_words(
     return None
 
 
+def _presented(doc: Doc, span: _Span, a: int, resolver: _Resolver) -> tuple[Token, Entity] | None:
+    """ "Here's Clinton in December 1992: “...”", "More from Blumenthal and Cohen: “...”": a clause that only
+    presents a person before a colon gives the quotation after it to that person (the last name of a pair)."""
+    i = a - 1
+    while i >= 0 and (doc[i].is_space or doc[i].is_quote):
+        i -= 1
+    if i < 2 or doc[i].text != ":":
+        return None
+    sent = sentence_of(doc, i)
+    first = max(sent.start, next((t.i for t in doc[sent.start : i] if t.idx >= span.segment.start), i))
+    for k in range(
+        i - 1, first - 1, -1
+    ):  # a dash opens the presenting clause too ("... all along -More from")
+        if doc[k].text in _DASHES or (doc[k].text[:1] in "-–—" and doc[k].text[1:2].isupper()):
+            first = k + 1 if doc[k].text in _DASHES else k
+            break
+    lead = doc[first:i]
+    if len(lead) < 3 or len(lead) > 12 or any(resolver.quoted[t.i] or t.is_quote for t in lead):
+        return None
+    words = [t.lower_.lstrip("".join(_DASHES)) for t in lead]
+    here = words[0] == "here" and words[1] in ("'s", "’s", "is", "are", "was")
+    if not here and words[:2] != ["more", "from"]:
+        return None
+    rest = lead[2:]
+    # The first run of proper nouns after the presenting words, through "and" ("Blumenthal and Cohen").
+    name: Token | None = None
+    for t in rest:
+        if t.pos_ == "PROPN" and t.ent_type_ not in ("DATE", "TIME", "GPE", "LOC"):
+            name = t
+        elif name is not None and not (t.lower_ == "and" and t.i + 1 < i and doc[t.i + 1].pos_ == "PROPN"):
+            break
+        elif name is None and t.pos_ not in ("DET", "ADJ", "NOUN"):
+            return None  # "Here's what she said:" names no one here
+    if name is None:
+        return None
+    who = resolver.entity_at(name) or resolver.by_name.get(name.text) or resolver.named(name)
+    return (doc[i], who) if who is not None and who.type in ("PERSON", "ORG") else None
+
+
 def _before_parenthesis(doc: Doc, n: int) -> int:
     """The token before a short parenthesis ending at `n` ("Rep. Trey Gowdy (R-S.C.):" -> Gowdy): a party
     and state, or an age, after a label's name is no part of it. `n` itself when no parenthesis ends there."""
@@ -277,6 +316,8 @@ def _attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> tuple[list[
             labelled = _quote_from(doc, s, b, resolver)
         if labelled is None:
             labelled = _in_their_words(doc, s, a, b, resolver)
+        if labelled is None and full:
+            labelled = _presented(doc, s, a, resolver)
         if labelled is not None:
             # "Clinton: “...”" and "“...” ― Karen Bobadilla": the name is the attribution.
             s.cue, s.speaker = labelled
