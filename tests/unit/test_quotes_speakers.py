@@ -541,3 +541,20 @@ def test_a_clause_presenting_a_person_before_a_colon_gives_them_the_quote(nlp: A
         " voters.”",
     ]
     assert _speakers(nlp, more) == [(":", "Ama Osei")]
+
+
+def test_a_name_set_off_by_commas_says_who_a_described_subject_is(nlp: Any) -> None:
+    # The parser hangs "Jo Marsh" on "Tulane", and "Owen Price" on the relative clause; Leo Hart is also a
+    # "best friend" of the article, so a match by role alone would pick him.
+    friend = [
+        "Tom Reyes grew up in Texas. His best friend from the army, Leo Hart, still calls him.",
+        "“It was his way of saying no to his father,” said his best friend at Tulane, Jo Marsh, who like others"
+        " remembered it.",
+    ]
+    assert _speakers(nlp, friend) == [("said", "Jo Marsh")]
+    clerk = [
+        "Owen Price covered the council for years.",
+        "The clerk I was standing next to, Owen Price, cut me off halfway through a question to announce, “That"
+        " is the end of the session.”",
+    ]
+    assert _speakers(nlp, clerk) == [("announce", "Owen Price")]

@@ -335,6 +335,9 @@ class _Resolver:
                     and found.type == "NORP"
                 ):
                     return found
+        apposed = self.apposed(token)
+        if apposed is not None:
+            return apposed
         role = self.role_entity(token) or self.organisation(token) or self.principal(token)
         if role is not None:
             return role
@@ -361,6 +364,37 @@ class _Resolver:
             if e is not None and e.type in ("PERSON", "ORG"):
                 return e
             todo.extend(c for c in t.children if c.dep_ in _NOUN_PHRASE)
+        return None
+
+    def apposed(self, token: Token) -> Entity | None:
+        """A person named beside a common-noun subject, set off by commas ("his best friend at Lehigh, Bruce
+        Turry,", "The editor I was talking to, Tim Grieve, interrupted"): the name says who the description is,
+        wherever the parser hung it (on the noun, on a prepositional object or on a relative clause)."""
+        if token.pos_ != "NOUN":
+            return None
+        doc = self.doc
+        candidates: list[Token] = []
+        todo = [c for c in token.children if c.dep_ in ("prep", "appos")]
+        while todo:
+            t = todo.pop(0)
+            if t.dep_ == "appos" and t.pos_ == "PROPN":
+                candidates.append(t)
+            todo.extend(c for c in t.children if c.dep_ in ("prep", "pobj", "appos"))
+        # Before the verb: "The editor I was talking to, Tim Grieve, interrupted": ", Name," right before it.
+        verb = token.head
+        if token.dep_ in SUBJECTS and verb.i > token.i + 3 and doc[verb.i - 1].text == ",":
+            last = verb.i - 2
+            first = last
+            while first > token.i and doc[first - 1].pos_ == "PROPN":
+                first -= 1
+            if doc[last].pos_ == "PROPN" and first > token.i + 1 and doc[first - 1].text == ",":
+                candidates.append(doc[last])
+        for t in candidates:
+            if self.quoted[t.i]:
+                continue
+            e = self.entity_at(t) or self.by_name.get(t.text)
+            if e is not None and e.type == "PERSON":
+                return e
         return None
 
     def role_entity(self, token: Token) -> Entity | None:
