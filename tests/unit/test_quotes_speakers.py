@@ -558,3 +558,31 @@ def test_a_name_set_off_by_commas_says_who_a_described_subject_is(nlp: Any) -> N
         " is the end of the session.”",
     ]
     assert _speakers(nlp, clerk) == [("announce", "Owen Price")]
+
+
+def test_a_name_the_tagger_takes_for_the_missing_verb_is_the_speaker(nlp: Any) -> None:
+    # The writer dropped the verb: "Stamp from his desk" has none, and the tagger makes "Stamp" one.
+    paragraphs = [
+        "Ned Stamp ran for mayor in the spring.",
+        "“They are coming over the river now, just like I said. We don't know who they are,” Stamp from his"
+        " desk. “Could be anyone. We need a new sheriff.”",
+    ]
+    assert [s[1] for s in _speakers(nlp, paragraphs)] == ["Ned Stamp", "Ned Stamp"]
+
+
+def test_a_name_right_before_a_verb_the_parse_left_without_subject_is_its_subject(nlp: Any) -> None:
+    paragraphs = [
+        "Gary Lund and his daughter Mia Lund went to the rally.",
+        "The day before, at a rally in Dover, Del., 12-year-old Mia Lund hoisted a sign that read “Vote for"
+        " Hope!” Her father worried about the crowd.",
+    ]
+    assert _speakers(nlp, paragraphs) == [("read", "Mia Lund")]
+
+
+def test_a_name_before_an_aside_is_the_subject_of_a_verb_left_without_one(nlp: Any) -> None:
+    paragraphs = [
+        "Ruth Vance runs the county.",
+        "The issue had come up on Monday after Ms. Vance, asked about the closing of the mill, had said, “We will"
+        " find those workers new jobs.”",
+    ]
+    assert _speakers(nlp, paragraphs) == [("said", "Ruth Vance")]

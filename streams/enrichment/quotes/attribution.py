@@ -366,7 +366,8 @@ def _attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> tuple[list[
         if s.speaker is None and cue.pos_ == "VERB" and (who is None or quoted[who.i] or who.pos_ == "PROPN"):
             # No subject, or one inside the quotation: the parse went wrong around the attribution.
             s.speaker = (
-                resolver.surname_before(cue)
+                resolver.name_as_verb(cue)
+                or resolver.surname_before(cue)
                 or resolver.after_quote(s, b, cue)
                 or resolver.beside(cue)
                 or resolver.previous_subject(cue)

@@ -18,6 +18,7 @@ from streams.enrichment.entities import (
 )
 from streams.enrichment.entities.rules import masked
 from streams.enrichment.nlp import ParsedArticle, text_of
+from streams.enrichment.quotes.cues import CUES
 from streams.enrichment.quotes.spans import _WORD, _after, _Span
 from streams.enrichment.quotes.syntax import SPEECH_NOUNS, SUBJECTS, _wordset, sentence_of
 
@@ -193,6 +194,20 @@ class _Resolver:
             return None
         people = [e for e in self.surnames.get(t.text, []) if e.type == "PERSON"]
         return self.by_name.get(t.text) or (people[0] if len(people) == 1 else None)
+
+    def name_as_verb(self, cue: Token) -> Entity | None:
+        """'“...,” Trump from his desk.': a person's name right after a quotation that the tagger, finding no
+        verb, took for one (and so for the cue)."""
+        doc = self.doc
+        if cue.i == 0 or self.quoted[cue.i] or not cue.text[:1].isupper() or cue.lemma_.lower() in CUES:
+            return None
+        before = cue.i - 1
+        while before > 0 and doc[before].is_space:
+            before -= 1
+        if not doc[before].is_quote:
+            return None
+        people = [e for e in self.surnames.get(cue.text, []) if e.type == "PERSON"]
+        return self.by_name.get(cue.text) or (people[0] if len(people) == 1 else None)
 
     def after_quote(self, span: _Span, b: int, cue: Token) -> Entity | None:
         """ "“...,” Texas delegate Bill Eastland, wearing a hat, said": the person named right after the
