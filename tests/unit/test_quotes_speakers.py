@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from spacy.tokens import Doc
@@ -586,3 +587,20 @@ def test_a_name_before_an_aside_is_the_subject_of_a_verb_left_without_one(nlp: A
         " find those workers new jobs.”",
     ]
     assert _speakers(nlp, paragraphs) == [("said", "Ruth Vance")]
+
+
+def test_a_surname_finds_a_full_name_the_entity_stage_typed_an_organisation(nlp: Any) -> None:
+    # The tagger reads "Mills" as a plural noun; the entity stage is made to type "Dora Mills" an ORG, as
+    # spaCy does for some names.
+    parsed = _parse(
+        nlp,
+        [
+            "Mills and Ortiz argued by email all week, and Dora Mills kept every note.",
+            "Ortiz answers Mills with, “Not today?” Mills then writes back, “Try tomorrow, then.”",
+        ],
+    )
+    entities = [
+        dataclasses.replace(e, type="ORG") if e.name == "Dora Mills" else e for e in extract_entities(parsed)
+    ]
+    quotes = extract_quotes(parsed, entities)
+    assert [(q.cue, q.speaker.name if q.speaker else None) for q in quotes][-1] == ("writes", "Dora Mills")

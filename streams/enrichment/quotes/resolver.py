@@ -361,6 +361,17 @@ class _Resolver:
             named = self.by_name.get(token.text)
             if named is not None:
                 return named
+            # "Mills then writes back" after "Cheryl Mills": a full name the entity stage typed an organisation
+            # is still found by its last word (the tagger read "Mills" as a plural noun, so no name span); an
+            # acronym ("PAC") is no surname.
+            same = self.surnames.get(token.text, [])
+            if (
+                len(same) == 1
+                and same[0].entity_id not in self.added  # a person named at a cue: named() adds the mention
+                and not token.text.isupper()
+                and token.lower_ not in _NOT_PERSON
+            ):
+                return same[0]
         # "Joel Pollak of Breitbart": a person named anywhere in the subject phrase.
         # Adjectives ("the Russian foreign minister") name a place or people, not the speaker.
         # Clauses hanging off the subject ("Others, reacting to the Van Dyke shooting,") name other people.
