@@ -604,3 +604,37 @@ def test_a_surname_finds_a_full_name_the_entity_stage_typed_an_organisation(nlp:
     ]
     quotes = extract_quotes(parsed, entities)
     assert [(q.cue, q.speaker.name if q.speaker else None) for q in quotes][-1] == ("writes", "Dora Mills")
+
+
+def test_a_short_phrase_opening_its_sentence_before_an_inverted_cue_and_a_name_is_speech(nlp: Any) -> None:
+    parsed = _parse(
+        nlp,
+        [
+            "Senator Ana Lopez debated Mayor Tom Smith on Friday.",
+            "\"Forum recap,\" tweeted Lopez aide Tara Quinn. \"Smith: 'I remember the old days.' Lopez: 'I look"
+            " ahead.'\"",
+        ],
+    )
+    entities = extract_entities(parsed)
+    doc = parsed.doc
+    end = next(t.i for t in doc if t.text == "Quinn") + 2  # the last of each word up to "Quinn."
+    w = {t.text: t for t in doc[:end] if t.text in ("recap", "Quinn", "tweeted", "aide", "Lopez", ".")}
+    # The parse met in newspaper text: the phrase in marks is the root, "tweeted" a modifier of the title.
+    w["recap"].head, w["recap"].dep_ = w["recap"], "ROOT"
+    w["Quinn"].head, w["Quinn"].dep_ = w["recap"], "appos"
+    w["tweeted"].head, w["tweeted"].dep_ = w["aide"], "amod"
+    w["Lopez"].pos_, w["Lopez"].tag_, w["Lopez"].dep_ = "PROPN", "NNP", "compound"
+    w["."].head = w["recap"]
+    parsed.doc.user_data.pop("newsstreams.sentences", None)
+    quotes = extract_quotes(parsed, entities)
+    assert (quotes[0].text, quotes[0].cue) == ("Forum recap,", "tweeted")
+    # The quotation after it goes on in the same voice.
+    assert [q.speaker.name if q.speaker else None for q in quotes] == ["Tara Quinn", "Tara Quinn"]
+
+
+def test_after_an_inverted_cue_the_name_after_a_title_is_the_speaker(nlp: Any) -> None:
+    paragraphs = [
+        "Senator Ana Lopez debated Mayor Tom Smith on Friday.",
+        "“Not even close,” tweeted Lopez spokesman Tara Quinn after the debate.",
+    ]
+    assert _speakers(nlp, paragraphs) == [("tweeted", "Tara Quinn")]

@@ -354,6 +354,10 @@ def _attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> tuple[list[
                 or _intro_cue(parsed, resolver.position, s, a, quoted)
                 or _previous_sentence_cue(doc, s, a, quoted)
             )
+        if cue is None and not full and _opens_sentence(doc, s, a):
+            # '"Debate recap," tweeted Rubio spokesman Alex Conant.': a short phrase opening its sentence and
+            # followed by an inverted cue and a name is what that person said, not a title.
+            cue = _inverted_after(doc, s, b, quoted)
         if cue is None:
             continue
         s.cue = cue
@@ -380,6 +384,14 @@ def _attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> tuple[list[
     _share_within_groups(spans)
     _inherit(parsed, spans, resolver)
     return [s for s in spans if _keep(doc, s)], resolver.added_entities(entities)
+
+
+def _opens_sentence(doc: Doc, span: _Span, a: int) -> bool:
+    """Whether the quotation starts its paragraph or follows the end of a sentence."""
+    i = a - 1
+    while i >= 0 and (doc[i].is_space or doc[i].is_quote):
+        i -= 1
+    return i < 0 or doc[i].idx < span.segment.start or doc[i].text in (".", "!", "?")
 
 
 def _inverted_after(doc: Doc, span: _Span, b: int, quoted: list[bool]) -> Token | None:

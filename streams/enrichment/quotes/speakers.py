@@ -150,8 +150,10 @@ def _inverted_name(verb: Token, inside: Sequence[bool]) -> Token | None:
             break
         if t.pos_ == "PROPN":
             last = t
-        elif last is not None:
-            break
+        elif last is not None and not (t.pos_ in ("NOUN", "ADJ", "NUM") or t.tag_ in ("VBG", "VBN", "POS")):
+            break  # only title words go on the phrase ("ranking", "spokesman"): "by Thrush if Clinton" ends it
+    # "tweeted Rubio spokesman Alex Conant": a name before the title is whom the title serves, the name
+    # after it is the speaker's, so the last run of proper nouns is taken.
     return last
 
 
