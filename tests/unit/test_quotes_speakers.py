@@ -638,3 +638,12 @@ def test_after_an_inverted_cue_the_name_after_a_title_is_the_speaker(nlp: Any) -
         "“Not even close,” tweeted Lopez spokesman Tara Quinn after the debate.",
     ]
     assert _speakers(nlp, paragraphs) == [("tweeted", "Tara Quinn")]
+
+
+def test_the_person_a_non_speech_verb_names_right_before_the_colon_speaks(nlp: Any) -> None:
+    paragraphs = [
+        "Leon Batts runs the mayor's campaign.",
+        "The size of the crowd did not surprise campaign manager Leon Batts: “People have been waiting for this"
+        " for years.”",
+    ]
+    assert _speakers(nlp, paragraphs) == [("surprise", "Leon Batts")]

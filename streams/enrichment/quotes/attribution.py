@@ -376,6 +376,8 @@ def _attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> tuple[list[
                 or resolver.beside(cue)
                 or resolver.previous_subject(cue)
             )
+        if s.speaker is None and full and not _is_cue(cue):
+            s.speaker = _named_before_colon(doc, cue, a, resolver)
         to = _addressee_token(cue)
         if to is not None:
             addressee = resolver.resolve(to, before=to.i)
@@ -384,6 +386,26 @@ def _attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> tuple[list[
     _share_within_groups(spans)
     _inherit(parsed, spans, resolver)
     return [s for s in spans if _keep(doc, s)], resolver.added_entities(entities)
+
+
+def _named_before_colon(doc: Doc, verb: Token, a: int, resolver: _Resolver) -> Entity | None:
+    """ "The timing doesn't surprise Republican pollster Daron Shaw: “...”": when the verb before a colon is no
+    speech verb and its subject names no one, the person it names last, right before the colon, speaks."""
+    i = a - 1
+    while i >= 0 and (doc[i].is_space or doc[i].is_quote):
+        i -= 1
+    if i < 1 or doc[i].text != ":" or verb.i >= i:
+        return None
+    name = doc[i - 1]
+    if (
+        name.pos_ != "PROPN"
+        or resolver.quoted[name.i]
+        or name.head.i != verb.i
+        or name.dep_ not in ("dobj", "dative")
+    ):
+        return None
+    who = resolver.entity_at(name) or resolver.by_name.get(name.text)
+    return who if who is not None and who.type == "PERSON" else None
 
 
 def _opens_sentence(doc: Doc, span: _Span, a: int) -> bool:
