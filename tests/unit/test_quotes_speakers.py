@@ -647,3 +647,13 @@ def test_the_person_a_non_speech_verb_names_right_before_the_colon_speaks(nlp: A
         " for years.”",
     ]
     assert _speakers(nlp, paragraphs) == [("surprise", "Leon Batts")]
+
+
+def test_whoever_used_the_words_before_a_comma_said_them(nlp: Any) -> None:
+    paragraphs = [
+        "Ines Roth is the mayor. Carl Wendt is the governor.",
+        "When Roth used the words, “We are not ready yet,” she was echoing Wendt, who used the same words when"
+        " asked in May about the budget.",
+    ]
+    [(cue, speaker)] = _speakers(nlp, paragraphs)
+    assert cue == "used" and speaker is not None and speaker.endswith("Roth")

@@ -142,8 +142,11 @@ def _colon_cue(doc: Doc, a: int) -> Token | None:
             adjunct = adjunct.head
         if adjunct is not verb and _is_cue(adjunct):
             return adjunct
-        if verb.lemma_.lower() in _MESSAGES and verb.dep_ == "dobj" and verb.head.i < verb.i:
-            verb = verb.head  # "Trump issued a statement, “...”": the issuing verb introduces it
+        speech = verb.lemma_.lower() in _MESSAGES or verb.lower_ in SPEECH_NOUNS
+        if speech and verb.dep_ == "dobj" and verb.head.i < verb.i:
+            # "Trump issued a statement, “...”", "When Trump used the words, “...”": the verb that issued or used
+            # the words introduces them.
+            verb = verb.head
         if verb.pos_ == "VERB" and verb.i < i and verb.lemma_ not in ("be", "have", "do"):
             if not _is_cue(verb) and verb.dep_ == "advcl" and _is_cue(verb.head) and verb.head.i < verb.i:
                 return verb.head  # "Clinton said in the spring, when the story broke, “...”"
