@@ -657,3 +657,19 @@ def test_whoever_used_the_words_before_a_comma_said_them(nlp: Any) -> None:
     ]
     [(cue, speaker)] = _speakers(nlp, paragraphs)
     assert cue == "used" and speaker is not None and speaker.endswith("Roth")
+
+
+def test_a_quotation_signed_with_a_name_and_affiliation_is_that_persons(nlp: Any) -> None:
+    parsed = _parse(
+        nlp,
+        [
+            "Economists were split on the plan.",
+            '"We cannot keep borrowing against the future, and voters know it. Mara Ellis, Institute for Fiscal'
+            ' Studies."',
+            "The vote is on Friday.",
+        ],
+    )
+    [q] = extract_quotes(parsed, extract_entities(parsed))
+    assert q.speaker is not None and q.speaker.name == "Mara Ellis"
+    # The signature is no part of what she said.
+    assert q.text == "We cannot keep borrowing against the future, and voters know it."

@@ -245,6 +245,46 @@ def _presented(doc: Doc, span: _Span, a: int, resolver: _Resolver) -> tuple[Toke
     return (doc[i], who) if who is not None and who.type in ("PERSON", "ORG") else None
 
 
+def _signed_inside(doc: Doc, span: _Span, a: int, b: int, resolver: _Resolver) -> tuple[Token, Entity] | None:
+    """'"I worry that we may see ... tax cuts. Dean Baker, Center for Economic and Policy Research."': a
+    pulled quotation whose last sentence is only a person's name and affiliation, with no verb, is signed by
+    that person; the signature is cut from the quotation's words."""
+    last_sent = sentence_of(doc, b - 1)
+    line = doc[max(last_sent.start, a) : b]
+    if last_sent.start <= a or not 3 <= len(line) <= 14 or line[0].pos_ != "PROPN":
+        return None
+    if any(t.pos_ in ("VERB", "AUX") or t.is_quote for t in line):
+        return None
+    name = line[0]
+    while name.i + 1 < b and doc[name.i + 1].pos_ == "PROPN":
+        name = doc[name.i + 1]
+    if name.i + 2 >= b or doc[name.i + 1].text != "," or doc[name.i + 2].pos_ != "PROPN":
+        return None  # the name is followed by its affiliation: "Dean Baker, Center for ..."
+    who = resolver.entity_at(name) or resolver.by_name.get(name.text)
+    if who is None or who.type != "PERSON":
+        return None
+    span.end = len(text_of(doc)[: line[0].idx].rstrip())
+    return doc[name.i + 1], who
+
+
+def _label(
+    doc: Doc, s: _Span, a: int, b: int, full: bool, resolver: _Resolver
+) -> tuple[Token, Entity] | None:
+    """A speaker named by a label, a headline, a signature or a phrase around the quotation, not by a cue."""
+    if not full:
+        return _in_their_words(doc, s, a, b, resolver)
+    labelled = _labelled(doc, s, a, b, resolver)
+    if labelled is None and (s.segment.section == "headline" or resolver.position[s.segment] == 0):
+        labelled = _headline_label(doc, s, a, resolver)
+    return (
+        labelled
+        or _quote_from(doc, s, b, resolver)
+        or _in_their_words(doc, s, a, b, resolver)
+        or _presented(doc, s, a, resolver)
+        or _signed_inside(doc, s, a, b, resolver)
+    )
+
+
 def _before_parenthesis(doc: Doc, n: int) -> int:
     """The token before a short parenthesis ending at `n` ("Rep. Trey Gowdy (R-S.C.):" -> Gowdy): a party
     and state, or an age, after a label's name is no part of it. `n` itself when no parenthesis ends there."""
@@ -305,19 +345,7 @@ def _attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> tuple[list[
         if a == b:
             continue
         full = quote_kind(text_of(doc)[s.start : s.end]) == "full"
-        labelled = _labelled(doc, s, a, b, resolver) if full else None
-        if (
-            labelled is None
-            and full
-            and (s.segment.section == "headline" or resolver.position[s.segment] == 0)
-        ):
-            labelled = _headline_label(doc, s, a, resolver)
-        if labelled is None and full:
-            labelled = _quote_from(doc, s, b, resolver)
-        if labelled is None:
-            labelled = _in_their_words(doc, s, a, b, resolver)
-        if labelled is None and full:
-            labelled = _presented(doc, s, a, resolver)
+        labelled = _label(doc, s, a, b, full, resolver)
         if labelled is not None:
             # "Clinton: “...”" and "“...” ― Karen Bobadilla": the name is the attribution.
             s.cue, s.speaker = labelled
