@@ -542,6 +542,12 @@ def test_a_clause_presenting_a_person_before_a_colon_gives_them_the_quote(nlp: A
         " voters.”",
     ]
     assert _speakers(nlp, more) == [(":", "Ama Osei")]
+    post = [
+        "Lena Ortega is running for the county board.",
+        "Supporters say she will win easily. From Ortega’s Facebook post: “We will keep the clinic open, whatever"
+        " it costs.”",
+    ]
+    assert _speakers(nlp, post) == [(":", "Lena Ortega")]
 
 
 def test_a_name_set_off_by_commas_says_who_a_described_subject_is(nlp: Any) -> None:

@@ -27,7 +27,7 @@ from streams.enrichment.quotes.cues import (
 from streams.enrichment.quotes.resolver import _is_name_word, _Resolver
 from streams.enrichment.quotes.spans import _after, _Span, find_spans, is_title, quote_kind
 from streams.enrichment.quotes.speakers import _addressee_token, _speaker_token
-from streams.enrichment.quotes.syntax import SUBJECTS, sentence_of
+from streams.enrichment.quotes.syntax import SPEECH_NOUNS, SUBJECTS, sentence_of
 
 
 @dataclass(frozen=True)
@@ -207,8 +207,9 @@ def _in_their_words(
 
 
 def _presented(doc: Doc, span: _Span, a: int, resolver: _Resolver) -> tuple[Token, Entity] | None:
-    """ "Here's Clinton in December 1992: “...”", "More from Blumenthal and Cohen: “...”": a clause that only
-    presents a person before a colon gives the quotation after it to that person (the last name of a pair)."""
+    """ "Here's Clinton in December 1992: “...”", "More from Blumenthal and Cohen: “...”", "From Bush's Facebook
+    post: “...”": a phrase that only presents a person, or their words, before a colon gives the quotation after
+    it to that person (the last name of a pair)."""
     i = a - 1
     while i >= 0 and (doc[i].is_space or doc[i].is_quote):
         i -= 1
@@ -227,9 +228,12 @@ def _presented(doc: Doc, span: _Span, a: int, resolver: _Resolver) -> tuple[Toke
         return None
     words = [t.lower_.lstrip("".join(_DASHES)) for t in lead]
     here = words[0] == "here" and words[1] in ("'s", "’s", "is", "are", "was")
-    if not here and words[:2] != ["more", "from"]:
+    if here or words[:2] == ["more", "from"]:
+        rest = lead[2:]
+    elif words[0] == "from" and lead[-1].lemma_.lower() in SPEECH_NOUNS:
+        rest = lead[1:]  # "From Bush's Facebook post: “...”": the words' possessor
+    else:
         return None
-    rest = lead[2:]
     # The first run of proper nouns after the presenting words, through "and" ("Blumenthal and Cohen").
     name: Token | None = None
     for t in rest:
