@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from spacy.tokens import Doc
@@ -509,3 +510,172 @@ def test_a_quote_set_between_dashes_after_a_clause_is_its_subjects(nlp: Any) -> 
         " cascaded down on the crowd.",
     ]
     assert _speakers(nlp, paragraphs) == [("—", "Donald Trump")]
+
+
+def test_a_colon_the_parser_hangs_on_the_quotation_still_ends_the_introducing_clause(nlp: Any) -> None:
+    paragraphs = [
+        "Maria Lopez ran the agency for six years.",
+        "Lopez has since apologized for what happened: “Yes, I should have used two phones, one for my family"
+        " and one for my work. Not doing so was a mistake.”",
+    ]
+    assert _speakers(nlp, paragraphs) == [("apologized", "Maria Lopez")]
+
+
+def test_a_cue_with_words_of_its_own_after_the_quote_is_a_new_statement(nlp: Any) -> None:
+    paragraphs = [
+        "Tom Arne coaches the team.",
+        "Arne lost his temper in the final in Oslo: “Get up and run!” Fans still recall his fury at the referee.",
+    ]
+    assert _speakers(nlp, paragraphs) == [("lost", "Tom Arne")]
+
+
+def test_a_clause_presenting_a_person_before_a_colon_gives_them_the_quote(nlp: Any) -> None:
+    here = [
+        "Dana Whitcomb ran the library board for a decade.",
+        "Here’s Whitcomb at the town meeting last spring: “We will not close the library while I sit on this"
+        " board.”",
+    ]
+    assert _speakers(nlp, here) == [(":", "Dana Whitcomb")]
+    more = [
+        "Pollsters Ravi Patel and Ama Osei looked at the caucus data.",
+        "Turnout was the story all along -More from Patel and Osei: “Our data show a late shift among younger"
+        " voters.”",
+    ]
+    assert _speakers(nlp, more) == [(":", "Ama Osei")]
+    post = [
+        "Lena Ortega is running for the county board.",
+        "Supporters say she will win easily. From Ortega’s Facebook post: “We will keep the clinic open, whatever"
+        " it costs.”",
+    ]
+    assert _speakers(nlp, post) == [(":", "Lena Ortega")]
+
+
+def test_a_name_set_off_by_commas_says_who_a_described_subject_is(nlp: Any) -> None:
+    # The parser hangs "Jo Marsh" on "Tulane", and "Owen Price" on the relative clause; Leo Hart is also a
+    # "best friend" of the article, so a match by role alone would pick him.
+    friend = [
+        "Tom Reyes grew up in Texas. His best friend from the army, Leo Hart, still calls him.",
+        "“It was his way of saying no to his father,” said his best friend at Tulane, Jo Marsh, who like others"
+        " remembered it.",
+    ]
+    assert _speakers(nlp, friend) == [("said", "Jo Marsh")]
+    clerk = [
+        "Owen Price covered the council for years.",
+        "The clerk I was standing next to, Owen Price, cut me off halfway through a question to announce, “That"
+        " is the end of the session.”",
+    ]
+    assert _speakers(nlp, clerk) == [("announce", "Owen Price")]
+
+
+def test_a_name_the_tagger_takes_for_the_missing_verb_is_the_speaker(nlp: Any) -> None:
+    # The writer dropped the verb: "Stamp from his desk" has none, and the tagger makes "Stamp" one.
+    paragraphs = [
+        "Ned Stamp ran for mayor in the spring.",
+        "“They are coming over the river now, just like I said. We don't know who they are,” Stamp from his"
+        " desk. “Could be anyone. We need a new sheriff.”",
+    ]
+    assert [s[1] for s in _speakers(nlp, paragraphs)] == ["Ned Stamp", "Ned Stamp"]
+
+
+def test_a_name_right_before_a_verb_the_parse_left_without_subject_is_its_subject(nlp: Any) -> None:
+    paragraphs = [
+        "Gary Lund and his daughter Mia Lund went to the rally.",
+        "The day before, at a rally in Dover, Del., 12-year-old Mia Lund hoisted a sign that read “Vote for"
+        " Hope!” Her father worried about the crowd.",
+    ]
+    assert _speakers(nlp, paragraphs) == [("read", "Mia Lund")]
+
+
+def test_a_name_before_an_aside_is_the_subject_of_a_verb_left_without_one(nlp: Any) -> None:
+    paragraphs = [
+        "Ruth Vance runs the county.",
+        "The issue had come up on Monday after Ms. Vance, asked about the closing of the mill, had said, “We will"
+        " find those workers new jobs.”",
+    ]
+    assert _speakers(nlp, paragraphs) == [("said", "Ruth Vance")]
+
+
+def test_a_surname_finds_a_full_name_the_entity_stage_typed_an_organisation(nlp: Any) -> None:
+    # The tagger reads "Mills" as a plural noun; the entity stage is made to type "Dora Mills" an ORG, as
+    # spaCy does for some names.
+    parsed = _parse(
+        nlp,
+        [
+            "Mills and Ortiz argued by email all week, and Dora Mills kept every note.",
+            "Ortiz answers Mills with, “Not today?” Mills then writes back, “Try tomorrow, then.”",
+        ],
+    )
+    entities = [
+        dataclasses.replace(e, type="ORG") if e.name == "Dora Mills" else e for e in extract_entities(parsed)
+    ]
+    quotes = extract_quotes(parsed, entities)
+    assert [(q.cue, q.speaker.name if q.speaker else None) for q in quotes][-1] == ("writes", "Dora Mills")
+
+
+def test_a_short_phrase_opening_its_sentence_before_an_inverted_cue_and_a_name_is_speech(nlp: Any) -> None:
+    parsed = _parse(
+        nlp,
+        [
+            "Senator Ana Lopez debated Mayor Tom Smith on Friday.",
+            "\"Forum recap,\" tweeted Lopez aide Tara Quinn. \"Smith: 'I remember the old days.' Lopez: 'I look"
+            " ahead.'\"",
+        ],
+    )
+    entities = extract_entities(parsed)
+    doc = parsed.doc
+    end = next(t.i for t in doc if t.text == "Quinn") + 2  # the last of each word up to "Quinn."
+    w = {t.text: t for t in doc[:end] if t.text in ("recap", "Quinn", "tweeted", "aide", "Lopez", ".")}
+    # The parse met in newspaper text: the phrase in marks is the root, "tweeted" a modifier of the title.
+    w["recap"].head, w["recap"].dep_ = w["recap"], "ROOT"
+    w["Quinn"].head, w["Quinn"].dep_ = w["recap"], "appos"
+    w["tweeted"].head, w["tweeted"].dep_ = w["aide"], "amod"
+    w["Lopez"].pos_, w["Lopez"].tag_, w["Lopez"].dep_ = "PROPN", "NNP", "compound"
+    w["."].head = w["recap"]
+    parsed.doc.user_data.pop("newsstreams.sentences", None)
+    quotes = extract_quotes(parsed, entities)
+    assert (quotes[0].text, quotes[0].cue) == ("Forum recap,", "tweeted")
+    # The quotation after it goes on in the same voice.
+    assert [q.speaker.name if q.speaker else None for q in quotes] == ["Tara Quinn", "Tara Quinn"]
+
+
+def test_after_an_inverted_cue_the_name_after_a_title_is_the_speaker(nlp: Any) -> None:
+    paragraphs = [
+        "Senator Ana Lopez debated Mayor Tom Smith on Friday.",
+        "“Not even close,” tweeted Lopez spokesman Tara Quinn after the debate.",
+    ]
+    assert _speakers(nlp, paragraphs) == [("tweeted", "Tara Quinn")]
+
+
+def test_the_person_a_non_speech_verb_names_right_before_the_colon_speaks(nlp: Any) -> None:
+    paragraphs = [
+        "Leon Batts runs the mayor's campaign.",
+        "The size of the crowd did not surprise campaign manager Leon Batts: “People have been waiting for this"
+        " for years.”",
+    ]
+    assert _speakers(nlp, paragraphs) == [("surprise", "Leon Batts")]
+
+
+def test_whoever_used_the_words_before_a_comma_said_them(nlp: Any) -> None:
+    paragraphs = [
+        "Ines Roth is the mayor. Carl Wendt is the governor.",
+        "When Roth used the words, “We are not ready yet,” she was echoing Wendt, who used the same words when"
+        " asked in May about the budget.",
+    ]
+    [(cue, speaker)] = _speakers(nlp, paragraphs)
+    assert cue == "used" and speaker is not None and speaker.endswith("Roth")
+
+
+def test_a_quotation_signed_with_a_name_and_affiliation_is_that_persons(nlp: Any) -> None:
+    parsed = _parse(
+        nlp,
+        [
+            "Economists were split on the plan.",
+            '"We cannot keep borrowing against the future, and voters know it. Mara Ellis, Institute for Fiscal'
+            ' Studies."',
+            "The vote is on Friday.",
+        ],
+    )
+    [q] = extract_quotes(parsed, extract_entities(parsed))
+    assert q.speaker is not None and q.speaker.name == "Mara Ellis"
+    # The signature is no part of what she said.
+    assert q.text == "We cannot keep borrowing against the future, and voters know it."

@@ -27,7 +27,7 @@ from streams.enrichment.quotes.cues import (
 from streams.enrichment.quotes.resolver import _is_name_word, _Resolver
 from streams.enrichment.quotes.spans import _after, _Span, find_spans, is_title, quote_kind
 from streams.enrichment.quotes.speakers import _addressee_token, _speaker_token
-from streams.enrichment.quotes.syntax import SUBJECTS, sentence_of
+from streams.enrichment.quotes.syntax import SPEECH_NOUNS, SUBJECTS, sentence_of
 
 
 @dataclass(frozen=True)
@@ -206,6 +206,89 @@ def _in_their_words(
     return None
 
 
+def _presented(doc: Doc, span: _Span, a: int, resolver: _Resolver) -> tuple[Token, Entity] | None:
+    """ "Here's Clinton in December 1992: “...”", "More from Blumenthal and Cohen: “...”", "From Bush's Facebook
+    post: “...”": a phrase that only presents a person, or their words, before a colon gives the quotation after
+    it to that person (the last name of a pair)."""
+    i = a - 1
+    while i >= 0 and (doc[i].is_space or doc[i].is_quote):
+        i -= 1
+    if i < 2 or doc[i].text != ":":
+        return None
+    sent = sentence_of(doc, i)
+    first = max(sent.start, next((t.i for t in doc[sent.start : i] if t.idx >= span.segment.start), i))
+    for k in range(
+        i - 1, first - 1, -1
+    ):  # a dash opens the presenting clause too ("... all along -More from")
+        if doc[k].text in _DASHES or (doc[k].text[:1] in "-–—" and doc[k].text[1:2].isupper()):
+            first = k + 1 if doc[k].text in _DASHES else k
+            break
+    lead = doc[first:i]
+    if len(lead) < 3 or len(lead) > 12 or any(resolver.quoted[t.i] or t.is_quote for t in lead):
+        return None
+    words = [t.lower_.lstrip("".join(_DASHES)) for t in lead]
+    here = words[0] == "here" and words[1] in ("'s", "’s", "is", "are", "was")
+    if here or words[:2] == ["more", "from"]:
+        rest = lead[2:]
+    elif words[0] == "from" and lead[-1].lemma_.lower() in SPEECH_NOUNS:
+        rest = lead[1:]  # "From Bush's Facebook post: “...”": the words' possessor
+    else:
+        return None
+    # The first run of proper nouns after the presenting words, through "and" ("Blumenthal and Cohen").
+    name: Token | None = None
+    for t in rest:
+        if t.pos_ == "PROPN" and t.ent_type_ not in ("DATE", "TIME", "GPE", "LOC"):
+            name = t
+        elif name is not None and not (t.lower_ == "and" and t.i + 1 < i and doc[t.i + 1].pos_ == "PROPN"):
+            break
+        elif name is None and t.pos_ not in ("DET", "ADJ", "NOUN"):
+            return None  # "Here's what she said:" names no one here
+    if name is None:
+        return None
+    who = resolver.entity_at(name) or resolver.by_name.get(name.text) or resolver.named(name)
+    return (doc[i], who) if who is not None and who.type in ("PERSON", "ORG") else None
+
+
+def _signed_inside(doc: Doc, span: _Span, a: int, b: int, resolver: _Resolver) -> tuple[Token, Entity] | None:
+    """'"I worry that we may see ... tax cuts. Dean Baker, Center for Economic and Policy Research."': a
+    pulled quotation whose last sentence is only a person's name and affiliation, with no verb, is signed by
+    that person; the signature is cut from the quotation's words."""
+    last_sent = sentence_of(doc, b - 1)
+    line = doc[max(last_sent.start, a) : b]
+    if last_sent.start <= a or not 3 <= len(line) <= 14 or line[0].pos_ != "PROPN":
+        return None
+    if any(t.pos_ in ("VERB", "AUX") or t.is_quote for t in line):
+        return None
+    name = line[0]
+    while name.i + 1 < b and doc[name.i + 1].pos_ == "PROPN":
+        name = doc[name.i + 1]
+    if name.i + 2 >= b or doc[name.i + 1].text != "," or doc[name.i + 2].pos_ != "PROPN":
+        return None  # the name is followed by its affiliation: "Dean Baker, Center for ..."
+    who = resolver.entity_at(name) or resolver.by_name.get(name.text)
+    if who is None or who.type != "PERSON":
+        return None
+    span.end = len(text_of(doc)[: line[0].idx].rstrip())
+    return doc[name.i + 1], who
+
+
+def _label(
+    doc: Doc, s: _Span, a: int, b: int, full: bool, resolver: _Resolver
+) -> tuple[Token, Entity] | None:
+    """A speaker named by a label, a headline, a signature or a phrase around the quotation, not by a cue."""
+    if not full:
+        return _in_their_words(doc, s, a, b, resolver)
+    labelled = _labelled(doc, s, a, b, resolver)
+    if labelled is None and (s.segment.section == "headline" or resolver.position[s.segment] == 0):
+        labelled = _headline_label(doc, s, a, resolver)
+    return (
+        labelled
+        or _quote_from(doc, s, b, resolver)
+        or _in_their_words(doc, s, a, b, resolver)
+        or _presented(doc, s, a, resolver)
+        or _signed_inside(doc, s, a, b, resolver)
+    )
+
+
 def _before_parenthesis(doc: Doc, n: int) -> int:
     """The token before a short parenthesis ending at `n` ("Rep. Trey Gowdy (R-S.C.):" -> Gowdy): a party
     and state, or an age, after a label's name is no part of it. `n` itself when no parenthesis ends there."""
@@ -266,17 +349,7 @@ def _attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> tuple[list[
         if a == b:
             continue
         full = quote_kind(text_of(doc)[s.start : s.end]) == "full"
-        labelled = _labelled(doc, s, a, b, resolver) if full else None
-        if (
-            labelled is None
-            and full
-            and (s.segment.section == "headline" or resolver.position[s.segment] == 0)
-        ):
-            labelled = _headline_label(doc, s, a, resolver)
-        if labelled is None and full:
-            labelled = _quote_from(doc, s, b, resolver)
-        if labelled is None:
-            labelled = _in_their_words(doc, s, a, b, resolver)
+        labelled = _label(doc, s, a, b, full, resolver)
         if labelled is not None:
             # "Clinton: “...”" and "“...” ― Karen Bobadilla": the name is the attribution.
             s.cue, s.speaker = labelled
@@ -288,7 +361,12 @@ def _attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> tuple[list[
             # A long subject ('” Isaac Boltansky, an analyst at Compass Point, wrote') is found as for a
             # quote ending in a comma.
             after = _attribution_after(doc, s, b, quoted) or _trailing_verb(doc, s, b, quoted)
-            cue = after if after is not None and _is_cue(after) else cue
+            # "... in Berlin in 1987: “Tear down this wall!” Conservatives still praise his refusal": a cue
+            # with words of its own after the quotation is a new statement, not this one's attribution.
+            own = after is not None and any(
+                c.dep_ in ("dobj", "ccomp") and c.i > after.i for c in after.children
+            )
+            cue = after if after is not None and _is_cue(after) and not own else cue
         cue = cue or _ancestor_cue(doc, s, a, b, quoted) or _preceding_cue(doc, s, a, quoted)
         if cue is not None and cue.i < a:
             # '... but Moscow denies — “why wouldn’t you want to?” asked Dunn, a former adviser': a cue put
@@ -308,6 +386,10 @@ def _attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> tuple[list[
                 or _intro_cue(parsed, resolver.position, s, a, quoted)
                 or _previous_sentence_cue(doc, s, a, quoted)
             )
+        if cue is None and not full and _opens_sentence(doc, s, a):
+            # '"Debate recap," tweeted Rubio spokesman Alex Conant.': a short phrase opening its sentence and
+            # followed by an inverted cue and a name is what that person said, not a title.
+            cue = _inverted_after(doc, s, b, quoted)
         if cue is None:
             continue
         s.cue = cue
@@ -320,11 +402,14 @@ def _attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> tuple[list[
         if s.speaker is None and cue.pos_ == "VERB" and (who is None or quoted[who.i] or who.pos_ == "PROPN"):
             # No subject, or one inside the quotation: the parse went wrong around the attribution.
             s.speaker = (
-                resolver.surname_before(cue)
+                resolver.name_as_verb(cue)
+                or resolver.surname_before(cue)
                 or resolver.after_quote(s, b, cue)
                 or resolver.beside(cue)
                 or resolver.previous_subject(cue)
             )
+        if s.speaker is None and full and not _is_cue(cue):
+            s.speaker = _named_before_colon(doc, cue, a, resolver)
         to = _addressee_token(cue)
         if to is not None:
             addressee = resolver.resolve(to, before=to.i)
@@ -333,6 +418,34 @@ def _attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> tuple[list[
     _share_within_groups(spans)
     _inherit(parsed, spans, resolver)
     return [s for s in spans if _keep(doc, s)], resolver.added_entities(entities)
+
+
+def _named_before_colon(doc: Doc, verb: Token, a: int, resolver: _Resolver) -> Entity | None:
+    """ "The timing doesn't surprise Republican pollster Daron Shaw: “...”": when the verb before a colon is no
+    speech verb and its subject names no one, the person it names last, right before the colon, speaks."""
+    i = a - 1
+    while i >= 0 and (doc[i].is_space or doc[i].is_quote):
+        i -= 1
+    if i < 1 or doc[i].text != ":" or verb.i >= i:
+        return None
+    name = doc[i - 1]
+    if (
+        name.pos_ != "PROPN"
+        or resolver.quoted[name.i]
+        or name.head.i != verb.i
+        or name.dep_ not in ("dobj", "dative")
+    ):
+        return None
+    who = resolver.entity_at(name) or resolver.by_name.get(name.text)
+    return who if who is not None and who.type == "PERSON" else None
+
+
+def _opens_sentence(doc: Doc, span: _Span, a: int) -> bool:
+    """Whether the quotation starts its paragraph or follows the end of a sentence."""
+    i = a - 1
+    while i >= 0 and (doc[i].is_space or doc[i].is_quote):
+        i -= 1
+    return i < 0 or doc[i].idx < span.segment.start or doc[i].text in (".", "!", "?")
 
 
 def _inverted_after(doc: Doc, span: _Span, b: int, quoted: list[bool]) -> Token | None:

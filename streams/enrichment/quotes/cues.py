@@ -142,8 +142,11 @@ def _colon_cue(doc: Doc, a: int) -> Token | None:
             adjunct = adjunct.head
         if adjunct is not verb and _is_cue(adjunct):
             return adjunct
-        if verb.lemma_.lower() in _MESSAGES and verb.dep_ == "dobj" and verb.head.i < verb.i:
-            verb = verb.head  # "Trump issued a statement, “...”": the issuing verb introduces it
+        speech = verb.lemma_.lower() in _MESSAGES or verb.lower_ in SPEECH_NOUNS
+        if speech and verb.dep_ == "dobj" and verb.head.i < verb.i:
+            # "Trump issued a statement, “...”", "When Trump used the words, “...”": the verb that issued or used
+            # the words introduces them.
+            verb = verb.head
         if verb.pos_ == "VERB" and verb.i < i and verb.lemma_ not in ("be", "have", "do"):
             if not _is_cue(verb) and verb.dep_ == "advcl" and _is_cue(verb.head) and verb.head.i < verb.i:
                 return verb.head  # "Clinton said in the spring, when the story broke, “...”"
@@ -152,11 +155,29 @@ def _colon_cue(doc: Doc, a: int) -> Token | None:
     if i < 1 or doc[i].text != ":":
         return None
     head = doc[i].head
+    if head.i > i:
+        # "Clinton has since apologized for what happened: “Yes, I should have ...”": the parser hung the
+        # colon, and the clause before it, on the quotation's words; the top of that clause introduces it.
+        head = _clause_top(doc, i)
     while head.pos_ not in ("VERB", "AUX") and head.head.i != head.i:
         head = head.head
     if head.pos_ not in ("VERB", "AUX") or head.i > i or (head.lemma_ == "be" and not _is_cue(head)):
         return None
     return head
+
+
+def _clause_top(doc: Doc, i: int) -> Token:
+    """The highest token of the clause ending right before token `i`, climbing only through heads before
+    `i` and within its paragraph."""
+    t = doc[i - 1]
+    while (
+        t.head.i < i
+        and t.head.i != t.i
+        and not t.head.is_quote
+        and "\n\n" not in text_of(doc)[t.head.idx : doc[i].idx]
+    ):
+        t = t.head
+    return t
 
 
 def _nearby_cue(doc: Doc, span: _Span, a: int, b: int, quoted: list[bool]) -> Token | None:

@@ -18,6 +18,7 @@ from streams.enrichment.entities import (
 )
 from streams.enrichment.entities.rules import masked
 from streams.enrichment.nlp import ParsedArticle, text_of
+from streams.enrichment.quotes.cues import CUES
 from streams.enrichment.quotes.spans import _WORD, _after, _Span
 from streams.enrichment.quotes.syntax import SPEECH_NOUNS, SUBJECTS, _wordset, sentence_of
 
@@ -194,6 +195,20 @@ class _Resolver:
         people = [e for e in self.surnames.get(t.text, []) if e.type == "PERSON"]
         return self.by_name.get(t.text) or (people[0] if len(people) == 1 else None)
 
+    def name_as_verb(self, cue: Token) -> Entity | None:
+        """'“...,” Trump from his desk.': a person's name right after a quotation that the tagger, finding no
+        verb, took for one (and so for the cue)."""
+        doc = self.doc
+        if cue.i == 0 or self.quoted[cue.i] or not cue.text[:1].isupper() or cue.lemma_.lower() in CUES:
+            return None
+        before = cue.i - 1
+        while before > 0 and doc[before].is_space:
+            before -= 1
+        if not doc[before].is_quote:
+            return None
+        people = [e for e in self.surnames.get(cue.text, []) if e.type == "PERSON"]
+        return self.by_name.get(cue.text) or (people[0] if len(people) == 1 else None)
+
     def after_quote(self, span: _Span, b: int, cue: Token) -> Entity | None:
         """ "“...,” Texas delegate Bill Eastland, wearing a hat, said": the person named right after the
         closing mark, when the cue follows in the same sentence."""
@@ -335,6 +350,9 @@ class _Resolver:
                     and found.type == "NORP"
                 ):
                     return found
+        apposed = self.apposed(token)
+        if apposed is not None:
+            return apposed
         role = self.role_entity(token) or self.organisation(token) or self.principal(token)
         if role is not None:
             return role
@@ -343,6 +361,17 @@ class _Resolver:
             named = self.by_name.get(token.text)
             if named is not None:
                 return named
+            # "Mills then writes back" after "Cheryl Mills": a full name the entity stage typed an organisation
+            # is still found by its last word (the tagger read "Mills" as a plural noun, so no name span); an
+            # acronym ("PAC") is no surname.
+            same = self.surnames.get(token.text, [])
+            if (
+                len(same) == 1
+                and same[0].entity_id not in self.added  # a person named at a cue: named() adds the mention
+                and not token.text.isupper()
+                and token.lower_ not in _NOT_PERSON
+            ):
+                return same[0]
         # "Joel Pollak of Breitbart": a person named anywhere in the subject phrase.
         # Adjectives ("the Russian foreign minister") name a place or people, not the speaker.
         # Clauses hanging off the subject ("Others, reacting to the Van Dyke shooting,") name other people.
@@ -361,6 +390,37 @@ class _Resolver:
             if e is not None and e.type in ("PERSON", "ORG"):
                 return e
             todo.extend(c for c in t.children if c.dep_ in _NOUN_PHRASE)
+        return None
+
+    def apposed(self, token: Token) -> Entity | None:
+        """A person named beside a common-noun subject, set off by commas ("his best friend at Lehigh, Bruce
+        Turry,", "The editor I was talking to, Tim Grieve, interrupted"): the name says who the description is,
+        wherever the parser hung it (on the noun, on a prepositional object or on a relative clause)."""
+        if token.pos_ != "NOUN":
+            return None
+        doc = self.doc
+        candidates: list[Token] = []
+        todo = [c for c in token.children if c.dep_ in ("prep", "appos")]
+        while todo:
+            t = todo.pop(0)
+            if t.dep_ == "appos" and t.pos_ == "PROPN":
+                candidates.append(t)
+            todo.extend(c for c in t.children if c.dep_ in ("prep", "pobj", "appos"))
+        # Before the verb: "The editor I was talking to, Tim Grieve, interrupted": ", Name," right before it.
+        verb = token.head
+        if token.dep_ in SUBJECTS and verb.i > token.i + 3 and doc[verb.i - 1].text == ",":
+            last = verb.i - 2
+            first = last
+            while first > token.i and doc[first - 1].pos_ == "PROPN":
+                first -= 1
+            if doc[last].pos_ == "PROPN" and first > token.i + 1 and doc[first - 1].text == ",":
+                candidates.append(doc[last])
+        for t in candidates:
+            if self.quoted[t.i]:
+                continue
+            e = self.entity_at(t) or self.by_name.get(t.text)
+            if e is not None and e.type == "PERSON":
+                return e
         return None
 
     def role_entity(self, token: Token) -> Entity | None:

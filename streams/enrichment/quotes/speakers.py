@@ -105,6 +105,9 @@ def _misparsed_subject(verb: Token, inside: Sequence[bool]) -> Token | None:
             and not inside[person.i]
         ):
             return person
+    aside = _name_before_aside(verb, inside)
+    if aside is not None:
+        return aside
     # "As Akhil Amar put it, ...": the parser makes the speaker the object of "as".
     for c in verb.children:
         if c.lower_ == "as" and c.dep_ in ("mark", "prep") and c.i < verb.i:
@@ -112,6 +115,28 @@ def _misparsed_subject(verb: Token, inside: Sequence[bool]) -> Token | None:
             if objects:
                 return objects[0]
     return None
+
+
+def _name_before_aside(verb: Token, inside: Sequence[bool]) -> Token | None:
+    """ "after Mr. Trump, asked about the deaths of journalists, had said, ...": a name, then an aside set off
+    by commas that opens with a participle or "who", right before a verb the parse left without subject."""
+    doc = verb.doc
+    # An opener the tagger calls a past tense ("asked about ...") only before a finite verb: before a
+    # participle it is the main verb ("X, ..., endorsed Cruz last week, saying").
+    finite = verb.tag_ in ("VBD", "VBZ", "VBP") or any(c.dep_ == "aux" for c in verb.children)
+    openers = ("VBN", "VBG", "VBD") if finite else ("VBN", "VBG")
+    i = verb.i - 1
+    while i >= 0 and doc[i].head.i == verb.i and doc[i].dep_ in ("aux", "auxpass", "neg", "advmod"):
+        i -= 1
+    if i < 3 or doc[i].text != ",":
+        return None
+    k = i - 1
+    while k > 0 and i - k < 20 and doc[k].text not in ",.;:!?" and not doc[k].is_quote and not inside[k]:
+        k -= 1
+    if doc[k].text != "," or k + 1 >= i or not (doc[k + 1].tag_ in openers or doc[k + 1].lower_ == "who"):
+        return None
+    name = doc[k - 1]
+    return name if name.pos_ == "PROPN" and not inside[name.i] else None
 
 
 def _inverted_name(verb: Token, inside: Sequence[bool]) -> Token | None:
@@ -125,8 +150,10 @@ def _inverted_name(verb: Token, inside: Sequence[bool]) -> Token | None:
             break
         if t.pos_ == "PROPN":
             last = t
-        elif last is not None:
-            break
+        elif last is not None and not (t.pos_ in ("NOUN", "ADJ", "NUM") or t.tag_ in ("VBG", "VBN", "POS")):
+            break  # only title words go on the phrase ("ranking", "spokesman"): "by Thrush if Clinton" ends it
+    # "tweeted Rubio spokesman Alex Conant": a name before the title is whom the title serves, the name
+    # after it is the speaker's, so the last run of proper nouns is taken.
     return last
 
 
@@ -158,6 +185,17 @@ def _climbing_subject(verb: Token, inside: Sequence[bool]) -> Token | None:
             current.lemma_ in _MESSAGES
             or (current.tag_ == "VBG" and any(c.dep_ == "auxpass" for c in current.head.children))
         )
+        if current.head.i == current.i and current.tag_ in ("VBD", "VBZ", "VBP"):
+            # "In Concord, 14-year-old Aubrey Pelletier hoisted a sign": a name right before a finite verb
+            # the parse left without subject is that subject (the parser took it for a place's object).
+            name = current.doc[current.i - 1] if current.i > 0 else None
+            if (
+                name is not None
+                and name.pos_ == "PROPN"
+                and name.ent_type_ == "PERSON"
+                and not inside[name.i]
+            ):
+                return name
         if (current.dep_ not in SHARED_SUBJECT and not message) or current.head.i == current.i:
             if current.head.i != current.i and inside[current.head.i] and current.dep_ in SUBJECTS:
                 # "..., writing “Feels great to ...”": the parser made the cue the quotation's subject.
