@@ -94,6 +94,11 @@ class Settings:
     # partitions have lag, before liveness fails (streams/worker/watchdog.py). It must exceed the longest
     # batch the worker may run: one running longer counts as hung. At least 10; the worker refuses less.
     stall_seconds: float = 300.0
+    # Seconds a stopping worker (SIGTERM, SIGINT) may take before it exits without finishing its clean stop.
+    # A worker whose broker is gone otherwise retries its last commits and metadata for as long as it runs.
+    # What it has not committed is consumed again on restart. Keep it below the orchestrator's grace period
+    # (deploy/k8s: 60 s, after a 5 s preStop pause). 0 = wait as long as the stop takes.
+    stop_seconds: float = 45.0
     # TEST-ONLY fault hooks for the watchdog's tests; never set them in a deployment (the worker warns at
     # start when one is). Both 0 = off, and then the enrich agent runs no fault code at all. The enrich
     # agent stops consuming once it has taken more than `fault_stall_after` articles, and sleeps

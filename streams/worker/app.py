@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
+import signal
+import sys
+import threading
+import time
 from pathlib import Path
 
 import faust
@@ -110,6 +116,24 @@ def faust_topics(app: faust.App, settings: Settings) -> dict[str, tuple[int, dic
     return dict(sorted(out.items()))
 
 
+def exit_after(seconds: float, reason: str) -> threading.Thread:
+    """A daemon thread that ends this process `seconds` from now if it is still running: a stop that hangs
+    (a broker that is gone: aiokafka retries the last commits and metadata, the event loop never empties)
+    must not outlive its deadline. Exit status 1; nothing a clean stop would commit is lost, only redone."""
+
+    def deadline() -> None:
+        time.sleep(seconds)
+        log.error("still stopping %.0f s after %s: exiting without a clean stop", seconds, reason)
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(1)
+
+    thread = threading.Thread(target=deadline, name="stop-deadline", daemon=True)
+    thread.start()
+    return thread
+
+
 class ServiceWorker(Worker):
     """Faust's worker without its terminal spinner.
 
@@ -118,8 +142,17 @@ class ServiceWorker(Worker):
     handler kept. A service has no terminal to spin in.
     """
 
+    #: Seconds a stop may take before the process exits anyway (`NEWSSTREAMS_STOP_SECONDS`; 0 = no limit).
+    stop_seconds: float = 0.0
+
     def on_setup_root_logger(self, logger: logging.Logger, level: int) -> None:
         self.spinner = None
+
+    def _schedule_shutdown(self, signal: signal.Signals) -> None:
+        # The first stop signal starts the clean stop (mode's) and its deadline; later ones change nothing.
+        if not self._signal_stop_time and self.stop_seconds > 0:
+            exit_after(self.stop_seconds, signal.name)
+        super()._schedule_shutdown(signal)
 
 
 def run_worker(settings: Settings, *, loglevel: str | None = None) -> None:
@@ -138,4 +171,6 @@ def run_worker(settings: Settings, *, loglevel: str | None = None) -> None:
     for change in asyncio.run(apply(settings)) + asyncio.run(declare_missing(settings, own)):
         log.info("topic %s %s (%s)", change.topic, change.action, change.detail)
     app = create_app(settings)
-    ServiceWorker(app, loglevel=loglevel or settings.log_level, quiet=True).execute_from_commandline()
+    worker = ServiceWorker(app, loglevel=loglevel or settings.log_level, quiet=True)
+    worker.stop_seconds = settings.stop_seconds
+    worker.execute_from_commandline()
