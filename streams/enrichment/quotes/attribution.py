@@ -27,7 +27,7 @@ from streams.enrichment.quotes.cues import (
 from streams.enrichment.quotes.resolver import _is_name_word, _Resolver
 from streams.enrichment.quotes.spans import _after, _Span, find_spans, is_title, quote_kind
 from streams.enrichment.quotes.speakers import _addressee_token, _speaker_token
-from streams.enrichment.quotes.syntax import SPEECH_NOUNS, SUBJECTS, sentence_of
+from streams.enrichment.quotes.syntax import SPEECH_NOUNS, SUBJECTS, before_quote, sentence_of
 
 
 @dataclass(frozen=True)
@@ -52,9 +52,7 @@ _BYLINE_AFTER = re.compile(r"\s+by\s+(?:the\s+)?[A-Z]")
 
 def _labelled(doc: Doc, span: _Span, a: int, b: int, resolver: _Resolver) -> tuple[Token, Entity] | None:
     """A name right before a colon that opens the quote, or right after a dash that follows it."""
-    i = a - 1
-    while i >= 0 and (doc[i].is_space or doc[i].is_quote):
-        i -= 1
+    i = before_quote(doc, a)
     # The tagger calls a sentence-initial name a noun ("Reid: ..."); only an entity is taken then.
     n = _before_parenthesis(doc, i - 1)
     if i >= 1 and doc[i].text == ":" and (doc[n].pos_ == "PROPN" or _is_name_word(doc[n])):
@@ -138,9 +136,7 @@ def _headline_label(doc: Doc, span: _Span, a: int, resolver: _Resolver) -> tuple
     """A headline that opens with a person's name and gives a quotation after a colon ("Sarah Silverman
     heckles Sanders supporters: 'You're being ridiculous.'", "Gillibrand on the transcripts: 'I Think She
     Will.'"): headline style puts the speaker first, whatever the words between."""
-    i = a - 1
-    while i >= 0 and (doc[i].is_space or doc[i].is_quote):
-        i -= 1
+    i = before_quote(doc, a)
     if i < 1 or doc[i].text != ":":
         return None
     lead = [t for t in doc[:i] if t.idx >= span.segment.start]
@@ -210,9 +206,7 @@ def _presented(doc: Doc, span: _Span, a: int, resolver: _Resolver) -> tuple[Toke
     """ "Here's Clinton in December 1992: “...”", "More from Blumenthal and Cohen: “...”", "From Bush's Facebook
     post: “...”": a phrase that only presents a person, or their words, before a colon gives the quotation after
     it to that person (the last name of a pair)."""
-    i = a - 1
-    while i >= 0 and (doc[i].is_space or doc[i].is_quote):
-        i -= 1
+    i = before_quote(doc, a)
     if i < 2 or doc[i].text != ":":
         return None
     sent = sentence_of(doc, i)
@@ -423,9 +417,7 @@ def _attribute(parsed: ParsedArticle, entities: Sequence[Entity]) -> tuple[list[
 def _named_before_colon(doc: Doc, verb: Token, a: int, resolver: _Resolver) -> Entity | None:
     """ "The timing doesn't surprise Republican pollster Daron Shaw: “...”": when the verb before a colon is no
     speech verb and its subject names no one, the person it names last, right before the colon, speaks."""
-    i = a - 1
-    while i >= 0 and (doc[i].is_space or doc[i].is_quote):
-        i -= 1
+    i = before_quote(doc, a)
     if i < 1 or doc[i].text != ":" or verb.i >= i:
         return None
     name = doc[i - 1]
@@ -442,9 +434,7 @@ def _named_before_colon(doc: Doc, verb: Token, a: int, resolver: _Resolver) -> E
 
 def _opens_sentence(doc: Doc, span: _Span, a: int) -> bool:
     """Whether the quotation starts its paragraph or follows the end of a sentence."""
-    i = a - 1
-    while i >= 0 and (doc[i].is_space or doc[i].is_quote):
-        i -= 1
+    i = before_quote(doc, a)
     return i < 0 or doc[i].idx < span.segment.start or doc[i].text in (".", "!", "?")
 
 

@@ -6,7 +6,7 @@ from spacy.tokens import Doc, Token
 
 from streams.enrichment.nlp import ParsedArticle, Segment, text_of
 from streams.enrichment.quotes.spans import _after, _Span, is_title
-from streams.enrichment.quotes.syntax import _MESSAGES, SPEECH_NOUNS, SUBJECTS, sentence_of
+from streams.enrichment.quotes.syntax import _MESSAGES, SPEECH_NOUNS, SUBJECTS, before_quote, sentence_of
 
 # Lemmas of verbs that introduce or attribute speech (opinion verbs like "think" are left out: they
 # mostly govern scare quotes, not speech).
@@ -211,9 +211,7 @@ def _nearby_cue(doc: Doc, span: _Span, a: int, b: int, quoted: list[bool]) -> To
 def _previous_sentence_cue(doc: Doc, span: _Span, a: int, quoted: list[bool]) -> Token | None:
     """A cue ending the sentence right before the quote with nothing said yet ("Sam Lau said in a
     statement. “...”", "Dianne Bystrom agreed. “...”"): the quote is what it introduced."""
-    i = a - 1
-    while i >= 0 and (doc[i].is_space or doc[i].is_quote):
-        i -= 1
+    i = before_quote(doc, a)
     if i < 1 or doc[i].text != "." or doc[i].idx < span.segment.start or quoted[i]:
         return None
     sent = sentence_of(doc, i)

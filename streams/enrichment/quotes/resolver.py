@@ -192,8 +192,7 @@ class _Resolver:
         t = self.doc[cue.i - 1]
         if self.quoted[t.i] or not t.text[:1].isupper() or t.dep_ in SUBJECTS:
             return None
-        people = [e for e in self.surnames.get(t.text, []) if e.type == "PERSON"]
-        return self.by_name.get(t.text) or (people[0] if len(people) == 1 else None)
+        return self._person_called(t.text)
 
     def name_as_verb(self, cue: Token) -> Entity | None:
         """'“...,” Trump from his desk.': a person's name right after a quotation that the tagger, finding no
@@ -206,8 +205,12 @@ class _Resolver:
             before -= 1
         if not doc[before].is_quote:
             return None
-        people = [e for e in self.surnames.get(cue.text, []) if e.type == "PERSON"]
-        return self.by_name.get(cue.text) or (people[0] if len(people) == 1 else None)
+        return self._person_called(cue.text)
+
+    def _person_called(self, word: str) -> Entity | None:
+        """The entity named `word` in full, else the one person whose surname it is."""
+        people = [e for e in self.surnames.get(word, []) if e.type == "PERSON"]
+        return self.by_name.get(word) or (people[0] if len(people) == 1 else None)
 
     def after_quote(self, span: _Span, b: int, cue: Token) -> Entity | None:
         """ "“...,” Texas delegate Bill Eastland, wearing a hat, said": the person named right after the

@@ -41,3 +41,12 @@ def sentence_of(doc: Doc, i: int) -> Span:
         doc.user_data[_SENTENCES] = cached
     start, end = cached[bisect.bisect_right(cached, (i, len(doc) + 1)) - 1]
     return doc[start:end]
+
+
+def before_quote(doc: Doc, a: int) -> int:
+    """The last token before token `a` that is neither space nor a quote mark: what a quotation opening at
+    `a` follows (-1 when nothing does)."""
+    i = a - 1
+    while i >= 0 and (doc[i].is_space or doc[i].is_quote):
+        i -= 1
+    return i
