@@ -16,8 +16,7 @@ import os
 import signal
 import threading
 import time
-import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -92,13 +91,19 @@ def portable(result: Result) -> Result:
     return result
 
 
-def by_source(articles: Sequence[CleanArticle], chunks: int) -> list[list[int]]:
-    """Positions of `articles` split into at most `chunks` non-empty lists, every source's articles in one
-    list in batch order (they learn people from each other in order). A stable hash: crc32, not `hash`."""
-    split: list[list[int]] = [[] for _ in range(max(chunks, 1))]
-    for i, article in enumerate(articles):
-        split[zlib.crc32(article.source.encode()) % len(split)].append(i)
-    return [c for c in split if c]
+def in_runs(count: int, chunks: int) -> list[list[int]]:
+    """Positions 0..count-1 split into at most `chunks` runs of consecutive positions, as equal as can be.
+    Each child enriches one run in batch order, so its articles learn people from the ones before them
+    in it; a run does not learn from another run of the same batch, as two workers' batches do not
+    (the next batch learns from all of them). Split by source, a one-source feed used one child only."""
+    parts = max(1, min(chunks, count))
+    size, extra = divmod(count, parts)
+    out, start = [], 0
+    for n in range(parts):
+        end = start + size + (1 if n < extra else 0)
+        out.append(list(range(start, end)))
+        start = end
+    return [run for run in out if run]
 
 
 def learned(known: Known, result: Result) -> dict[str, Mapping[str, str]]:
@@ -169,7 +174,7 @@ class NlpProcess:
         return results
 
     async def _split(self, articles: list[CleanArticle], known: Known) -> list[Result]:
-        chunks = by_source(articles, self.size)
+        chunks = in_runs(len(articles), self.size)
         done = await asyncio.gather(
             *(self._submit(run_in_child, [articles[i] for i in chunk], known) for chunk in chunks)
         )

@@ -17,6 +17,7 @@ from faust.worker import Worker
 from mode.utils.times import want_seconds
 
 from streams.cleaning import agents as cleaning
+from streams.cleaning.stage import warm_up as warm_up_cleaning
 from streams.enrichment import agents as enrichment
 from streams.events import flow
 from streams.exposure import check_bind
@@ -26,6 +27,7 @@ from streams.settings import Settings
 from streams.trending import windows as trending
 from streams.worker import health, watchdog
 from streams.worker.delivery import Delivery
+from streams.worker.fetching import fetch_in_bulk
 from streams.worker.rebalance import SafeTableManager, install_guards
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,7 @@ def create_app(settings: Settings) -> faust.App:
     """Build the worker app for `settings`: every feature of the flow registers its tables and agents."""
     app = faust_app(settings)
     install_guards()
+    fetch_in_bulk(app, settings)
     topics = flow.declare(app, settings)
     delivery = Delivery(topics, settings)
     health.register(app, delivery.metrics, delivery.readiness, delivery.liveness, token=settings.web_token)
@@ -170,6 +173,8 @@ def run_worker(settings: Settings, *, loglevel: str | None = None) -> None:
     own = faust_topics(create_app(settings), settings)
     for change in asyncio.run(apply(settings)) + asyncio.run(declare_missing(settings, own)):
         log.info("topic %s %s (%s)", change.topic, change.action, change.detail)
+    # What the clean stage loads on first use is loaded now, not while the first backlog waits.
+    warm_up_cleaning(settings)
     app = create_app(settings)
     worker = ServiceWorker(app, loglevel=loglevel or settings.log_level, quiet=True)
     worker.stop_seconds = settings.stop_seconds

@@ -306,6 +306,7 @@ FAUST_INTERNALS: tuple[tuple[Any, str], ...] = (
     (AIOKafkaConsumerThread, "seek_to_committed"),
     (AIOKafkaConsumerThread, "call_thread"),
     (AIOKafkaConsumerThread, "_ensure_consumer"),
+    (AIOKafkaConsumerThread, "_create_worker_consumer"),  # streams/worker/fetching.py
     (Recovery, "on_recovery_completed"),
     (Recovery, "_resume_streams"),
     (TableManager, "recovery"),

@@ -18,7 +18,7 @@ import pytest
 
 from streams.enrichment.enrich import Enricher
 from streams.enrichment.iptc import TopicClassifier
-from streams.enrichment.nlp_process import NlpProcess, by_source
+from streams.enrichment.nlp_process import NlpProcess, in_runs
 from streams.enrichment.results import Enriched
 from streams.events import flow
 from streams.events.deadletter import dead_letter
@@ -122,19 +122,12 @@ async def _through_children(settings: Settings, articles: list[CleanArticle], ki
         assert not nlp.pids
 
 
-def test_split_by_source_keeps_each_source_whole_and_in_order() -> None:
-    sources = ["a", "b", "a", "c", "d", "b", "a", "e", "c", "f"]
-    articles = [_article(str(i), s, "text") for i, s in enumerate(sources)]
-    for n in (1, 2, 3, 8):
-        chunks = by_source(articles, n)
-        assert 1 <= len(chunks) <= n and all(chunks)
-        assert sorted(i for c in chunks for i in c) == list(range(len(sources)))
-        for chunk in chunks:
-            assert chunk == sorted(chunk)
-        for source in set(sources):
-            holding = [c for c in chunks if any(sources[i] == source for i in c)]
-            assert len(holding) == 1
-    assert by_source(articles, 1) == [list(range(len(sources)))]
+def test_a_batch_is_split_into_runs_of_consecutive_articles_as_equal_as_can_be() -> None:
+    assert in_runs(10, 1) == [list(range(10))]
+    assert in_runs(10, 2) == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]
+    assert in_runs(10, 3) == [[0, 1, 2, 3], [4, 5, 6], [7, 8, 9]]
+    assert in_runs(2, 8) == [[0], [1]]
+    assert in_runs(0, 2) == []
 
 
 def test_results_and_rejections_pickle_back_equal(nlp: Any) -> None:
@@ -149,7 +142,9 @@ def test_a_batch_through_two_children_equals_the_in_process_enricher(nlp: Any) -
     settings = Settings(nlp_processes=2)
     articles = _batch()
     got, before, after, metrics = asyncio.run(_through_children(settings, articles))
-    _same(got, _in_process(nlp, settings, articles))
+    # Each child enriches one run of consecutive articles (the first four, the last four), learning in order
+    # within it and nothing from the other run: as the in-process enricher does over each run alone.
+    _same(got, _in_process(nlp, settings, articles[:4]) + _in_process(nlp, settings, articles[4:]))
     assert len(before) == 2 and before == after
     assert metrics.nlp_cpu._value.get() > 0  # the children's CPU is counted in the worker
 
