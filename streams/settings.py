@@ -30,8 +30,9 @@ class Settings:
     topic_threshold: float = 0.2
     batch_size: int = 32
     # Child processes that run the enrich stage's NLP (spaCy, entities, quotes, topics), each with the
-    # models loaded once; a batch is split among them in runs of consecutive articles. The worker's event
-    # loop (Kafka, state, sends) keeps its own core: with the NLP in a thread both shared one GIL.
+    # models loaded once; a batch is split among them in runs of consecutive articles of about equal length
+    # (streams/enrichment/nlp_process.py in_runs). The worker's event loop (Kafka, state, sends) keeps its
+    # own core: with the NLP in a thread both shared one GIL.
     nlp_processes: int = 1
     # Seconds the enrich stage waits for a batch to fill. Under a backlog batches fill at once; under a
     # light load every article waited for it (0.5 s gave p50 latency 1.2 s where 0.1 s gave 0.4 s, and

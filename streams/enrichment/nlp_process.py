@@ -16,7 +16,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -91,19 +91,31 @@ def portable(result: Result) -> Result:
     return result
 
 
-def in_runs(count: int, chunks: int) -> list[list[int]]:
-    """Positions 0..count-1 split into at most `chunks` runs of consecutive positions, as equal as can be.
-    Each child enriches one run in batch order, so its articles learn people from the ones before them
-    in it; a run does not learn from another run of the same batch, as two workers' batches do not
-    (the next batch learns from all of them). Split by source, a one-source feed used one child only."""
-    parts = max(1, min(chunks, count))
-    size, extra = divmod(count, parts)
-    out, start = [], 0
-    for n in range(parts):
-        end = start + size + (1 if n < extra else 0)
-        out.append(list(range(start, end)))
-        start = end
+def in_runs(weights: Sequence[int], chunks: int) -> list[list[int]]:
+    """Positions of `weights` split into at most `chunks` runs of consecutive positions, each run's weight
+    (its articles' text length) as near the mean as cuts between articles allow: the batch ends when its
+    slowest child does, so one long article is not put beside many others. Each child enriches one run in
+    batch order, its articles learning people from the ones before them in it; a run does not learn from
+    another run of the same batch, as two workers' batches do not (the next batch learns from all of them).
+    Split by source, a one-source feed used one child only."""
+    parts = max(1, min(chunks, len(weights)))
+    total = sum(max(w, 1) for w in weights)
+    out: list[list[int]] = [[] for _ in range(parts)]
+    done = 0
+    for i, weight in enumerate(weights):
+        # The run whose share of the total holds this article's middle; never more runs than articles left.
+        middle = done + max(weight, 1) / 2
+        run = min(int(middle * parts / total), parts - 1)
+        out[run].append(i)
+        done += max(weight, 1)
     return [run for run in out if run]
+
+
+def text_length(article: CleanArticle) -> int:
+    """What an article costs the NLP, about: its characters (spaCy's time grows with its words)."""
+    # Never raises in the worker: an article the stage cannot read fails in the child, with its dead letter.
+    texts = [article.headline, *article.paragraphs]
+    return sum(len(t) for t in texts if isinstance(t, str))
 
 
 def learned(known: Known, result: Result) -> dict[str, Mapping[str, str]]:
@@ -174,7 +186,7 @@ class NlpProcess:
         return results
 
     async def _split(self, articles: list[CleanArticle], known: Known) -> list[Result]:
-        chunks = in_runs(len(articles), self.size)
+        chunks = in_runs([text_length(a) for a in articles], self.size)
         done = await asyncio.gather(
             *(self._submit(run_in_child, [articles[i] for i in chunk], known) for chunk in chunks)
         )

@@ -214,9 +214,9 @@ def _add_quality_and_speed(sub: argparse._SubParsersAction[argparse.ArgumentPars
     p.add_argument("--out", type=Path, default=Path("benchmarks/results/bench.json"))
     p.add_argument(
         "--machine",
-        choices=("nlp-processes", "workers"),
-        default="nlp-processes",
-        help="the all-cores phase: one worker with an NLP process per core (default), or a worker per core",
+        choices=("workers", "nlp-processes"),
+        default="workers",
+        help="the all-cores phase: a worker per core (default), or one worker with an NLP process per core",
     )
     p.set_defaults(func=_bench)
 

@@ -18,7 +18,7 @@ import pytest
 
 from streams.enrichment.enrich import Enricher
 from streams.enrichment.iptc import TopicClassifier
-from streams.enrichment.nlp_process import NlpProcess, in_runs
+from streams.enrichment.nlp_process import NlpProcess, in_runs, text_length
 from streams.enrichment.results import Enriched
 from streams.events import flow
 from streams.events.deadletter import dead_letter
@@ -122,12 +122,16 @@ async def _through_children(settings: Settings, articles: list[CleanArticle], ki
         assert not nlp.pids
 
 
-def test_a_batch_is_split_into_runs_of_consecutive_articles_as_equal_as_can_be() -> None:
-    assert in_runs(10, 1) == [list(range(10))]
-    assert in_runs(10, 2) == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]
-    assert in_runs(10, 3) == [[0, 1, 2, 3], [4, 5, 6], [7, 8, 9]]
-    assert in_runs(2, 8) == [[0], [1]]
-    assert in_runs(0, 2) == []
+def test_a_batch_is_split_into_runs_of_consecutive_articles_of_about_equal_length() -> None:
+    assert in_runs([5] * 10, 1) == [list(range(10))]
+    assert in_runs([5] * 10, 2) == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]
+    assert in_runs([5] * 10, 3) == [[0, 1, 2], [3, 4, 5, 6], [7, 8, 9]]
+    # One long article is a run of its own; the short ones go together.
+    assert in_runs([3000, 100, 100, 100, 100], 2) == [[0], [1, 2, 3, 4]]
+    assert in_runs([100, 100, 3000, 100], 2) == [[0, 1], [2, 3]]
+    assert in_runs([1, 1], 8) == [[0], [1]]
+    assert in_runs([0, 0, 0, 0], 2) == [[0, 1], [2, 3]]  # empty texts still count as one
+    assert in_runs([], 2) == []
 
 
 def test_results_and_rejections_pickle_back_equal(nlp: Any) -> None:
@@ -142,9 +146,11 @@ def test_a_batch_through_two_children_equals_the_in_process_enricher(nlp: Any) -
     settings = Settings(nlp_processes=2)
     articles = _batch()
     got, before, after, metrics = asyncio.run(_through_children(settings, articles))
-    # Each child enriches one run of consecutive articles (the first four, the last four), learning in order
-    # within it and nothing from the other run: as the in-process enricher does over each run alone.
-    _same(got, _in_process(nlp, settings, articles[:4]) + _in_process(nlp, settings, articles[4:]))
+    # Each child enriches one run of consecutive articles, learning in order within it and nothing from the
+    # other run: as the in-process enricher does over each run alone.
+    runs = in_runs([text_length(a) for a in articles], 2)
+    assert len(runs) == 2
+    _same(got, [r for run in runs for r in _in_process(nlp, settings, [articles[i] for i in run])])
     assert len(before) == 2 and before == after
     assert metrics.nlp_cpu._value.get() > 0  # the children's CPU is counted in the worker
 
