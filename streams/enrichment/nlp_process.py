@@ -98,16 +98,16 @@ def in_runs(weights: Sequence[int], chunks: int) -> list[list[int]]:
     batch order, its articles learning people from the ones before them in it; a run does not learn from
     another run of the same batch, as two workers' batches do not (the next batch learns from all of them).
     Split by source, a one-source feed used one child only."""
-    parts = max(1, min(chunks, len(weights)))
-    total = sum(max(w, 1) for w in weights)
+    counted = [max(w, 1) for w in weights]  # an empty text still costs its article something
+    parts = max(1, min(chunks, len(counted)))
+    total = sum(counted)
     out: list[list[int]] = [[] for _ in range(parts)]
     done = 0
-    for i, weight in enumerate(weights):
-        # The run whose share of the total holds this article's middle; never more runs than articles left.
-        middle = done + max(weight, 1) / 2
-        run = min(int(middle * parts / total), parts - 1)
+    for i, weight in enumerate(counted):
+        # The run whose share of the total holds this article's middle.
+        run = min(int((done + weight / 2) * parts / total), parts - 1)
         out[run].append(i)
-        done += max(weight, 1)
+        done += weight
     return [run for run in out if run]
 
 

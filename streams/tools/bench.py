@@ -440,7 +440,7 @@ def _phase(name: str, run: dict[str, Any], words: int, articles: int) -> dict[st
 # How the machine phase uses every core: a worker per core, each with one NLP process (the default, what the
 # README recommends), or one worker whose NLP runs in a child process per core. On 2 cores, 712 BBC articles,
 # each layout twice, alternated: 13.7 and 13.8 articles/s either way; one worker's tree then holds two models
-# (870-880 MB at its peak, against 610-670 MB for each of two workers).
+# (865-880 MB at its peak, against 610-670 MB for each of two workers).
 MACHINE_LAYOUTS = ("workers", "nlp-processes")
 
 

@@ -33,9 +33,9 @@ async def test_the_worker_consumer_fetches_what_the_settings_say(tmp_path: Path)
 
 @pytest.mark.asyncio
 async def test_each_app_keeps_its_own_fetch_settings(tmp_path: Path) -> None:
-    first = create_app(Settings(data_dir=str(tmp_path / "a"), fetch_min_bytes=1, fetch_max_wait=1.5))
+    first = create_app(Settings(data_dir=str(tmp_path / "a"), fetch_min_bytes=7, fetch_max_wait=0.04))
     create_app(Settings(data_dir=str(tmp_path / "b"), fetch_min_bytes=99, fetch_max_wait=0.01))
-    assert await worker_consumer(first) == (1, 1500)
+    assert await worker_consumer(first) == (7, 40)
 
 
 @pytest.mark.asyncio
