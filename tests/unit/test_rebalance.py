@@ -6,11 +6,13 @@ it."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import faust
 import pytest
 from aiokafka.structs import TopicPartition
+from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 from faust.types import TP
 from faust.types.tuples import ConsumerMessage, Message
 
@@ -20,6 +22,7 @@ from streams.worker.rebalance import (
     commit_before_revoke,
     credit_only_current_acks,
     drop_batches_fetched_before_a_seek,
+    fetch_only_active_partitions,
     rewind_uncommitted,
     seek_before_resume,
     seek_partitions,
@@ -312,6 +315,78 @@ async def test_records_fetched_from_the_new_position_during_a_seek_are_fetched_a
     # Nothing committed: the partition is read from its beginning, where the seek put it.
     assert await fetch(consumer) == [(CLEAN.topic, 21), (CLEAN.topic, 22)]
     assert thread_consumer.seeks == [(TopicPartition(CLEAN.topic, 0), "beginning")]
+
+
+class BufferedFetcher:
+    """Stands in for aiokafka's fetcher: records it has fetched, per partition, drained by `fetched_records`
+    as aiokafka's does: the partitions asked for, or every partition when the set asked for is empty. The
+    drain waits for `arrived` (the broker's answer coming in while the fetch waits)."""
+
+    _closed = False
+
+    def __init__(self, buffered: dict[TP, list[int]]) -> None:
+        self.buffered = buffered
+        self.arrived = asyncio.Event()
+        self._subscriptions = type("Subscriptions", (), {"fetch_context": contextlib.nullcontext})
+
+    async def fetched_records(self, partitions: set[TP], timeout: float, max_records: int) -> dict[TP, Any]:
+        await self.arrived.wait()
+        drained = {tp: offsets for tp, offsets in self.buffered.items() if not partitions or tp in partitions}
+        for tp in drained:
+            del self.buffered[tp]
+        return drained
+
+
+def consumer_over(fetcher: BufferedFetcher) -> Any:
+    """A never-started worker app's consumer whose thread's aiokafka consumer holds `fetcher`."""
+    fetch_only_active_partitions()
+    fetch_only_active_partitions()  # idempotent
+    consumer = idle_consumer()
+    aiokafka_consumer = type(
+        "Aiokafka", (), {"_fetcher": fetcher, "_closed": False, "_max_poll_records": 500}
+    )
+
+    async def call_thread(fun: Any, *args: Any, **kwargs: Any) -> Any:
+        return await fun(*args, **kwargs)
+
+    consumer._thread.call_thread = call_thread
+    consumer._thread._ensure_consumer = lambda: aiokafka_consumer
+    consumer._to_message = lambda tp, offset: ConsumerMessage(
+        tp.topic, tp.partition, offset, 0.0, 0, {}, b"k", b"v", None, generation_id=0
+    )
+    consumer.highwater = lambda tp: 0
+    consumer.resume_flow()
+    return consumer
+
+
+@pytest.mark.asyncio
+async def test_a_fetch_drains_only_the_partitions_active_when_it_was_asked_for() -> None:
+    # The end of a recovery: the fetch is asked for while only the changelog is active. While it waits, the
+    # changelog is paused and the clean partition, sought to 21, is not resumed yet: Faust's live set is
+    # empty. The answer holds the clean partition's records 21, 22.
+    fetcher = BufferedFetcher({CLEAN: [21, 22], CHANGELOG: [7]})
+    consumer = consumer_over(fetcher)
+    consumer._set_active_tps({CHANGELOG})
+    first = asyncio.create_task(fetch(consumer))
+    await asyncio.sleep(0.01)  # the fetch is waiting in the consumer thread
+    consumer.pause_partitions({CHANGELOG})
+    assert consumer._get_active_partitions() == set()
+    fetcher.arrived.set()
+    # Only the changelog's record was drained (Faust then leaves it out: no longer active); the clean
+    # partition's records stay where the next fetch finds them, once it is resumed.
+    assert await first == []
+    assert fetcher.buffered == {CLEAN: [21, 22]}
+    consumer.resume_partitions({CLEAN})
+    assert await fetch(consumer) == [(CLEAN.topic, 21), (CLEAN.topic, 22)]
+
+
+@pytest.mark.asyncio
+async def test_a_fetch_asked_for_with_no_partition_active_drains_none() -> None:
+    fetcher = BufferedFetcher({CLEAN: [21]})
+    fetcher.arrived.set()
+    thread = consumer_over(fetcher)._thread
+    assert await AIOKafkaConsumerThread.getmany(thread, set(), timeout=0.1) == {}
+    assert fetcher.buffered == {CLEAN: [21]}
 
 
 @pytest.mark.asyncio
