@@ -247,15 +247,22 @@ def fetching_consumer(batches: list[dict[TP, list[int]]], committed: dict[TP, in
         await consumer.seek_hook()
         return dict(committed)
 
-    async def call_thread(fun: Any, *args: Any) -> Any:
-        return await fun(*args)
-
     async def nothing() -> None:
         return None
 
     consumer.fetch_hook = consumer.seek_hook = nothing
     consumer._wait_next_records = wait_next_records
     consumer.seek_to_committed = seek_to_committed
+    return wired(consumer, thread_consumer), thread_consumer
+
+
+def wired(consumer: Any, thread_consumer: Any) -> Any:
+    """`consumer` with its thread's calls run inline on `thread_consumer`, its messages made from offsets
+    and its flow running."""
+
+    async def call_thread(fun: Any, *args: Any, **kwargs: Any) -> Any:
+        return await fun(*args, **kwargs)
+
     consumer._thread.call_thread = call_thread
     consumer._thread._ensure_consumer = lambda: thread_consumer
     consumer._to_message = lambda tp, offset: ConsumerMessage(
@@ -263,7 +270,7 @@ def fetching_consumer(batches: list[dict[TP, list[int]]], committed: dict[TP, in
     )
     consumer.highwater = lambda tp: 0
     consumer.resume_flow()
-    return consumer, thread_consumer
+    return consumer
 
 
 async def fetch(consumer: Any) -> list[tuple[str, int]]:
@@ -341,22 +348,10 @@ def consumer_over(fetcher: BufferedFetcher) -> Any:
     """A never-started worker app's consumer whose thread's aiokafka consumer holds `fetcher`."""
     fetch_only_active_partitions()
     fetch_only_active_partitions()  # idempotent
-    consumer = idle_consumer()
     aiokafka_consumer = type(
         "Aiokafka", (), {"_fetcher": fetcher, "_closed": False, "_max_poll_records": 500}
     )
-
-    async def call_thread(fun: Any, *args: Any, **kwargs: Any) -> Any:
-        return await fun(*args, **kwargs)
-
-    consumer._thread.call_thread = call_thread
-    consumer._thread._ensure_consumer = lambda: aiokafka_consumer
-    consumer._to_message = lambda tp, offset: ConsumerMessage(
-        tp.topic, tp.partition, offset, 0.0, 0, {}, b"k", b"v", None, generation_id=0
-    )
-    consumer.highwater = lambda tp: 0
-    consumer.resume_flow()
-    return consumer
+    return wired(idle_consumer(), aiokafka_consumer)
 
 
 @pytest.mark.asyncio
