@@ -11,6 +11,7 @@ from typing import Any
 
 import faust
 import pytest
+from aiokafka.consumer.fetcher import Fetcher, FetchResult
 from aiokafka.structs import TopicPartition
 from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 from faust.types import TP
@@ -324,24 +325,76 @@ async def test_records_fetched_from_the_new_position_during_a_seek_are_fetched_a
     assert thread_consumer.seeks == [(TopicPartition(CLEAN.topic, 0), "beginning")]
 
 
+class Records:
+    """A partition's fetched records as aiokafka's `PartitionRecords` hands them out: offsets, in order."""
+
+    def __init__(self, offsets: list[int]) -> None:
+        self.offsets = iter(offsets)
+        self.next_fetch_offset = offsets[0]
+
+    def __iter__(self) -> Records:
+        return self
+
+    def __next__(self) -> int:
+        offset = next(self.offsets)
+        self.next_fetch_offset = offset + 1
+        return offset
+
+
+class Position:
+    """A partition's fetch position in aiokafka's subscription state."""
+
+    paused = False
+
+    def __init__(self, records: Records) -> None:
+        self.records = records
+
+    @property
+    def position(self) -> int:
+        return self.records.next_fetch_offset
+
+    def consumed_to(self, offset: int) -> None:
+        pass
+
+
 class BufferedFetcher:
-    """Stands in for aiokafka's fetcher: records it has fetched, per partition, drained by `fetched_records`
-    as aiokafka's does: the partitions asked for, or every partition when the set asked for is empty. The
-    drain waits for `arrived` (the broker's answer coming in while the fetch waits)."""
+    """aiokafka's fetcher with records already fetched for some partitions, drained by aiokafka's own
+    `Fetcher.fetched_records` (the partitions asked for, or every partition when the set asked for is
+    empty) once `arrived` is set: the broker's answer coming in while the fetch waits."""
 
     _closed = False
 
     def __init__(self, buffered: dict[TP, list[int]]) -> None:
-        self.buffered = buffered
+        records = {tp: Records(offsets) for tp, offsets in buffered.items()}
+        assignment = type(
+            "Assignment", (), {"active": True, "state_value": lambda _, tp: Position(records[tp])}
+        )()
+        self._records = {
+            tp: FetchResult(tp, assignment=assignment, partition_records=r, backoff=0)
+            for tp, r in records.items()
+        }
+        self._subscriptions = type(
+            "Subscriptions",
+            (),
+            {
+                "fetch_context": contextlib.nullcontext,
+                "reassignment_in_progress": False,
+                "is_assigned": lambda _, tp: True,
+            },
+        )()
+        self._wait_consume_future = None
         self.arrived = asyncio.Event()
-        self._subscriptions = type("Subscriptions", (), {"fetch_context": contextlib.nullcontext})
+
+    def _notify(self, future: Any) -> None:
+        pass
+
+    @property
+    def buffered(self) -> set[TP]:
+        return set(self._records)
 
     async def fetched_records(self, partitions: set[TP], timeout: float, max_records: int) -> dict[TP, Any]:
         await self.arrived.wait()
-        drained = {tp: offsets for tp, offsets in self.buffered.items() if not partitions or tp in partitions}
-        for tp in drained:
-            del self.buffered[tp]
-        return drained
+        return await Fetcher.fetched_records(self, partitions, timeout=0, max_records=max_records)  # type: ignore[arg-type]
 
 
 def consumer_over(fetcher: BufferedFetcher) -> Any:
@@ -370,7 +423,7 @@ async def test_a_fetch_drains_only_the_partitions_active_when_it_was_asked_for()
     # Only the changelog's record was drained (Faust then leaves it out: no longer active); the clean
     # partition's records stay where the next fetch finds them, once it is resumed.
     assert await first == []
-    assert fetcher.buffered == {CLEAN: [21, 22]}
+    assert fetcher.buffered == {CLEAN}
     consumer.resume_partitions({CLEAN})
     assert await fetch(consumer) == [(CLEAN.topic, 21), (CLEAN.topic, 22)]
 
@@ -381,7 +434,18 @@ async def test_a_fetch_asked_for_with_no_partition_active_drains_none() -> None:
     fetcher.arrived.set()
     thread = consumer_over(fetcher)._thread
     assert await AIOKafkaConsumerThread.getmany(thread, set(), timeout=0.1) == {}
-    assert fetcher.buffered == {CLEAN: [21]}
+    assert fetcher.buffered == {CLEAN}
+
+
+@pytest.mark.asyncio
+async def test_aiokafka_drains_every_partition_for_an_empty_set() -> None:
+    # What guard 6 protects against, in aiokafka's own code: an empty set asked for means every partition.
+    fetcher = BufferedFetcher({CLEAN: [21, 22], CHANGELOG: [7]})
+    fetcher.arrived.set()
+    assert await fetcher.fetched_records(set(), timeout=0, max_records=500) == {
+        CLEAN: [21, 22],
+        CHANGELOG: [7],
+    }
 
 
 @pytest.mark.asyncio
