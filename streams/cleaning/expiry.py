@@ -66,6 +66,10 @@ class StateExpiry:
     def loaded(self, partition: int) -> bool:
         return partition in self._clocks
 
+    def forget(self) -> None:
+        """Drop every partition's watermark (a rebalance): each is loaded again on its next use."""
+        self._clocks.clear()
+
     def load(self, partition: int) -> None:
         """Rebuild one partition's watermark from the tables (after a start, a rebalance or a seek)."""
         clock = _Clock()

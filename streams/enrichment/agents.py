@@ -11,6 +11,7 @@ from typing import Any, cast
 
 import faust
 
+from streams.cleaning.expiry import Expiring, StateExpiry, event_time
 from streams.enrichment.nlp_process import NlpProcess
 from streams.enrichment.people import KnownPeople, forgotten, taught
 from streams.enrichment.people_feed import follow
@@ -20,7 +21,7 @@ from streams.events.errors import Reason, Rejected
 from streams.events.flow import Topics, internal_config
 from streams.events.records import CleanArticle
 from streams.kills.gate import CANCELED
-from streams.kills.retract import correct, withdraw
+from streams.kills.retract import correct, stamp, withdraw
 from streams.settings import Settings
 from streams.worker.delivery import Delivery
 from streams.worker.tables import as_event
@@ -77,7 +78,14 @@ def register(app: faust.App, topics: Topics, settings: Settings, delivery: Deliv
         await nlp.close()  # no NLP process outlives the worker
 
     # What each article's latest version published, so a correction or a kill can take it back.
-    deliver_one = Retracting(app, settings, delivery, known_people).deliver
+    retracting = Retracting(app, settings, delivery, known_people)
+    deliver_one = retracting.deliver
+
+    @app.on_partitions_revoked.connect
+    async def forget_watermarks(app: Any, /, *args: Any, **kwargs: Any) -> None:
+        # Another worker may write a partition's entries while this one does not hold it: its watermark is
+        # read again from the table when it comes back.
+        retracting.expiry.forget()
 
     # CleanArticle ──enrich (batched, one parse each)──► enriched article, entities, quotes, topics
     #   a tombstone (a kill) ──► enriched tombstone, a retraction of each event it published
@@ -132,7 +140,11 @@ def register(app: faust.App, topics: Topics, settings: Settings, delivery: Deliv
 
 class Retracting:
     """The enrich stage's memory of what each article's latest version published (a table keyed, like its
-    input, by article id), and the delivery of one input's outputs with what it takes back."""
+    input, by article id), and the delivery of one input's outputs with what it takes back.
+
+    Its entries expire `state_days` after their article's event time, against the highest event time their
+    input partition has delivered, as the clean stage's article versions do (streams/cleaning/expiry.py):
+    without it the table and its changelog kept one entry per article ever enriched."""
 
     def __init__(self, app: faust.App, settings: Settings, delivery: Delivery, known: KnownPeople) -> None:
         self.settings = settings
@@ -145,21 +157,31 @@ class Retracting:
             options=settings.table_options(),
             extra_topic_configs=internal_config(settings),
         )
+        self.expiry = StateExpiry([Expiring(self.published, stamp)], settings.state_days)
 
     async def deliver(self, event: faust.EventT, item: Any) -> None:
         """One input's outputs: a kill's retractions, an article's new events (or its failure's letter)."""
         if isinstance(item, Exception):
             await self.delivery.refuse("enrich", item, event)
             return
+        partition = event.message.partition
         with as_event(event):  # the table's partition is the input's (both keyed by article id)
+            if not self.expiry.loaded(partition):  # a start or a rebalance: its watermark from the table
+                self.expiry.load(partition)
+            limit = self.expiry.limit(partition)
             if isinstance(item, Killed):
                 pipeline = self.settings.pipeline_version
                 old = self.published.get(item.article_id)
-                outgoing = withdraw(self.published, item.article_id, item.status, item.when, pipeline)
+                outgoing = withdraw(self.published, item.article_id, item.status, item.when, pipeline, limit)
                 # The people it alone taught no longer resolve names for its source.
                 outgoing += forgotten(self.known, item.article_id, int(old["v"]) if old else 0, pipeline)
             else:
-                outgoing = correct(self.published, item.article, item.outgoing)
+                article = item.article
+                published = article.published_at.timestamp() if article.published_at else None
+                time = event_time(published, float(event.message.timestamp))
+                outgoing = correct(self.published, article, item.outgoing, (partition, time), limit)
+                # Due sweeps delete expired entries here, one tombstone each on this partition's changelog.
+                self.expiry.advance(partition, time)
         if await self.delivery.send_all("enrich", outgoing, event):
             outcome = "kill" if isinstance(item, Killed) else "ok"
             self.delivery.metrics.messages.labels("enrich", outcome).inc()

@@ -2,9 +2,15 @@
 Faust table in the worker, a dict in `process`), and the retractions a correction or a kill sends.
 
 An entry is `{"v": version, "status": None | "canceled" | "withheld", "events": [[kind, key, event_id,
-topic]], "retracted": [...]}`: enough to name every event it published on its own topic and key without
-keeping the events. Event ids come from what an event says, not the version (enrich.build_events), so a new
-version sends only what the old one did not say and retracts only what it no longer says.
+topic]], "retracted": [...], "t": event time, "p": input partition}`: enough to name every event it
+published on its own topic and key without keeping the events. Event ids come from what an event says, not
+the version (enrich.build_events), so a new version sends only what the old one did not say and retracts
+only what it no longer says.
+
+Entries expire as the clean stage's article versions do (streams/cleaning/expiry.py): `t` is the event time
+of the latest version, `p` the input partition; one older than the caller's `limit` is read as absent, so a
+correction that comes after the clean stage has forgotten the article is, here too, a first version.
+Entries written before expiry existed have no `t` and are aged from the next version written over them.
 """
 
 from __future__ import annotations
@@ -58,14 +64,40 @@ def retraction(
     )
 
 
-def correct(published: Published, article: CleanArticle, outgoing: list[Outgoing]) -> list[Outgoing]:
+Stamp = tuple[int, float]  # (input partition, event time)
+
+
+def stamp(value: Any) -> Stamp | None:
+    """(partition, event time) of an entry, for its expiry; None for one written before expiry existed."""
+    if not isinstance(value, dict) or value.get("t") is None:
+        return None
+    return int(value["p"]), float(value["t"])
+
+
+def _live(published: Published, article_id: str, limit: float) -> dict[str, Any] | None:
+    old = published.get(article_id)
+    return None if old is None or (old.get("t") is not None and float(old["t"]) < limit) else old
+
+
+def correct(
+    published: Published,
+    article: CleanArticle,
+    outgoing: list[Outgoing],
+    stamped: Stamp | None = None,
+    limit: float = float("-inf"),
+) -> list[Outgoing]:
     """What one enriched version sends: all of it the first time (or again, redelivered, or back after a
     withhold); for a newer version, only the events the old one did not say, and a retraction of each
     event the old one said and this one does not. An older version than the one published sends nothing
-    (versions can overtake each other on their way through syndication)."""
-    old = published.get(article.article_id)
+    (versions can overtake each other on their way through syndication). `stamped` is written with the
+    entry (its expiry); an entry with an event time before `limit` is taken as absent."""
+    old = _live(published, article.article_id, limit)
     rows = said(outgoing)
     entry: dict[str, Any] = {"v": article.version, "status": None, "events": rows, "retracted": []}
+    if stamped is not None:
+        # The highest event time seen, as the clean stage keeps for the article's versions.
+        known = stamp(old) if old is not None else None
+        entry["p"], entry["t"] = stamped[0], max(stamped[1], known[1] if known else stamped[1])
     if old is None or old.get("status") or int(old["v"]) == article.version:
         if old is not None and not old.get("status") and int(old["v"]) == article.version:
             entry["retracted"] = old.get("retracted") or []  # a redelivery sends its retractions again
@@ -94,11 +126,17 @@ def _id(out: Outgoing) -> str:
 
 
 def withdraw(
-    published: Published, article_id: str, status: str, when: datetime | None, pipeline: str
+    published: Published,
+    article_id: str,
+    status: str,
+    when: datetime | None,
+    pipeline: str,
+    limit: float = float("-inf"),
 ) -> list[Outgoing]:
     """A killed article: a tombstone on news.articles.enriched and a retraction of every event its latest
-    version published. Sent again when the kill is redelivered (the same ids: consumers drop repeats)."""
-    old = published.get(article_id)
+    version published. Sent again when the kill is redelivered (the same ids: consumers drop repeats). The
+    entry keeps its stamp: a kill does not make an article younger."""
+    old = _live(published, article_id, limit)
     # The tombstone carries the kill's CloudEvents headers, as the gate's on news.articles.clean does.
     killed_at = when.timestamp() if when is not None else 0.0
     cause = kill_of(article_id, status, killed_at, pipeline)

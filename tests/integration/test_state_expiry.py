@@ -1,6 +1,7 @@
 """State expiry through the broker: an article version more than state_days (event time) behind the
-watermark is deleted with a changelog tombstone, and a worker restarted on an empty data directory, which
-recovers its tables from the changelogs, has forgotten it while it still knows one 29 days behind.
+watermark is deleted with a changelog tombstone, and so is what the enrich stage remembers the article
+published; a worker restarted on an empty data directory, which recovers its tables from the changelogs, has
+forgotten it while it still knows one 29 days behind.
 
 Which article is expired is known from the publication dates the test sets (40 and 29 days before the
 newest, against the default 31 days), never from the code under test.
@@ -47,6 +48,7 @@ async def test_an_expired_version_is_gone_after_a_restart_that_recovers_from_the
     env = {**worker_env, "NEWSSTREAMS_PARTITIONS": "1"}
     raw_topic, clean_topic = f"{namespace}news.articles.raw", f"{namespace}news.articles.clean"
     changelog = f"{namespace}newsstreams-clean-article-versions-changelog"
+    published = f"{namespace}newsstreams-enrich-published-changelog"
 
     def cleaned(records: list, article_id: str) -> list[dict]:
         return [v for v in values(records, clean_topic) if v["article_id"] == article_id]
@@ -56,21 +58,24 @@ async def test_an_expired_version_is_gone_after_a_restart_that_recovers_from_the
         await asyncio.to_thread(first.start)
         await produce(kafka.bootstrap, raw_topic, [raw("old", 40), raw("mid", 29), raw("new", 0)])
 
-        def tombstoned(records: list) -> bool:
-            return any(r.topic == changelog and r.value is None and b"old" in r.key for r in records)
+        def tombstoned(records: list, topic: str = changelog) -> bool:
+            return any(r.topic == topic and r.value is None and b"old" in r.key for r in records)
 
         records = await consume_until(
             kafka.bootstrap,
-            [clean_topic, changelog],
-            lambda r: len(values(r, clean_topic)) >= 3 and tombstoned(r),
-            60,
+            [clean_topic, changelog, published],
+            lambda r: len(values(r, clean_topic)) >= 3 and tombstoned(r) and tombstoned(r, published),
+            90,
         )
         assert first.proc is not None and first.proc.poll() is None
     finally:
         first.stop()
     assert [v["article_id"] for v in values(records, clean_topic)] == ["old", "mid", "new"]
-    # "new" moved the watermark 40 days past "old": its entry was deleted, with a tombstone.
-    assert tombstoned(records)
+    # "new" moved the watermark 40 days past "old": its entry was deleted, with a tombstone, in the clean
+    # stage's versions and in the enrich stage's record of what it published; "mid" stays in both.
+    assert tombstoned(records) and tombstoned(records, published)
+    for topic in (changelog, published):
+        assert not any(r.topic == topic and r.value is None and b"mid" in r.key for r in records)
 
     # A new data directory: the tables are recovered from their changelogs alone.
     second = worker_on(env, tmp_path / "second.log", NEWSSTREAMS_DATA_DIR=str(tmp_path / "data-second"))

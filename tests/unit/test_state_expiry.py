@@ -11,7 +11,10 @@ from streams.cleaning.boilerplate import ArticleVersions, LearnedBoilerplate
 from streams.cleaning.clean import fingerprint
 from streams.cleaning.expiry import Expiring, StateExpiry, event_time
 from streams.cleaning.stage import State, clean_hop, clean_stage, intake
-from streams.events.records import CleanArticle
+from streams.events import flow
+from streams.events.flow import Outgoing
+from streams.events.records import CleanArticle, EntityEvent
+from streams.kills import retract
 from streams.settings import Settings
 
 DAY = 86400.0
@@ -208,3 +211,103 @@ def test_process_and_the_worker_stage_expire_by_published_at_alike() -> None:
             raw = intake(_raw(article_id, published, body), settings)
             outputs = clean_hop(raw, settings, s, None, T + 1, partition=partition)
             assert [o.event.article.version for o in outputs] == ([1] if article_id == "old" else [])
+
+
+# The enrich stage's memory of what each article published (streams/kills/retract.py) expires the same way.
+
+
+def _article(article_id: str, version: int = 1) -> CleanArticle:
+    return CleanArticle(
+        event_id=f"{article_id}-v{version}",
+        article_id=article_id,
+        version=version,
+        source=SOURCE,
+        content_type="text/plain",
+        content_hash=f"h{version}",
+        paragraphs=["A paragraph."],
+    )
+
+
+def _entities(article_id: str, *names: str) -> list[Outgoing]:
+    """One entity event per name, as the enrich stage sends them (the id names what the event says)."""
+    return [
+        Outgoing(
+            flow.ENTITIES,
+            f"person:{name}",
+            EntityEvent(
+                event_id=f"{article_id}/{name}",
+                article_id=article_id,
+                entity_id=f"person:{name}",
+                name=name,
+                type="PERSON",
+                mentions=[],
+                salience=1.0,
+                source=SOURCE,
+            ),
+        )
+        for name in names
+    ]
+
+
+def _published_expiry(published: Recording, days: float = 31) -> StateExpiry:
+    return StateExpiry([Expiring(published, retract.stamp)], days)
+
+
+def test_what_an_article_published_is_forgotten_32_days_behind_the_watermark_and_kept_29_days_behind() -> (
+    None
+):
+    published = Recording()
+    expiry = _published_expiry(published)
+    for article_id, days_ago in (("old", 32), ("mid", 29), ("new", 0)):
+        limit = expiry.limit(0)
+        retract.correct(
+            published, _article(article_id), _entities(article_id, "Ada"), (0, T - days_ago * DAY), limit
+        )
+        expiry.advance(0, T - days_ago * DAY)
+    assert published.tombstones == ["old"]
+    assert set(published) == {"mid", "new"}
+
+
+def test_a_correction_after_the_entry_expired_is_a_first_version_and_retracts_nothing() -> None:
+    published = Recording()
+    expiry = _published_expiry(published)
+    for article_id in ("a", "b"):  # both say Ada and Bo, 40 days ago
+        v1 = _entities(article_id, "Ada", "Bo")
+        retract.correct(published, _article(article_id), v1, (0, T - 40 * DAY), expiry.limit(0))
+    expiry.advance(0, T - 40 * DAY)
+    expiry.advance(1, T)  # another partition's watermark does not age partition 0's entries
+    sent = retract.correct(published, _article("a", 2), _entities("a", "Ada"), (0, T), expiry.limit(0))
+    assert [(o.event.retracts, o.event.reason) for o in sent] == [("a/Bo", "corrected")]  # still known
+    expiry.advance(0, T)  # partition 0 reaches today: "b" (40 days old) is past the horizon
+    sent = retract.correct(published, _article("b", 2), _entities("b", "Ada"), (0, T), expiry.limit(0))
+    assert [o.event.event_id for o in sent] == ["b/Ada"]  # sent as new; nothing to retract
+    assert published["b"]["v"] == 2 and published["b"]["t"] == T
+
+
+def test_a_kill_of_an_expired_article_sends_its_tombstone_and_no_retraction() -> None:
+    published = Recording()
+    expiry = _published_expiry(published)
+    retract.correct(published, _article("a"), _entities("a", "Ada"), (0, T - 40 * DAY), expiry.limit(0))
+    live = retract.withdraw(published, "a", "canceled", NOW, "p1")
+    assert [o.spec for o in live] == [flow.ENRICHED, flow.ENTITIES]  # not expired yet: one retraction
+    expiry.advance(0, T)
+    gone = retract.withdraw(published, "a", "canceled", NOW, "p1", expiry.limit(0))
+    assert [(o.spec, o.event) for o in gone] == [(flow.ENRICHED, None)]
+
+
+def test_published_entries_written_before_expiry_existed_are_stamped_by_their_next_version() -> None:
+    published = Recording()
+    retract.correct(published, _article("a"), _entities("a", "Ada"))  # as written before: no stamp
+    assert "t" not in published["a"]
+    expiry = _published_expiry(published)
+    expiry.load(0)
+    expiry.advance(0, T + 40 * DAY)
+    assert published.tombstones == []  # no time: never swept
+    later = T + 40 * DAY
+    retract.correct(published, _article("a", 2), _entities("a", "Ada"), (0, later), expiry.limit(0))
+    expiry.advance(0, later)  # as the agent does after each version
+    assert published["a"]["t"] == later
+    expiry.advance(0, later + 30 * DAY)
+    assert published.tombstones == []
+    expiry.advance(0, later + 32 * DAY)
+    assert published.tombstones == ["a"]
