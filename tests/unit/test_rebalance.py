@@ -420,11 +420,29 @@ async def test_a_fetch_drains_only_the_partitions_active_when_it_was_asked_for()
     consumer.pause_partitions({CHANGELOG})
     assert consumer._get_active_partitions() == set()
     fetcher.arrived.set()
-    # Only the changelog's record was drained (Faust then leaves it out: no longer active); the clean
-    # partition's records stay where the next fetch finds them, once it is resumed.
+    # Nothing was drained: the clean partition was not active when the fetch was asked for, the changelog
+    # no longer is when it drains. Both partitions' records stay where the next fetch finds them.
+    assert await first == []
+    assert fetcher.buffered == {CLEAN, CHANGELOG}
+    consumer.resume_partitions({CLEAN})
+    assert await fetch(consumer) == [(CLEAN.topic, 21), (CLEAN.topic, 22)]
+
+
+@pytest.mark.asyncio
+async def test_a_fetch_asked_for_before_a_rebalance_drains_nothing_paused_since() -> None:
+    # A fetch asked for in one generation, with the clean partition active, waits out a rebalance. The new
+    # generation has sought the partition to 21 and has not resumed it yet (guard 1) when the answer, from
+    # 21 on, comes in: drained, Faust would leave it out as not active, with the position past it.
+    fetcher = BufferedFetcher({CLEAN: [21, 22]})
+    consumer = consumer_over(fetcher)
+    consumer._set_active_tps({CLEAN})
+    first = asyncio.create_task(fetch(consumer))
+    await asyncio.sleep(0.01)  # the fetch is waiting in the consumer thread
+    consumer.pause_partitions({CLEAN})  # the rebalance
+    fetcher.arrived.set()
     assert await first == []
     assert fetcher.buffered == {CLEAN}
-    consumer.resume_partitions({CLEAN})
+    consumer.resume_partitions({CLEAN})  # the seek has finished
     assert await fetch(consumer) == [(CLEAN.topic, 21), (CLEAN.topic, 22)]
 
 
