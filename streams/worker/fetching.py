@@ -5,9 +5,9 @@ Faust creates the worker's aiokafka consumer with `fetch_min_bytes=1` and no set
 load each fetch brought back the few records that had arrived since the last one: a stream of small fetch
 requests, each costing the broker and the worker's consumer thread a round trip. Waiting up to 20 ms for
 64 KB lets one fetch carry what several did (`README.md`, Scaling); under a light load each hop waits at most
-`fetch_max_wait` longer. The defaults are Faust's own (1 byte, 1.5 s): with 64 KB and 20 ms a takeover met a
-race in Faust's recovery nearly every time (fixed: streams/worker/rebalance.py, guard 6), and members joining
-and leaving during a backlog once stalled a worker after that fix, not yet understood.
+`fetch_max_wait` longer. (Fetches this short met two races of Faust's rebalances far more often than its
+own 1.5 s: a takeover's at the end of recovery nearly every time, and a fetch that waits out a rebalance
+while members join and leave: streams/worker/rebalance.py, guards 6 and 7.)
 """
 
 from __future__ import annotations
