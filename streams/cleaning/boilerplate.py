@@ -15,6 +15,7 @@ from typing import Any
 from datasketch import MinHash
 
 from streams.cleaning.clean import fingerprint
+from streams.cleaning.expiry import live, time_stamp
 from streams.cleaning.sightings import FirstSightings
 
 _SEP = "\x1f"
@@ -138,18 +139,11 @@ class ArticleVersions:
         self.partition = partition
         self.limit = limit
 
-    @staticmethod
-    def stamp(value: dict[str, Any]) -> tuple[int, float] | None:
-        """(partition, event time) of a stored value; None for one written before expiry existed."""
-        if not isinstance(value, dict) or value.get("t") is None:
-            return None
-        return int(value["p"]), float(value["t"])
+    # (partition, event time) of a stored value; None for one written before expiry existed.
+    stamp = staticmethod(time_stamp)
 
     def _get(self, article_id: str) -> dict[str, Any] | None:
-        state = self.table.get(article_id)
-        if state is None or (state.get("t") is not None and float(state["t"]) < self.limit):
-            return None
-        return state
+        return live(self.table.get(article_id), self.limit)
 
     def decide(
         self,

@@ -34,6 +34,19 @@ def event_time(published_at: float | None, seen: float) -> float:
     return seen if published_at is None else min(published_at, seen + AHEAD)
 
 
+def time_stamp(value: Any) -> tuple[int, float] | None:
+    """The stamp of a dict value that carries its event time `t` and input partition `p` (article versions,
+    what the enrich stage published); None for one written before expiry existed."""
+    if not isinstance(value, dict) or value.get("t") is None:
+        return None
+    return int(value["p"]), float(value["t"])
+
+
+def live(value: dict[str, Any] | None, limit: float) -> dict[str, Any] | None:
+    """`value`, or None when its event time is before `limit` (expired entries read as absent at once)."""
+    return None if value is None or (value.get("t") is not None and float(value["t"]) < limit) else value
+
+
 @dataclass(frozen=True)
 class Expiring:
     """One table under expiry: how to read a value's stamp, and how long past the horizon it is kept."""

@@ -19,6 +19,7 @@ from collections.abc import MutableMapping
 from datetime import datetime
 from typing import Any
 
+from streams.cleaning.expiry import live, time_stamp
 from streams.events import flow
 from streams.events.flow import Outgoing
 from streams.events.records import CleanArticle, Retraction, TopicEvent, event_id
@@ -67,16 +68,8 @@ def retraction(
 Stamp = tuple[int, float]  # (input partition, event time)
 
 
-def stamp(value: Any) -> Stamp | None:
-    """(partition, event time) of an entry, for its expiry; None for one written before expiry existed."""
-    if not isinstance(value, dict) or value.get("t") is None:
-        return None
-    return int(value["p"]), float(value["t"])
-
-
-def _live(published: Published, article_id: str, limit: float) -> dict[str, Any] | None:
-    old = published.get(article_id)
-    return None if old is None or (old.get("t") is not None and float(old["t"]) < limit) else old
+# (partition, event time) of an entry, for its expiry; None for one written before expiry existed.
+stamp = time_stamp
 
 
 def correct(
@@ -91,7 +84,7 @@ def correct(
     event the old one said and this one does not. An older version than the one published sends nothing
     (versions can overtake each other on their way through syndication). `stamped` is written with the
     entry (its expiry); an entry with an event time before `limit` is taken as absent."""
-    old = _live(published, article.article_id, limit)
+    old = live(published.get(article.article_id), limit)
     rows = said(outgoing)
     entry: dict[str, Any] = {"v": article.version, "status": None, "events": rows, "retracted": []}
     if stamped is not None:
@@ -136,7 +129,7 @@ def withdraw(
     """A killed article: a tombstone on news.articles.enriched and a retraction of every event its latest
     version published. Sent again when the kill is redelivered (the same ids: consumers drop repeats). The
     entry keeps its stamp: a kill does not make an article younger."""
-    old = _live(published, article_id, limit)
+    old = live(published.get(article_id), limit)
     # The tombstone carries the kill's CloudEvents headers, as the gate's on news.articles.clean does.
     killed_at = when.timestamp() if when is not None else 0.0
     cause = kill_of(article_id, status, killed_at, pipeline)

@@ -341,14 +341,8 @@ class StillActive:
     def __contains__(self, tp: object) -> bool:
         return tp in self.asked and tp in self.live
 
-    def __bool__(self) -> bool:
+    def __bool__(self) -> bool:  # aiokafka asks only this and `in`
         return True
-
-    def __iter__(self) -> Iterator[TP]:
-        return iter([tp for tp in self.asked if tp in self.live])
-
-    def __len__(self) -> int:
-        return len(list(iter(self)))
 
 
 def fetch_only_active_partitions() -> None:
